@@ -1,0 +1,180 @@
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+} from '@aws-sdk/client-dynamodb';
+
+/**
+ * One DynamoDB table (contract: `pk`/`sk` strings, TTL attribute `expiresAt`) holds two kinds of item:
+ * - claims (`pk = claim#<dedupe key>`, `sk = claim`): at-least-once delivery becomes at-most-once handling;
+ * - remediation history (`pk = detector#<account>#<region>#<id>`, `sk = remediation#<ISO time>#<event id>`),
+ *   which the circuit breaker counts.
+ */
+
+export type ClaimStatus = 'IN_PROGRESS' | 'COMPLETED' | 'RETRYABLE';
+
+export interface ClaimRecord {
+  readonly status: ClaimStatus;
+  readonly outcome?: string | undefined;
+  /** A rendered alert whose remediation succeeded but whose Publish failed: the retry sends it. */
+  readonly pendingNotification?: string | undefined;
+  /** A failure alert already went out for this drift: retries stay quiet until they succeed. */
+  readonly failureAlerted?: boolean | undefined;
+}
+
+export type ClaimResult =
+  | { readonly claimed: true; readonly previous: ClaimRecord | undefined }
+  | { readonly claimed: false; readonly existing: ClaimRecord | undefined };
+
+export interface RemediationRecord {
+  readonly detectorKey: string;
+  readonly at: Date;
+  readonly eventId: string;
+  readonly generation: string;
+  readonly actor: string;
+}
+
+export interface SettleOptions {
+  readonly key: string;
+  readonly status: Exclude<ClaimStatus, 'IN_PROGRESS'>;
+  readonly now: Date;
+  readonly ttlSeconds: number;
+  readonly outcome?: string | undefined;
+  readonly pendingNotification?: string | undefined;
+  readonly failureAlerted?: boolean | undefined;
+  /** Written in the same request, so the history never misses a remediation that was settled. */
+  readonly remediation?: RemediationRecord | undefined;
+}
+
+export interface StateStorePort {
+  /** Takes the claim unless another delivery holds it (in progress within its lease) or has completed it. */
+  claim(key: string, now: Date, leaseMs: number, ttlSeconds: number): Promise<ClaimResult>;
+  settle(options: SettleOptions): Promise<void>;
+  countRemediationsSince(detectorKey: string, since: Date): Promise<number>;
+}
+
+const HISTORY_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+const epochSeconds = (date: Date, plusSeconds = 0) => String(Math.floor(date.getTime() / 1000) + plusSeconds);
+const claimKey = (key: string) => ({ pk: { S: `claim#${key}` }, sk: { S: 'claim' } });
+
+function toClaimRecord(item: Record<string, AttributeValue> | undefined): ClaimRecord | undefined {
+  const status = item?.status?.S;
+  if (item === undefined || (status !== 'IN_PROGRESS' && status !== 'COMPLETED' && status !== 'RETRYABLE')) {
+    return undefined;
+  }
+  return {
+    status,
+    outcome: item.outcome?.S,
+    pendingNotification: item.pendingNotification?.S,
+    failureAlerted: item.failureAlerted?.BOOL,
+  };
+}
+
+function historyItem(record: RemediationRecord): Record<string, AttributeValue> {
+  return {
+    pk: { S: record.detectorKey },
+    sk: { S: `remediation#${record.at.toISOString()}#${record.eventId}` },
+    generation: { S: record.generation },
+    actor: { S: record.actor },
+    eventId: { S: record.eventId },
+    expiresAt: { N: epochSeconds(record.at, HISTORY_TTL_SECONDS) },
+  };
+}
+
+export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): StateStorePort {
+  return {
+    async claim(key, now, leaseMs, ttlSeconds) {
+      try {
+        const output = await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              ...claimKey(key),
+              status: { S: 'IN_PROGRESS' },
+              leaseUntil: { N: String(now.getTime() + leaseMs) },
+              expiresAt: { N: epochSeconds(now, ttlSeconds) },
+            },
+            // Free, released for retry, or abandoned by a crashed invocation whose lease ran out.
+            ConditionExpression:
+              'attribute_not_exists(pk) OR #status = :retryable OR (#status = :inProgress AND leaseUntil < :now)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':retryable': { S: 'RETRYABLE' },
+              ':inProgress': { S: 'IN_PROGRESS' },
+              ':now': { N: String(now.getTime()) },
+            },
+            ReturnValues: 'ALL_OLD',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { claimed: true, previous: toClaimRecord(output.Attributes) };
+      } catch (error) {
+        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+          const item = (error as Error & { Item?: Record<string, AttributeValue> }).Item;
+          return { claimed: false, existing: toClaimRecord(item) };
+        }
+        throw error;
+      }
+    },
+
+    async settle(options) {
+      const claim: Record<string, AttributeValue> = {
+        ...claimKey(options.key),
+        status: { S: options.status },
+        settledAt: { S: options.now.toISOString() },
+        expiresAt: { N: epochSeconds(options.now, options.ttlSeconds) },
+        ...(options.outcome ? { outcome: { S: options.outcome } } : {}),
+        ...(options.pendingNotification ? { pendingNotification: { S: options.pendingNotification } } : {}),
+        ...(options.failureAlerted ? { failureAlerted: { BOOL: true } } : {}),
+      };
+      if (options.remediation === undefined) {
+        await client.send(new PutItemCommand({ TableName: tableName, Item: claim }));
+        return;
+      }
+      const output = await client.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            [tableName]: [
+              { PutRequest: { Item: claim } },
+              { PutRequest: { Item: historyItem(options.remediation) } },
+            ],
+          },
+        }),
+      );
+      const unprocessed = output.UnprocessedItems?.[tableName]?.length ?? 0;
+      if (unprocessed > 0) {
+        // Throttled writes come back unprocessed instead of failing the call: one more try, then give up loudly.
+        const retry = await client.send(new BatchWriteItemCommand({ RequestItems: output.UnprocessedItems }));
+        const left = retry.UnprocessedItems?.[tableName]?.length ?? 0;
+        if (left > 0)
+          throw new Error(`DynamoDB left ${left} state item(s) unprocessed in table ${tableName}`);
+      }
+    },
+
+    async countRemediationsSince(detectorKey, since) {
+      let count = 0;
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: {
+              ':pk': { S: detectorKey },
+              ':from': { S: `remediation#${since.toISOString()}` },
+              ':to': { S: 'remediation#~' },
+            },
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        count += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return count;
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { SNSClient } from '@aws-sdk/client-sns';
+import packageJson from '../package.json' with { type: 'json' };
+import { RESPONDER_USER_AGENT } from './core/decide.js';
+
+/**
+ * The SDK clients, built once per process. Region, credentials and endpoints come from the standard SDK settings
+ * (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`...), so the same code runs against moto_server.
+ * The user agent marks the responder's own calls in CloudTrail, which is how it recognises its own events.
+ */
+export function createClients(userAgent: string = RESPONDER_USER_AGENT) {
+  const common = { customUserAgent: [[userAgent, packageJson.version]] as [string, string][] };
+  return {
+    guardDuty: new GuardDutyClient(common),
+    sns: new SNSClient(common),
+    cloudWatch: new CloudWatchClient(common),
+    dynamoDb: new DynamoDBClient(common),
+  };
+}

@@ -1,0 +1,65 @@
+import {
+  DISABLED,
+  EKS_ADDON_MANAGEMENT,
+  ENABLED,
+  isRuntimeFeature,
+  type RequestedChange,
+  type RuntimeFeature,
+} from './types.js';
+
+/** The parts of a detector API call's `requestParameters` (CloudTrail wire names, camelCase) that matter here. */
+export interface DetectorRequest {
+  readonly enable?: boolean | undefined;
+  readonly features?:
+    | readonly {
+        readonly name: string;
+        readonly status?: string | undefined;
+        readonly additionalConfiguration?:
+          | readonly { readonly name: string; readonly status?: string | undefined }[]
+          | undefined;
+      }[]
+    | undefined;
+}
+
+/** Reads what an UpdateDetector/CreateDetector/DeleteDetector request asked for. */
+export function describeChange(eventName: string, request: DetectorRequest | undefined): RequestedChange {
+  const deletesDetector = eventName === 'DeleteDetector';
+  const suspendsDetector = eventName === 'UpdateDetector' && request?.enable === false;
+  const resumesDetector = request?.enable === true;
+  const disabledFeatures: RuntimeFeature[] = [];
+  const enabledFeatures: RuntimeFeature[] = [];
+  const disabledAgentManagement: RuntimeFeature[] = [];
+  const summary: string[] = [];
+  if (deletesDetector) summary.push('detector deleted');
+  if (suspendsDetector) summary.push('detector suspended (enable: false)');
+  if (resumesDetector && eventName === 'UpdateDetector') summary.push('detector resumed (enable: true)');
+
+  for (const feature of request?.features ?? []) {
+    if (!isRuntimeFeature(feature.name)) continue;
+    if (feature.status === DISABLED) disabledFeatures.push(feature.name);
+    if (feature.status === ENABLED) enabledFeatures.push(feature.name);
+    if (feature.status) summary.push(`${feature.name} → ${feature.status}`);
+    const agent = feature.additionalConfiguration?.find((config) => config.name === EKS_ADDON_MANAGEMENT);
+    if (agent?.status === DISABLED) disabledAgentManagement.push(feature.name);
+    if (agent?.status) summary.push(`${feature.name}.${EKS_ADDON_MANAGEMENT} → ${agent.status}`);
+  }
+  return {
+    suspendsDetector,
+    resumesDetector,
+    deletesDetector,
+    disabledFeatures,
+    disabledAgentManagement,
+    enabledFeatures,
+    summary,
+  };
+}
+
+/** Whether the request, had it succeeded, would have reduced EKS runtime protection. */
+export function reducesProtection(change: RequestedChange, requireAgentManagement: boolean): boolean {
+  return (
+    change.deletesDetector ||
+    change.suspendsDetector ||
+    change.disabledFeatures.length > 0 ||
+    (requireAgentManagement && change.disabledAgentManagement.length > 0)
+  );
+}

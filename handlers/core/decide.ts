@@ -1,0 +1,215 @@
+import { reducesProtection } from './change.js';
+import { type Evaluation, findFeature } from './evaluate.js';
+import type { Exemption } from './exemption.js';
+import {
+  type AdditionalConfiguration,
+  type ApiCallInput,
+  type DetectorState,
+  EKS_ADDON_MANAGEMENT,
+  ENABLED,
+  ORGANIZATION_API_CALLS,
+  type RequestedChange,
+  type ResponderMode,
+  RUNTIME_FEATURES,
+  type RuntimeFeature,
+  SUPPORTED_API_CALLS,
+} from './types.js';
+
+/** Marker the responder's SDK clients add to their user agent; CloudTrail records it on the responder's own calls. */
+export const RESPONDER_USER_AGENT = 'guardduty-drift-responder';
+
+/** One UpdateDetector request that restores protection: at most one runtime feature, never both. */
+export interface RemediationPlan {
+  readonly detectorId: string;
+  readonly resumeDetector: boolean;
+  readonly generation: RuntimeFeature;
+  /** The feature entry to send, with its full additionalConfiguration list; undefined when only a resume is needed. */
+  readonly feature:
+    | {
+        readonly name: RuntimeFeature;
+        readonly status: 'ENABLED';
+        readonly additionalConfiguration: readonly AdditionalConfiguration[];
+      }
+    | undefined;
+}
+
+export type Decision =
+  | { readonly outcome: 'compliant' }
+  | { readonly outcome: 'remediate'; readonly plan: RemediationPlan }
+  | { readonly outcome: 'would-remediate'; readonly plan: RemediationPlan }
+  | { readonly outcome: 'exempt'; readonly plan: RemediationPlan }
+  | { readonly outcome: 'circuit-open'; readonly plan: RemediationPlan; readonly recentRemediations: number }
+  | { readonly outcome: 'detector-deleted' }
+  | { readonly outcome: 'disable-denied' }
+  | { readonly outcome: 'ignored'; readonly reason: string };
+
+export type Outcome = Decision['outcome'];
+
+/** Who the responder is, to recognise events it caused and events meant for another stack. */
+export interface ResponderIdentity {
+  readonly region: string;
+  readonly accountId: string | undefined;
+  readonly functionName: string | undefined;
+}
+
+export type Triage =
+  | { readonly action: 'ignore'; readonly reason: string }
+  | { readonly action: 'report-denied' }
+  | { readonly action: 'evaluate'; readonly detectorId: string };
+
+/** The session name of an assumed-role ARN: `arn:aws:sts::123:assumed-role/Role/SESSION`. */
+function sessionName(principalArn: string | undefined): string | undefined {
+  const match = /^arn:aws[\w-]*:sts::\d+:assumed-role\/[^/]+\/(.+)$/.exec(principalArn ?? '');
+  return match?.[1];
+}
+
+/**
+ * The responder's own re-enable: made by its execution role (Lambda names the session after the function), carrying
+ * its user agent, and only ever adding protection. All three must hold, so a look-alike cannot hide a disable.
+ */
+export function isOwnChange(
+  input: ApiCallInput,
+  self: ResponderIdentity,
+  requireAgentManagement: boolean,
+): boolean {
+  return (
+    self.functionName !== undefined &&
+    sessionName(input.actor.principalArn) === self.functionName &&
+    (input.actor.userAgent ?? '').includes(RESPONDER_USER_AGENT) &&
+    !reducesProtection(input.change, requireAgentManagement)
+  );
+}
+
+/** What to do with an API-call event before reading any state. */
+export function triage(
+  input: ApiCallInput,
+  self: ResponderIdentity,
+  requireAgentManagement: boolean,
+): Triage {
+  if (input.region !== self.region) {
+    return {
+      action: 'ignore',
+      reason: `event is for Region ${input.region}; this responder serves ${self.region}`,
+    };
+  }
+  if (self.accountId !== undefined && input.accountId !== self.accountId) {
+    return {
+      action: 'ignore',
+      reason: `event is for account ${input.accountId}; this responder serves ${self.accountId}`,
+    };
+  }
+  if ((ORGANIZATION_API_CALLS as readonly string[]).includes(input.eventName)) {
+    return {
+      action: 'ignore',
+      reason: `${input.eventName} is an organization-level call; organization mode is not available in this version`,
+    };
+  }
+  if (!(SUPPORTED_API_CALLS as readonly string[]).includes(input.eventName)) {
+    return { action: 'ignore', reason: `${input.eventName} does not change EKS runtime monitoring` };
+  }
+  if (input.errorCode !== undefined) {
+    return reducesProtection(input.change, requireAgentManagement)
+      ? { action: 'report-denied' }
+      : { action: 'ignore', reason: `the call failed with ${input.errorCode} and changed nothing` };
+  }
+  if (isOwnChange(input, self, requireAgentManagement)) {
+    return { action: 'ignore', reason: "the responder's own re-enable" };
+  }
+  if (input.detectorId === undefined) {
+    return { action: 'ignore', reason: `${input.eventName} event names no detector id` };
+  }
+  return { action: 'evaluate', detectorId: input.detectorId };
+}
+
+export interface DecisionContext {
+  /** Undefined when GetDetector says the detector does not exist. */
+  readonly state: DetectorState | undefined;
+  readonly evaluation: Evaluation | undefined;
+  readonly exemption: Exemption;
+  readonly mode: ResponderMode;
+  readonly requireAgentManagement: boolean;
+  /** What the triggering request changed; undefined for the sweep. */
+  readonly change: RequestedChange | undefined;
+}
+
+/** The outcome for one detector, from its real state. The circuit breaker is applied after, by `applyCircuitBreaker`. */
+export function decide(context: DecisionContext): Decision {
+  const { state, evaluation } = context;
+  if (state === undefined || evaluation === undefined) return { outcome: 'detector-deleted' };
+  if (evaluation.compliant) return { outcome: 'compliant' };
+  const plan = planRemediation(state, evaluation, context.change, context.requireAgentManagement);
+  if (context.exemption.status === 'active') return { outcome: 'exempt', plan };
+  if (context.mode === 'notify') return { outcome: 'would-remediate', plan };
+  return { outcome: 'remediate', plan };
+}
+
+/** Stops remediating a detector that has been remediated `max` times within the window: someone keeps undoing it. */
+export function applyCircuitBreaker(decision: Decision, recentRemediations: number, max: number): Decision {
+  if (decision.outcome !== 'remediate' || recentRemediations < max) return decision;
+  return { outcome: 'circuit-open', plan: decision.plan, recentRemediations };
+}
+
+/**
+ * Which generation to restore: the one the drift turned off, else the one already enabled but incomplete, else the
+ * one listed (RUNTIME_MONITORING first), else RUNTIME_MONITORING.
+ */
+export function chooseGeneration(
+  state: DetectorState,
+  evaluation: Evaluation,
+  change: RequestedChange | undefined,
+): RuntimeFeature {
+  const turnedOff = change?.disabledFeatures[0] ?? change?.disabledAgentManagement[0];
+  if (turnedOff) return turnedOff;
+  if (evaluation.generationInUse) return evaluation.generationInUse;
+  return RUNTIME_FEATURES.find((name) => findFeature(state, name) !== undefined) ?? 'RUNTIME_MONITORING';
+}
+
+export function planRemediation(
+  state: DetectorState,
+  evaluation: Evaluation,
+  change: RequestedChange | undefined,
+  requireAgentManagement: boolean,
+): RemediationPlan {
+  const resumeDetector = !evaluation.detectorEnabled;
+  const featuresOk =
+    evaluation.compliant || (resumeDetector && isProtecting(evaluation, requireAgentManagement));
+  const generation = chooseGeneration(state, evaluation, change);
+  if (featuresOk) return { detectorId: state.detectorId, resumeDetector, generation, feature: undefined };
+
+  const current = findFeature(state, generation)?.additionalConfiguration ?? [];
+  const currentAgent = current.find((config) => config.name === EKS_ADDON_MANAGEMENT)?.status;
+  // Without the strict setting, a team that runs the agent itself keeps agent management off.
+  const agentStatus = requireAgentManagement ? ENABLED : (currentAgent ?? ENABLED);
+  const additionalConfiguration = current.map((config) =>
+    config.name === EKS_ADDON_MANAGEMENT
+      ? { name: config.name, status: agentStatus }
+      : { name: config.name, status: config.status },
+  );
+  if (currentAgent === undefined)
+    additionalConfiguration.unshift({ name: EKS_ADDON_MANAGEMENT, status: agentStatus });
+  return {
+    detectorId: state.detectorId,
+    resumeDetector,
+    generation,
+    feature: { name: generation, status: ENABLED, additionalConfiguration },
+  };
+}
+
+/** True when a runtime feature alone would protect the detector, i.e. only the detector's suspension is wrong. */
+function isProtecting(evaluation: Evaluation, requireAgentManagement: boolean): boolean {
+  return evaluation.runtimeFeatures.some(
+    (view) => view.status === ENABLED && (!requireAgentManagement || view.agentManagement === 'ENABLED'),
+  );
+}
+
+/** A short, stable description of a non-compliant state, so a sweep pages once per distinct drift. */
+export function driftFingerprint(
+  state: DetectorState | undefined,
+  evaluation: Evaluation | undefined,
+): string {
+  if (state === undefined || evaluation === undefined) return 'missing';
+  const features = evaluation.runtimeFeatures.map(
+    (view) => `${view.name}=${view.status}/${view.agentManagement}`,
+  );
+  return [state.status, ...features].join(',');
+}

@@ -1,0 +1,36 @@
+/** Metric names are part of the contract: dashboards and alarms are built on them. */
+export const COMPLIANCE_METRIC = 'EksRuntimeMonitoringCompliant';
+export const DRIFT_DETECTED_METRIC = 'DriftDetected';
+export const REMEDIATION_SUCCEEDED_METRIC = 'RemediationSucceeded';
+export const REMEDIATION_FAILED_METRIC = 'RemediationFailed';
+export const DISABLE_DENIED_METRIC = 'DisableDenied';
+
+export interface MetricPoint {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: 'None' | 'Count';
+  readonly timestamp: Date;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+/** Collects the datapoints of one invocation so they go out in a single PutMetricData call at the end. */
+export class MetricBatch {
+  readonly points: MetricPoint[] = [];
+
+  constructor(
+    private readonly region: string,
+    private readonly now: () => Date,
+  ) {}
+
+  compliance(compliant: boolean): void {
+    this.add(COMPLIANCE_METRIC, compliant ? 1 : 0, 'None');
+  }
+
+  count(name: string): void {
+    this.add(name, 1, 'Count');
+  }
+
+  private add(name: string, value: number, unit: MetricPoint['unit']): void {
+    this.points.push({ name, value, unit, timestamp: this.now(), dimensions: { Region: this.region } });
+  }
+}

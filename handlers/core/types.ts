@@ -1,0 +1,98 @@
+/** Domain types shared by the responder, the sweep and the operator CLI. No AWS SDK shapes beyond the adapters. */
+
+/** The two generations of EKS runtime protection, newest first (the order is the preference order). */
+export const RUNTIME_FEATURES = ['RUNTIME_MONITORING', 'EKS_RUNTIME_MONITORING'] as const;
+export type RuntimeFeature = (typeof RUNTIME_FEATURES)[number];
+
+export const EKS_ADDON_MANAGEMENT = 'EKS_ADDON_MANAGEMENT';
+export const ENABLED = 'ENABLED';
+export const DISABLED = 'DISABLED';
+
+export function isRuntimeFeature(name: string): name is RuntimeFeature {
+  return (RUNTIME_FEATURES as readonly string[]).includes(name);
+}
+
+/** Feature and configuration names are an open set in AWS: they stay plain strings here. */
+export interface AdditionalConfiguration {
+  readonly name: string;
+  readonly status: string;
+}
+
+export interface DetectorFeature {
+  readonly name: string;
+  readonly status: string;
+  readonly additionalConfiguration: readonly AdditionalConfiguration[];
+}
+
+/** What GetDetector says about one detector, reduced to what the decisions need. */
+export interface DetectorState {
+  readonly detectorId: string;
+  /** `ENABLED`, or `DISABLED` when the detector is suspended. */
+  readonly status: string;
+  readonly features: readonly DetectorFeature[];
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export type ResponderMode = 'remediate' | 'notify';
+
+export interface ResponderConfig {
+  readonly mode: ResponderMode;
+  readonly notificationTopicArn: string;
+  readonly metricNamespace: string;
+  readonly requireAgentManagement: boolean;
+  readonly maxRemediationsPerHour: number;
+  readonly stateTableName: string;
+}
+
+/** Who made an API call, as CloudTrail recorded it. Every field is attacker-controlled text except the ARN. */
+export interface Actor {
+  readonly type?: string | undefined;
+  readonly principalArn?: string | undefined;
+  readonly sessionIssuerArn?: string | undefined;
+  readonly sourceIp?: string | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/** What a CloudTrail request asked GuardDuty to change, as far as EKS runtime protection is concerned. */
+export interface RequestedChange {
+  readonly suspendsDetector: boolean;
+  readonly resumesDetector: boolean;
+  readonly deletesDetector: boolean;
+  /** Runtime features the request set to DISABLED. */
+  readonly disabledFeatures: readonly RuntimeFeature[];
+  /** Runtime features whose EKS_ADDON_MANAGEMENT the request set to DISABLED. */
+  readonly disabledAgentManagement: readonly RuntimeFeature[];
+  /** Runtime features the request set to ENABLED. */
+  readonly enabledFeatures: readonly RuntimeFeature[];
+  /** One readable line per relevant change, e.g. `RUNTIME_MONITORING → DISABLED`. */
+  readonly summary: readonly string[];
+}
+
+export const SUPPORTED_API_CALLS = ['UpdateDetector', 'CreateDetector', 'DeleteDetector'] as const;
+export const ORGANIZATION_API_CALLS = ['UpdateMemberDetectors', 'UpdateOrganizationConfiguration'] as const;
+
+/** A GuardDuty API call delivered by EventBridge from CloudTrail. */
+export interface ApiCallInput {
+  readonly kind: 'api-call';
+  readonly eventId: string;
+  readonly eventTime: string;
+  readonly eventName: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly detectorId: string | undefined;
+  readonly actor: Actor;
+  readonly errorCode: string | undefined;
+  readonly errorMessage: string | undefined;
+  readonly change: RequestedChange;
+}
+
+/** The scheduled sweep: evaluate every detector of the Region. */
+export interface SweepInput {
+  readonly kind: 'sweep';
+  readonly eventId: string;
+  readonly eventTime: string;
+  readonly accountId: string;
+  readonly region: string;
+}
+
+export type ResponderInput = ApiCallInput | SweepInput;

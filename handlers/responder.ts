@@ -1,0 +1,530 @@
+import type { MetricsPort } from './adapters/cloudwatch.js';
+import type { GuardDutyPort } from './adapters/guardduty.js';
+import type { NotifierPort } from './adapters/sns.js';
+import type { ClaimRecord, RemediationRecord, StateStorePort } from './adapters/state-store.js';
+import {
+  applyCircuitBreaker,
+  type Decision,
+  decide,
+  driftFingerprint,
+  type Outcome,
+  type ResponderIdentity,
+  triage,
+} from './core/decide.js';
+import { type Evaluation, evaluate } from './core/evaluate.js';
+import { type Exemption, parseExemption } from './core/exemption.js';
+import {
+  DISABLE_DENIED_METRIC,
+  DRIFT_DETECTED_METRIC,
+  MetricBatch,
+  REMEDIATION_FAILED_METRIC,
+  REMEDIATION_SUCCEEDED_METRIC,
+} from './core/metrics.js';
+import {
+  type AlertFacts,
+  type AlertOutcome,
+  describePlan,
+  type RenderedNotification,
+  renderNotification,
+  snapshot,
+} from './core/notification.js';
+import type { ApiCallInput, DetectorState, ResponderConfig, ResponderInput } from './core/types.js';
+
+/** The logging the responder needs; Powertools Logger satisfies it. */
+export interface LogPort {
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+export interface ResponderDeps {
+  readonly guardDuty: GuardDutyPort;
+  readonly notifier: NotifierPort;
+  readonly metrics: MetricsPort;
+  readonly store: StateStorePort;
+  readonly logger: LogPort;
+  readonly now: () => Date;
+}
+
+export interface InvocationOptions {
+  readonly self: ResponderIdentity;
+  /** How long a claim is held before another delivery may take it over: the invocation's remaining time. */
+  readonly leaseMs: number;
+}
+
+export interface DetectorReport {
+  readonly outcome: Outcome;
+  readonly detectorId: string | null;
+  readonly reason?: string;
+  readonly remediation?: 'succeeded' | 'failed';
+  readonly messageId?: string;
+}
+
+export interface InvocationResult {
+  readonly eventId: string;
+  readonly trigger: ResponderInput['kind'];
+  readonly reports: readonly DetectorReport[];
+}
+
+/** The remediation, an alert, or the state store failed: the invocation must fail so Lambda retries it. */
+export class ResponderError extends Error {
+  override readonly name = 'ResponderError';
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+const EVENT_CLAIM_TTL_SECONDS = 2 * 24 * 60 * 60; // longer than EventBridge (24 h) and Lambda (6 h) retry windows
+const DRIFT_CLAIM_TTL_SECONDS = 24 * 60 * 60; // a standing drift found by the sweep pages again after a day
+const SWEEP_CONCURRENCY = 4;
+
+/** Handles one validated input: every detector it concerns is decided, acted on, reported and measured. */
+export async function respond(
+  input: ResponderInput,
+  deps: ResponderDeps,
+  config: ResponderConfig,
+  options: InvocationOptions,
+): Promise<InvocationResult> {
+  const run = new Invocation(input, deps, config, options);
+  try {
+    const reports = input.kind === 'sweep' ? await run.sweep() : [await run.apiCall(input)];
+    return { eventId: input.eventId, trigger: input.kind, reports };
+  } finally {
+    await run.flushMetrics();
+  }
+}
+
+interface Target {
+  readonly detectorId: string | undefined;
+  readonly state: DetectorState | undefined;
+  readonly evaluation: Evaluation | undefined;
+  readonly exemption: Exemption;
+}
+
+class Invocation {
+  private readonly metricBatch: MetricBatch;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly input: ResponderInput,
+    private readonly deps: ResponderDeps,
+    private readonly config: ResponderConfig,
+    private readonly options: InvocationOptions,
+  ) {
+    this.metricBatch = new MetricBatch(input.region, deps.now);
+    this.startedAt = deps.now().getTime();
+  }
+
+  async apiCall(input: ApiCallInput): Promise<DetectorReport> {
+    const verdict = triage(input, this.options.self, this.config.requireAgentManagement);
+    switch (verdict.action) {
+      case 'ignore':
+        return this.log({ outcome: 'ignored', detectorId: input.detectorId ?? null, reason: verdict.reason });
+      case 'report-denied':
+        return this.reportDenied(input);
+      case 'evaluate':
+        return this.handleDetector(await this.readTarget(verdict.detectorId));
+    }
+  }
+
+  async sweep(): Promise<DetectorReport[]> {
+    if (this.input.region !== this.options.self.region) {
+      const reason = `sweep is for Region ${this.input.region}; this responder serves ${this.options.self.region}`;
+      return [this.log({ outcome: 'ignored', detectorId: null, reason })];
+    }
+    const ids = await this.deps.guardDuty.listDetectorIds();
+    if (ids.length === 0) {
+      return [
+        await this.handleDetector({
+          detectorId: undefined,
+          state: undefined,
+          evaluation: undefined,
+          exemption: { status: 'none' },
+        }),
+      ];
+    }
+    const reports: DetectorReport[] = [];
+    const failures: unknown[] = [];
+    // Bounded concurrency; one detector's failure does not stop the others, but it does fail the invocation.
+    for (let start = 0; start < ids.length; start += SWEEP_CONCURRENCY) {
+      const batch = ids.slice(start, start + SWEEP_CONCURRENCY);
+      const settled = await Promise.allSettled(
+        batch.map(async (id) => this.handleDetector(await this.readTarget(id))),
+      );
+      for (const result of settled) {
+        if (result.status === 'fulfilled') reports.push(result.value);
+        else failures.push(result.reason);
+      }
+    }
+    if (failures.length > 0) {
+      throw new ResponderError(`sweep failed for ${failures.length} of ${ids.length} detector(s)`, {
+        cause: failures.length === 1 ? failures[0] : new AggregateError(failures),
+      });
+    }
+    return reports;
+  }
+
+  async flushMetrics(): Promise<void> {
+    if (this.metricBatch.points.length === 0) return;
+    try {
+      await this.deps.metrics.put(this.metricBatch.points);
+    } catch (error) {
+      // Metrics never block a remediation or an alert: both are done by now.
+      this.deps.logger.error('metrics-failed', { eventId: this.input.eventId, error: describeError(error) });
+    }
+  }
+
+  private async readTarget(detectorId: string): Promise<Target> {
+    const state = await this.deps.guardDuty.getDetector(detectorId);
+    return {
+      detectorId,
+      state,
+      evaluation: state && evaluate(state, this.config.requireAgentManagement),
+      exemption: state ? parseExemption(state.tags, this.deps.now()) : { status: 'none' },
+    };
+  }
+
+  private async handleDetector(target: Target): Promise<DetectorReport> {
+    const detectorId = target.detectorId ?? null;
+    this.metricBatch.compliance(target.evaluation?.compliant === true);
+    let decision = decide({
+      state: target.state,
+      evaluation: target.evaluation,
+      exemption: target.exemption,
+      mode: this.config.mode,
+      requireAgentManagement: this.config.requireAgentManagement,
+      change: this.input.kind === 'api-call' ? this.input.change : undefined,
+    });
+    if (decision.outcome === 'compliant') return this.log({ outcome: 'compliant', detectorId });
+    if (decision.outcome === 'remediate' && target.detectorId) {
+      const since = new Date(this.deps.now().getTime() - HOUR_MS);
+      const recent = await this.deps.store.countRemediationsSince(this.detectorKey(target.detectorId), since);
+      decision = applyCircuitBreaker(decision, recent, this.config.maxRemediationsPerHour);
+    }
+
+    const [key, ttl] = this.dedupeKey(decision, target);
+    const claim = await this.deps.store.claim(key, this.deps.now(), this.options.leaseMs, ttl);
+    if (!claim.claimed) {
+      const reason = `duplicate: this drift is already ${claim.existing?.status === 'COMPLETED' ? 'handled' : 'being handled'} (${key})`;
+      return this.log({ outcome: 'ignored', detectorId, reason });
+    }
+    this.metricBatch.count(DRIFT_DETECTED_METRIC);
+    if (claim.previous?.pendingNotification) return this.deliverPending(key, ttl, claim.previous, detectorId);
+    return this.act(decision, target, key, ttl, claim.previous);
+  }
+
+  private async act(
+    decision: Decision,
+    target: Target,
+    key: string,
+    ttl: number,
+    previous: ClaimRecord | undefined,
+  ): Promise<DetectorReport> {
+    switch (decision.outcome) {
+      case 'remediate':
+        return this.remediate(decision.plan, target, key, ttl, previous);
+      case 'would-remediate':
+        return this.alert(
+          key,
+          ttl,
+          this.facts(
+            'would-remediate',
+            target,
+            `Nothing (notify mode). Remediate mode would send ${describePlan(decision.plan)}.`,
+          ),
+        );
+      case 'exempt':
+        return this.alert(
+          key,
+          ttl,
+          this.facts(
+            'exempt',
+            target,
+            'Nothing: the detector is exempt, so the change is reported and left in place.',
+          ),
+        );
+      case 'circuit-open':
+        return this.alert(
+          key,
+          ttl,
+          this.facts(
+            'circuit-open',
+            target,
+            `Nothing: ${decision.recentRemediations} remediations of this detector in the last hour reached the limit ` +
+              `of ${this.config.maxRemediationsPerHour}. Something keeps turning protection off; automatic re-enable ` +
+              'resumes when the count drops. Would have sent ' +
+              `${describePlan(decision.plan)}.`,
+          ),
+        );
+      case 'detector-deleted':
+        return this.alert(
+          key,
+          ttl,
+          this.facts(
+            'detector-deleted',
+            target,
+            'Nothing: the responder does not re-create detectors. Re-create one with `aws guardduty create-detector ' +
+              "--enable --features 'Name=RUNTIME_MONITORING,Status=ENABLED,AdditionalConfiguration=[{Name=EKS_ADDON_MANAGEMENT,Status=ENABLED}]'`.",
+          ),
+        );
+      case 'compliant':
+      case 'disable-denied':
+      case 'ignored':
+        throw new ResponderError(`unexpected decision ${decision.outcome} after the claim`);
+    }
+  }
+
+  private async remediate(
+    plan: Extract<Decision, { outcome: 'remediate' }>['plan'],
+    target: Target,
+    key: string,
+    ttl: number,
+    previous: ClaimRecord | undefined,
+  ): Promise<DetectorReport> {
+    let written = false;
+    let after: DetectorState | undefined;
+    let failure: unknown;
+    try {
+      await this.deps.guardDuty.updateDetector(plan);
+      written = true;
+      after = await this.deps.guardDuty.getDetector(plan.detectorId);
+    } catch (error) {
+      failure = error;
+    }
+    const afterEvaluation = after && evaluate(after, this.config.requireAgentManagement);
+    const succeeded = afterEvaluation?.compliant === true;
+    this.metricBatch.count(succeeded ? REMEDIATION_SUCCEEDED_METRIC : REMEDIATION_FAILED_METRIC);
+    const remediation: RemediationRecord | undefined = written
+      ? {
+          detectorKey: this.detectorKey(plan.detectorId),
+          at: this.deps.now(),
+          eventId: this.input.eventId,
+          generation: plan.generation,
+          actor:
+            this.input.kind === 'api-call' ? (this.input.actor.principalArn ?? 'unknown') : 'scheduled sweep',
+        }
+      : undefined;
+    const outcomeText = succeeded
+      ? 'read back: compliant'
+      : failure
+        ? `failed: ${describeError(failure)}`
+        : `read back: still not compliant (${afterEvaluation?.problems.join('; ') ?? 'detector not found'})`;
+    const facts: AlertFacts = {
+      ...this.facts('remediate', target, `${describePlan(plan)}; ${outcomeText}.`),
+      remediation: succeeded ? 'succeeded' : 'failed',
+      after: after && afterEvaluation ? snapshot(after.status, afterEvaluation) : null,
+    };
+    if (succeeded) {
+      this.deps.logger.info('remediated', {
+        eventId: this.input.eventId,
+        detectorId: plan.detectorId,
+        generation: plan.generation,
+      });
+      return this.alert(key, ttl, facts, remediation);
+    }
+
+    // Page once per drift about the failure; the retries Lambda makes stay quiet unless they succeed.
+    let failureAlerted = previous?.failureAlerted === true;
+    let messageId: string | undefined;
+    if (!failureAlerted) {
+      try {
+        messageId = await this.deps.notifier.publish(renderNotification(facts));
+        failureAlerted = true;
+      } catch (error) {
+        this.deps.logger.error('alert-failed', { eventId: this.input.eventId, error: describeError(error) });
+      }
+    }
+    await this.settleQuietly({
+      key,
+      status: 'RETRYABLE',
+      ttlSeconds: ttl,
+      outcome: 'remediate',
+      failureAlerted,
+      remediation,
+    });
+    this.log({
+      outcome: 'remediate',
+      detectorId: plan.detectorId,
+      remediation: 'failed',
+      ...(messageId ? { messageId } : {}),
+    });
+    throw new ResponderError(`remediation of detector ${plan.detectorId} failed: ${outcomeText}`, {
+      cause: failure,
+    });
+  }
+
+  /** Publishes the alert and settles the claim; a failed Publish keeps the rendered alert for the retry. */
+  private async alert(
+    key: string,
+    ttl: number,
+    facts: AlertFacts,
+    remediation?: RemediationRecord,
+  ): Promise<DetectorReport> {
+    const rendered = renderNotification(facts);
+    let messageId: string;
+    try {
+      messageId = await this.deps.notifier.publish(rendered);
+    } catch (error) {
+      await this.settleQuietly({
+        key,
+        status: 'RETRYABLE',
+        ttlSeconds: ttl,
+        outcome: facts.outcome,
+        pendingNotification: JSON.stringify(rendered),
+        remediation,
+      });
+      throw new ResponderError(`the ${facts.outcome} alert could not be published`, { cause: error });
+    }
+    await this.settleQuietly({
+      key,
+      status: 'COMPLETED',
+      ttlSeconds: ttl,
+      outcome: facts.outcome,
+      remediation,
+    });
+    return this.log({
+      outcome: facts.outcome,
+      detectorId: facts.detectorId,
+      messageId,
+      ...(facts.remediation ? { remediation: facts.remediation } : {}),
+    });
+  }
+
+  /** A retry after a failed Publish: the remediation is done, only the alert is owed. */
+  private async deliverPending(
+    key: string,
+    ttl: number,
+    previous: ClaimRecord,
+    detectorId: string | null,
+  ): Promise<DetectorReport> {
+    const rendered = JSON.parse(previous.pendingNotification ?? '{}') as RenderedNotification;
+    const outcome = (previous.outcome ?? 'remediate') as AlertOutcome;
+    let messageId: string;
+    try {
+      messageId = await this.deps.notifier.publish(rendered);
+    } catch (error) {
+      await this.settleQuietly({
+        key,
+        status: 'RETRYABLE',
+        ttlSeconds: ttl,
+        outcome,
+        pendingNotification: previous.pendingNotification,
+      });
+      throw new ResponderError(`the pending ${outcome} alert could not be published`, { cause: error });
+    }
+    await this.settleQuietly({ key, status: 'COMPLETED', ttlSeconds: ttl, outcome });
+    return this.log({
+      outcome,
+      detectorId,
+      messageId,
+      reason: 'delivered the alert a previous attempt could not publish',
+    });
+  }
+
+  private async reportDenied(input: ApiCallInput): Promise<DetectorReport> {
+    const key = `event#${input.eventId}`;
+    const claim = await this.deps.store.claim(
+      key,
+      this.deps.now(),
+      this.options.leaseMs,
+      EVENT_CLAIM_TTL_SECONDS,
+    );
+    if (!claim.claimed) {
+      return this.log({
+        outcome: 'ignored',
+        detectorId: input.detectorId ?? null,
+        reason: `duplicate: ${key} already handled`,
+      });
+    }
+    this.metricBatch.count(DISABLE_DENIED_METRIC);
+    if (claim.previous?.pendingNotification) {
+      return this.deliverPending(key, EVENT_CLAIM_TTL_SECONDS, claim.previous, input.detectorId ?? null);
+    }
+    const target: Target = {
+      detectorId: input.detectorId,
+      state: undefined,
+      evaluation: undefined,
+      exemption: { status: 'none' },
+    };
+    const facts = this.facts(
+      'disable-denied',
+      target,
+      `Nothing: the call failed with ${input.errorCode ?? 'an error'}${input.errorMessage ? ` (${input.errorMessage})` : ''}, so nothing changed.`,
+    );
+    return this.alert(key, EVENT_CLAIM_TTL_SECONDS, facts);
+  }
+
+  private facts(outcome: AlertOutcome, target: Target, action: string): AlertFacts {
+    const input = this.input;
+    const before =
+      target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
+    return {
+      outcome,
+      accountId: input.accountId,
+      region: input.region,
+      detectorId: target.detectorId ?? null,
+      mode: this.config.mode,
+      trigger: input.kind,
+      eventId: input.eventId,
+      eventTime: input.eventTime,
+      eventName: input.kind === 'api-call' ? input.eventName : null,
+      actor: input.kind === 'api-call' ? input.actor : undefined,
+      changes: input.kind === 'api-call' ? input.change.summary : [],
+      problems: target.evaluation?.problems ?? (target.state ? [] : ['no GuardDuty detector in this Region']),
+      action,
+      before,
+      after: outcome === 'remediate' ? null : before,
+      exemption: target.exemption,
+    };
+  }
+
+  /**
+   * What makes two deliveries "the same drift": the CloudTrail event id; for the sweep, the sweep run when it
+   * remediates (a new drift each time) and the drift's fingerprint when the drift stays in place (page once a day).
+   */
+  private dedupeKey(decision: Decision, target: Target): [string, number] {
+    if (this.input.kind === 'api-call') return [`event#${this.input.eventId}`, EVENT_CLAIM_TTL_SECONDS];
+    const detector = target.detectorId ?? 'none';
+    if (decision.outcome === 'remediate')
+      return [`sweep#${this.input.eventId}#${detector}`, EVENT_CLAIM_TTL_SECONDS];
+    const fingerprint = driftFingerprint(target.state, target.evaluation);
+    return [
+      `drift#${this.input.accountId}#${this.input.region}#${detector}#${decision.outcome}#${fingerprint}`,
+      DRIFT_CLAIM_TTL_SECONDS,
+    ];
+  }
+
+  private detectorKey(detectorId: string): string {
+    return `detector#${this.input.accountId}#${this.input.region}#${detectorId}`;
+  }
+
+  private async settleQuietly(options: Omit<Parameters<StateStorePort['settle']>[0], 'now'>): Promise<void> {
+    try {
+      await this.deps.store.settle({ ...options, now: this.deps.now() });
+    } catch (error) {
+      // The claim's lease runs out on its own; a redelivery after that re-reads the real state.
+      this.deps.logger.error('state-settle-failed', {
+        eventId: this.input.eventId,
+        key: options.key,
+        error: describeError(error),
+      });
+    }
+  }
+
+  /** One structured line per decision. */
+  private log(report: DetectorReport): DetectorReport {
+    const fields = {
+      eventId: this.input.eventId,
+      trigger: this.input.kind,
+      mode: this.config.mode,
+      durationMs: this.deps.now().getTime() - this.startedAt,
+      ...report,
+    };
+    if (report.outcome === 'compliant' || report.outcome === 'ignored')
+      this.deps.logger.info('decision', fields);
+    else this.deps.logger.warn('decision', fields);
+    return report;
+  }
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
