@@ -184,7 +184,6 @@ class Invocation {
 
   private async handleDetector(target: Target): Promise<DetectorReport> {
     const detectorId = target.detectorId ?? null;
-    this.metricBatch.compliance(target.evaluation?.compliant === true);
     let decision = decide({
       state: target.state,
       evaluation: target.evaluation,
@@ -193,12 +192,14 @@ class Invocation {
       requireAgentManagement: this.config.requireAgentManagement,
       change: this.input.kind === 'api-call' ? this.input.change : undefined,
     });
-    if (decision.outcome === 'compliant') return this.log({ outcome: 'compliant', detectorId });
     if (decision.outcome === 'remediate' && target.detectorId) {
       const since = new Date(this.deps.now().getTime() - HOUR_MS);
       const recent = await this.deps.store.countRemediationsSince(this.detectorKey(target.detectorId), since);
       decision = applyCircuitBreaker(decision, recent, this.config.maxRemediationsPerHour);
     }
+    // A remediation reports the state it leaves behind; DriftDetected keeps the drift itself visible.
+    if (decision.outcome !== 'remediate') this.metricBatch.compliance(decision.outcome === 'compliant');
+    if (decision.outcome === 'compliant') return this.log({ outcome: 'compliant', detectorId });
 
     const [key, ttl] = this.dedupeKey(decision, target);
     const claim = await this.deps.store.claim(key, this.deps.now(), this.options.leaseMs, ttl);
@@ -292,6 +293,7 @@ class Invocation {
     const afterEvaluation = after && evaluate(after, this.config.requireAgentManagement);
     const succeeded = afterEvaluation?.compliant === true;
     this.metricBatch.count(succeeded ? REMEDIATION_SUCCEEDED_METRIC : REMEDIATION_FAILED_METRIC);
+    this.metricBatch.compliance(succeeded);
     const remediation: RemediationRecord | undefined = written
       ? {
           detectorKey: this.detectorKey(plan.detectorId),

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Context } from 'aws-lambda';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const SHARED_FIXTURES = here('../../../shared/fixtures/');
+const OWN_FIXTURES = here('../fixtures/');
+
+export type Json = Record<string, unknown>;
+
+/** A real sample from ../shared/fixtures, as captured (never edited). */
+export function realFixture(relativePath: string): Json {
+  return JSON.parse(readFileSync(`${SHARED_FIXTURES}${relativePath}`, 'utf8')) as Json;
+}
+
+/** A hand-written fixture from test/fixtures (its name says `synthetic`). */
+export function syntheticFixture(name: string): Json {
+  return JSON.parse(readFileSync(`${OWN_FIXTURES}${name}`, 'utf8')) as Json;
+}
+
+/** Wraps a bare CloudTrail record the way EventBridge delivers it. */
+export function inEnvelope(
+  record: Json,
+  envelope: { account?: string; region?: string; id?: string } = {},
+): Json {
+  return {
+    version: '0',
+    id: envelope.id ?? `envelope-${String(record.eventID ?? 'unknown')}`,
+    'detail-type': 'AWS API Call via CloudTrail',
+    source: 'aws.guardduty',
+    account: envelope.account ?? String(record.recipientAccountId ?? '123456789012'),
+    time: String(record.eventTime ?? '2026-11-20T09:14:03Z'),
+    region: envelope.region ?? String(record.awsRegion ?? 'us-east-1'),
+    resources: [],
+    detail: record,
+  };
+}
+
+export interface Retarget {
+  detectorId?: string;
+  region?: string;
+  account?: string;
+  eventId?: string;
+}
+
+/** A copy of an EventBridge CloudTrail event pointed at another detector, Region, account or event id. */
+export function retarget(event: Json, target: Retarget): Json {
+  const copy = structuredClone(event);
+  const detail = copy.detail as Json;
+  if (target.region) {
+    copy.region = target.region;
+    detail.awsRegion = target.region;
+  }
+  if (target.account) {
+    copy.account = target.account;
+    detail.recipientAccountId = target.account;
+  }
+  if (target.eventId) detail.eventID = target.eventId;
+  if (target.detectorId && detail.requestParameters && typeof detail.requestParameters === 'object') {
+    (detail.requestParameters as Json).detectorId = target.detectorId;
+  }
+  return copy;
+}
+
+/** A scheduled sweep event for a Region. */
+export function sweepEvent(region: string, id = `sweep-${region}-${Date.now()}`): Json {
+  return { ...syntheticFixture('ScheduledEvent.sweep.synthetic.json'), region, id };
+}
+
+export const RESPONDER_FUNCTION_NAME = 'guardduty-drift-responder';
+
+/** A Lambda context as the runtime passes it; the function name matches the own-event fixture's session name. */
+export function lambdaContext(region: string, account = '123456789012'): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: RESPONDER_FUNCTION_NAME,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${RESPONDER_FUNCTION_NAME}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'test-request',
+    logGroupName: `/aws/lambda/${RESPONDER_FUNCTION_NAME}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
