@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, loadConfig } from '../../handlers/config.js';
+
+const REQUIRED = {
+  NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:drift-alerts',
+  STATE_TABLE_NAME: 'drift-state',
+};
+
+describe('Function: loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig(REQUIRED)).toEqual({
+      mode: 'remediate',
+      notificationTopicArn: REQUIRED.NOTIFICATION_TOPIC_ARN,
+      metricNamespace: 'GuardDutyDriftResponder',
+      requireAgentManagement: true,
+      maxRemediationsPerHour: 3,
+      stateTableName: 'drift-state',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      ...REQUIRED,
+      RESPONDER_MODE: 'notify',
+      METRIC_NAMESPACE: 'Security/Drift',
+      REQUIRE_AGENT_MANAGEMENT: 'false',
+      MAX_REMEDIATIONS_PER_HOUR: '10',
+    });
+
+    expect(config).toMatchObject({
+      mode: 'notify',
+      metricNamespace: 'Security/Drift',
+      requireAgentManagement: false,
+      maxRemediationsPerHour: 10,
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ ...REQUIRED, RESPONDER_MODE: '' }).mode).toBe('remediate');
+  });
+
+  it.each([
+    [{ STATE_TABLE_NAME: 'x-table' }, /NOTIFICATION_TOPIC_ARN is required/],
+    [
+      { ...REQUIRED, RESPONDER_MODE: 'fix' },
+      /RESPONDER_MODE expected "remediate" or "notify" \(received "fix"\)/,
+    ],
+    [{ ...REQUIRED, REQUIRE_AGENT_MANAGEMENT: 'yes' }, /REQUIRE_AGENT_MANAGEMENT expected "true" or "false"/],
+    [
+      { ...REQUIRED, MAX_REMEDIATIONS_PER_HOUR: '0' },
+      /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 999/,
+    ],
+    [{ ...REQUIRED, MAX_REMEDIATIONS_PER_HOUR: '2.5' }, /MAX_REMEDIATIONS_PER_HOUR/],
+    [
+      { ...REQUIRED, NOTIFICATION_TOPIC_ARN: 'drift-alerts' },
+      /NOTIFICATION_TOPIC_ARN expected an SNS topic ARN/,
+    ],
+    [{ ...REQUIRED, METRIC_NAMESPACE: 'AWS/GuardDuty' }, /METRIC_NAMESPACE the AWS\/ prefix is reserved/],
+    [{ NOTIFICATION_TOPIC_ARN: REQUIRED.NOTIFICATION_TOPIC_ARN }, /STATE_TABLE_NAME is required/],
+  ])('rejects %o naming the variable and what it accepts', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigurationError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('names every bad variable at once and keeps the cause', () => {
+    try {
+      loadConfig({ RESPONDER_MODE: 'x' });
+      expect.unreachable('loadConfig accepted a bad environment');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/RESPONDER_MODE/);
+      expect(message).toMatch(/NOTIFICATION_TOPIC_ARN/);
+      expect(message).toMatch(/STATE_TABLE_NAME/);
+      expect((error as Error).cause).toBeDefined();
+    }
+  });
+});
