@@ -1,0 +1,158 @@
+/**
+ * `npm run demo [-- --mode notify]`: the whole responder flow on this machine, against moto_server.
+ * Starts moto on a free loopback port, creates a protected detector, switches runtime monitoring off as an operator
+ * would, feeds the resulting CloudTrail event to the real Lambda handler and prints what happened.
+ */
+import { parseArgs } from 'node:util';
+import { GetDetectorCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
+import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { lambdaContext, retarget, syntheticFixture } from '../test/support/fixtures.js';
+import {
+  complianceValues,
+  createDetector,
+  createStateTable,
+  createTopicWithQueue,
+  motoClients,
+  PROTECTED_RUNTIME,
+  receivedAlerts,
+} from '../test/support/moto-aws.js';
+import { type MotoServer, startMotoServer } from '../test/support/moto-server.js';
+
+// The SDK warns once per process that Node 20 support ends in 2027; the demo is not the place to read it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const REGION = 'us-east-1';
+const NAMESPACE = 'GuardDutyDriftResponder';
+
+const { values } = parseArgs({ options: { mode: { type: 'string', default: 'remediate' } } });
+if (values.mode !== 'remediate' && values.mode !== 'notify') {
+  console.error(`--mode must be "remediate" or "notify", not "${values.mode}"`);
+  process.exit(2);
+}
+const mode = values.mode;
+
+const heading = (text: string) =>
+  console.log(`\n\x1b[1m── ${text} ${'─'.repeat(Math.max(0, 70 - text.length))}\x1b[0m`);
+const indent = (text: string) => text.replace(/^/gm, '   ');
+
+/** Captures what the handler publishes, so the demo can show the email and Slack renderings SNS would deliver. */
+function capturePublishes(): PublishCommandInput[] {
+  const captured: PublishCommandInput[] = [];
+  const send = SNSClient.prototype.send;
+  SNSClient.prototype.send = function (this: SNSClient, command: unknown, ...rest: unknown[]) {
+    if (command instanceof PublishCommand) captured.push(command.input);
+    return (send as (...args: unknown[]) => unknown).call(this, command, ...rest);
+  } as typeof send;
+  return captured;
+}
+
+async function describeDetector(
+  clients: ReturnType<typeof motoClients>,
+  detectorId: string,
+): Promise<string> {
+  const output = await clients.guardDuty.send(new GetDetectorCommand({ DetectorId: detectorId }));
+  const runtime = (output.Features ?? []).filter((feature) => feature.Name?.includes('RUNTIME_MONITORING'));
+  const features = runtime.map((feature) => {
+    const agent = feature.AdditionalConfiguration?.find(
+      (config) => config.Name === 'EKS_ADDON_MANAGEMENT',
+    )?.Status;
+    return `${feature.Name} ${feature.Status} (EKS_ADDON_MANAGEMENT ${agent ?? 'not listed'})`;
+  });
+  return `detector ${output.Status}; ${features.join('; ') || 'no runtime feature'}`;
+}
+
+async function main(server: MotoServer): Promise<void> {
+  console.log(`moto_server is running at ${server.endpoint} (mode: ${mode})`);
+  const clients = motoClients(server.endpoint, REGION);
+  await createStateTable(clients, 'drift-state');
+  const { topicArn, queueUrl } = await createTopicWithQueue(clients, 'drift-alerts');
+  const detectorId = await createDetector(clients, PROTECTED_RUNTIME);
+
+  heading('1. A protected detector');
+  console.log(indent(await describeDetector(clients, detectorId)));
+
+  heading('2. An operator switches EKS runtime monitoring off');
+  await clients.guardDuty.send(
+    new UpdateDetectorCommand({
+      DetectorId: detectorId,
+      Features: [
+        {
+          Name: 'RUNTIME_MONITORING',
+          Status: 'DISABLED',
+          AdditionalConfiguration: [{ Name: 'EKS_ADDON_MANAGEMENT', Status: 'DISABLED' }],
+        },
+      ],
+    }),
+  );
+  const event = retarget(syntheticFixture('UpdateDetector.disable-runtime-monitoring.synthetic.json'), {
+    detectorId,
+    region: REGION,
+    eventId: `demo-${Date.now()}`,
+  });
+  const detail = event.detail as {
+    userIdentity: { arn: string };
+    sourceIPAddress: string;
+    eventTime: string;
+  };
+  console.log(
+    indent(`who:  ${detail.userIdentity.arn} from ${detail.sourceIPAddress} at ${detail.eventTime}`),
+  );
+  console.log(indent('what: UpdateDetector RUNTIME_MONITORING → DISABLED (EKS_ADDON_MANAGEMENT → DISABLED)'));
+  console.log(indent(`now:  ${await describeDetector(clients, detectorId)}`));
+
+  heading('3. CloudTrail → EventBridge → the responder Lambda');
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: server.endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'demo',
+    AWS_SECRET_ACCESS_KEY: 'demo',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    NOTIFICATION_TOPIC_ARN: topicArn,
+    STATE_TABLE_NAME: 'drift-state',
+    METRIC_NAMESPACE: NAMESPACE,
+    RESPONDER_MODE: mode,
+  });
+  const published = capturePublishes();
+  const { handler } = await import('../handlers/drift-responder.js');
+  const result = await handler(event, lambdaContext(REGION));
+  console.log(indent(`decision: ${JSON.stringify(result)}`));
+
+  heading('4. The detector after the responder');
+  console.log(indent(await describeDetector(clients, detectorId)));
+
+  const alert = published[0];
+  const renderings = JSON.parse(alert?.Message ?? '{}') as Record<string, string>;
+  heading(`5. The email (subject: ${alert?.Subject ?? 'none'})`);
+  console.log(indent(renderings.email ?? '(no alert)'));
+
+  heading('6. The Slack message (AWS Chatbot custom notification)');
+  const chat = JSON.parse(renderings.https ?? '{}') as { content?: { title?: string; description?: string } };
+  console.log(indent(`${chat.content?.title ?? ''}\n${chat.content?.description ?? ''}`));
+
+  heading('7. What an SQS subscriber received (structured JSON, abridged)');
+  const [structured] = await receivedAlerts(clients, queueUrl);
+  const { outcome, severity, accountId, region, actor, eventId } = structured ?? {};
+  console.log(
+    indent(JSON.stringify({ outcome, severity, accountId, region, detectorId, actor, eventId }, null, 2)),
+  );
+
+  heading('8. The compliance metric, read back with GetMetricData');
+  const compliance = await complianceValues(clients, NAMESPACE, REGION);
+  const drifts = await complianceValues(clients, NAMESPACE, REGION, 'DriftDetected');
+  console.log(
+    indent(`${NAMESPACE}/EksRuntimeMonitoringCompliant{Region=${REGION}} = ${compliance.join(', ')}`),
+  );
+  console.log(indent(`${NAMESPACE}/DriftDetected{Region=${REGION}} = ${drifts.join(', ')}`));
+  console.log('\nDone. Try `npm run demo -- --mode notify` for the notify-only path.');
+}
+
+let server: MotoServer | undefined;
+try {
+  server = await startMotoServer();
+  await main(server);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+} finally {
+  await server?.stop();
+}
