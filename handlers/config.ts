@@ -32,6 +32,14 @@ const environmentSchema = z.object({
     z.string().check(z.regex(/^[1-9]\d{0,2}$/, { error: 'expected a whole number from 1 to 999' })),
     '3',
   ),
+  RESPONDER_SCOPE: z._default(
+    z.enum(['account', 'organization'], { error: 'expected "account" or "organization"' }),
+    'account',
+  ),
+  ORGANIZATION_AUTO_ENABLE_TARGET: z._default(
+    z.enum(['ALL', 'NEW'], { error: 'expected "ALL" or "NEW"' }),
+    'ALL',
+  ),
   STATE_TABLE_NAME: z
     .string({ error: 'is required (the DynamoDB table for idempotency and remediation history)' })
     .check(z.regex(TABLE_NAME, { error: 'expected a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)' })),
@@ -66,5 +74,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     requireAgentManagement: values.REQUIRE_AGENT_MANAGEMENT === 'true',
     maxRemediationsPerHour: Number(values.MAX_REMEDIATIONS_PER_HOUR),
     stateTableName: values.STATE_TABLE_NAME,
+    scope: values.RESPONDER_SCOPE,
+    autoEnableTarget: values.ORGANIZATION_AUTO_ENABLE_TARGET,
   };
 }

@@ -22,15 +22,22 @@ export class MetricBatch {
     private readonly now: () => Date,
   ) {}
 
-  compliance(compliant: boolean): void {
-    this.add(COMPLIANCE_METRIC, compliant ? 1 : 0, 'None');
+  compliance(compliant: boolean, name = COMPLIANCE_METRIC): void {
+    this.add(name, compliant ? 1 : 0, 'None');
   }
 
-  count(name: string): void {
-    this.add(name, 1, 'Count');
+  count(name: string, value = 1): void {
+    this.add(name, value, 'Count');
   }
 
   private add(name: string, value: number, unit: MetricPoint['unit']): void {
     this.points.push({ name, value, unit, timestamp: this.now(), dimensions: { Region: this.region } });
   }
 }
+
+/** Organization mode measures per Region, never per account: 10,000 accounts would be 10,000 custom metrics. */
+export const ORG_ACCOUNTS_EVALUATED_METRIC = 'OrganizationAccountsEvaluated';
+export const ORG_ACCOUNTS_NON_COMPLIANT_METRIC = 'OrganizationAccountsNonCompliant';
+export const ORG_ACCOUNTS_REMEDIATED_METRIC = 'OrganizationAccountsRemediated';
+export const ORG_ACCOUNTS_FAILED_METRIC = 'OrganizationAccountsRemediationFailed';
+export const ORG_AUTO_ENABLE_COMPLIANT_METRIC = 'OrganizationAutoEnableCompliant';

@@ -106,7 +106,7 @@ export function describePlan(plan: RemediationPlan): string {
   return `UpdateDetector ${plan.detectorId}: ${parts.join('; ')}`;
 }
 
-const LIMITS = { principal: 256, userAgent: 200, sourceIp: 64, text: 400 } as const;
+export const LIMITS = { principal: 256, userAgent: 200, sourceIp: 64, text: 400 } as const;
 
 /** Removes control characters and cuts attacker-controlled text to a sane length. */
 export function clean(text: string | undefined, max: number = LIMITS.text): string {
@@ -158,15 +158,20 @@ function describeExemption(exemption: Exemption): string | undefined {
   }
 }
 
-const COST_NOTE =
+export const COST_NOTE =
   'Re-enabling runtime monitoring with agent management installs the aws-guardduty-agent add-on and a VPC ' +
   'endpoint per cluster VPC, and is billed per monitored vCPU.';
 
-export function subjectOf(facts: AlertFacts): string {
-  const subject = `[${severityOf(facts).toUpperCase()}] ${headline(facts)} - ${facts.accountId} ${facts.region}`;
-  // SNS: printable ASCII, no line breaks, fewer than 100 characters.
-  const ascii = subject.replace(/[^\x20-\x7e]/g, '?');
+/** SNS subjects: printable ASCII, no line breaks, fewer than 100 characters. */
+export function snsSubject(text: string): string {
+  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length > 99 ? `${ascii.slice(0, 96)}...` : ascii;
+}
+
+export function subjectOf(facts: AlertFacts): string {
+  return snsSubject(
+    `[${severityOf(facts).toUpperCase()}] ${headline(facts)} - ${facts.accountId} ${facts.region}`,
+  );
 }
 
 function emailText(facts: AlertFacts): string {

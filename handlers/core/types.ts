@@ -34,6 +34,8 @@ export interface DetectorState {
 }
 
 export type ResponderMode = 'remediate' | 'notify';
+/** `account`: the detectors of this account. `organization`: also every member, from the delegated administrator. */
+export type ResponderScope = 'account' | 'organization';
 
 export interface ResponderConfig {
   readonly mode: ResponderMode;
@@ -42,6 +44,9 @@ export interface ResponderConfig {
   readonly requireAgentManagement: boolean;
   readonly maxRemediationsPerHour: number;
   readonly stateTableName: string;
+  readonly scope: ResponderScope;
+  /** Organization scope: the auto-enable level the organization configuration must keep. */
+  readonly autoEnableTarget: 'ALL' | 'NEW';
 }
 
 /** Who made an API call, as CloudTrail recorded it. Every field is attacker-controlled text except the ARN. */
@@ -84,6 +89,12 @@ export interface ApiCallInput {
   readonly errorCode: string | undefined;
   readonly errorMessage: string | undefined;
   readonly change: RequestedChange;
+  /** UpdateMemberDetectors: the member accounts the request named. */
+  readonly memberAccountIds?: readonly string[] | undefined;
+  /** UpdateOrganizationConfiguration: the auto-enable settings the request made. */
+  readonly organizationFeatures?:
+    | readonly { readonly name: string; readonly autoEnable?: string | undefined }[]
+    | undefined;
 }
 
 /** The scheduled sweep: evaluate every detector of the Region. */

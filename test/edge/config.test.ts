@@ -15,6 +15,8 @@ describe('Function: loadConfig', () => {
       requireAgentManagement: true,
       maxRemediationsPerHour: 3,
       stateTableName: 'drift-state',
+      scope: 'account',
+      autoEnableTarget: 'ALL',
     });
   });
 
@@ -57,6 +59,11 @@ describe('Function: loadConfig', () => {
     ],
     [{ ...REQUIRED, METRIC_NAMESPACE: 'AWS/GuardDuty' }, /METRIC_NAMESPACE the AWS\/ prefix is reserved/],
     [{ NOTIFICATION_TOPIC_ARN: REQUIRED.NOTIFICATION_TOPIC_ARN }, /STATE_TABLE_NAME is required/],
+    [{ ...REQUIRED, RESPONDER_SCOPE: 'org' }, /RESPONDER_SCOPE expected "account" or "organization"/],
+    [
+      { ...REQUIRED, ORGANIZATION_AUTO_ENABLE_TARGET: 'NONE' },
+      /ORGANIZATION_AUTO_ENABLE_TARGET expected "ALL" or "NEW"/,
+    ],
   ])('rejects %o naming the variable and what it accepts', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigurationError);
     expect(() => loadConfig(env)).toThrow(message);

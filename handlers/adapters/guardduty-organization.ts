@@ -1,0 +1,168 @@
+import {
+  type AutoEnableMembers,
+  DescribeOrganizationConfigurationCommand,
+  type FeatureStatus,
+  GetMemberDetectorsCommand,
+  type GuardDutyClient,
+  ListMembersCommand,
+  type OrgFeature,
+  type OrgFeatureAdditionalConfiguration,
+  type OrgFeatureStatus,
+  UpdateMemberDetectorsCommand,
+  UpdateOrganizationConfigurationCommand,
+} from '@aws-sdk/client-guardduty';
+import type { RemediationPlan } from '../core/decide.js';
+import type { MemberState, OrganizationConfiguration, OrganizationPlan } from '../organization/core.js';
+
+export interface UnprocessedAccount {
+  readonly accountId: string;
+  readonly reason: string;
+}
+
+export interface MemberSummary {
+  readonly accountId: string;
+  readonly relationshipStatus: string;
+}
+
+/** The delegated administrator's view of the organization, in domain types. Callers keep batches to 50 accounts. */
+export interface OrganizationPort {
+  describeConfiguration(adminDetectorId: string): Promise<OrganizationConfiguration>;
+  updateConfiguration(adminDetectorId: string, plan: OrganizationPlan): Promise<void>;
+  listMembers(adminDetectorId: string): Promise<MemberSummary[]>;
+  getMemberDetectors(
+    adminDetectorId: string,
+    accountIds: readonly string[],
+  ): Promise<{ members: MemberState[]; unprocessed: UnprocessedAccount[] }>;
+  /** Resolves with the accounts GuardDuty did not process: the call succeeds while some accounts fail. */
+  updateMemberDetectors(
+    adminDetectorId: string,
+    accountIds: readonly string[],
+    feature: NonNullable<RemediationPlan['feature']>,
+  ): Promise<UnprocessedAccount[]>;
+}
+
+const unprocessedOf = (list: { AccountId?: string | undefined; Result?: string | undefined }[] | undefined) =>
+  (list ?? []).map((entry) => ({
+    accountId: entry.AccountId ?? 'unknown',
+    reason: entry.Result ?? 'unknown',
+  }));
+
+export function organizationAdapter(client: GuardDutyClient): OrganizationPort {
+  return {
+    async describeConfiguration(adminDetectorId) {
+      let nextToken: string | undefined;
+      let configuration: OrganizationConfiguration | undefined;
+      const features: OrganizationConfiguration['features'][number][] = [];
+      do {
+        const page = await client.send(
+          new DescribeOrganizationConfigurationCommand({ DetectorId: adminDetectorId, NextToken: nextToken }),
+        );
+        configuration ??= {
+          autoEnableOrganizationMembers: page.AutoEnableOrganizationMembers,
+          autoEnable: page.AutoEnable,
+          features,
+        };
+        for (const feature of page.Features ?? []) {
+          features.push({
+            name: feature.Name ?? 'UNKNOWN',
+            autoEnable: feature.AutoEnable ?? 'NONE',
+            additionalConfiguration: (feature.AdditionalConfiguration ?? []).map((config) => ({
+              name: config.Name ?? 'UNKNOWN',
+              autoEnable: config.AutoEnable ?? 'NONE',
+            })),
+          });
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+      return configuration ?? { autoEnableOrganizationMembers: undefined, autoEnable: undefined, features };
+    },
+
+    async updateConfiguration(adminDetectorId, plan) {
+      await client.send(
+        new UpdateOrganizationConfigurationCommand({
+          DetectorId: adminDetectorId,
+          ...('autoEnableOrganizationMembers' in plan.members
+            ? {
+                AutoEnableOrganizationMembers: plan.members
+                  .autoEnableOrganizationMembers as AutoEnableMembers,
+              }
+            : { AutoEnable: plan.members.autoEnable }),
+          // Names and settings go back as AWS listed them: an open set the SDK types close.
+          Features: [
+            {
+              Name: plan.feature.name as OrgFeature,
+              AutoEnable: plan.feature.autoEnable as OrgFeatureStatus,
+              AdditionalConfiguration: plan.feature.additionalConfiguration.map((config) => ({
+                Name: config.name as OrgFeatureAdditionalConfiguration,
+                AutoEnable: config.autoEnable as OrgFeatureStatus,
+              })),
+            },
+          ],
+        }),
+      );
+    },
+
+    async listMembers(adminDetectorId) {
+      const members: MemberSummary[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await client.send(
+          new ListMembersCommand({
+            DetectorId: adminDetectorId,
+            OnlyAssociated: 'true',
+            MaxResults: 50,
+            NextToken: nextToken,
+          }),
+        );
+        for (const member of page.Members ?? []) {
+          if (member.AccountId) {
+            members.push({
+              accountId: member.AccountId,
+              relationshipStatus: member.RelationshipStatus ?? 'unknown',
+            });
+          }
+        }
+        nextToken = page.NextToken;
+      } while (nextToken);
+      return members;
+    },
+
+    async getMemberDetectors(adminDetectorId, accountIds) {
+      const output = await client.send(
+        new GetMemberDetectorsCommand({ DetectorId: adminDetectorId, AccountIds: [...accountIds] }),
+      );
+      const members = (output.MemberDataSourceConfigurations ?? []).map((member) => ({
+        accountId: member.AccountId ?? 'unknown',
+        features: (member.Features ?? []).map((feature) => ({
+          name: feature.Name ?? 'UNKNOWN',
+          status: feature.Status ?? 'UNKNOWN',
+          additionalConfiguration: (feature.AdditionalConfiguration ?? []).map((config) => ({
+            name: config.Name ?? 'UNKNOWN',
+            status: config.Status ?? 'UNKNOWN',
+          })),
+        })),
+      }));
+      return { members, unprocessed: unprocessedOf(output.UnprocessedAccounts) };
+    },
+
+    async updateMemberDetectors(adminDetectorId, accountIds, feature) {
+      const output = await client.send(
+        new UpdateMemberDetectorsCommand({
+          DetectorId: adminDetectorId,
+          AccountIds: [...accountIds],
+          Features: [
+            {
+              Name: feature.name as OrgFeature,
+              Status: feature.status as FeatureStatus,
+              AdditionalConfiguration: feature.additionalConfiguration.map((config) => ({
+                Name: config.name as OrgFeatureAdditionalConfiguration,
+                Status: config.status as FeatureStatus,
+              })),
+            },
+          ],
+        }),
+      );
+      return unprocessedOf(output.UnprocessedAccounts);
+    },
+  };
+}

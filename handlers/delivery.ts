@@ -1,0 +1,151 @@
+import type { NotifierPort } from './adapters/sns.js';
+import type {
+  ClaimRecord,
+  ClaimResult,
+  RemediationRecord,
+  SettleOptions,
+  StateStorePort,
+} from './adapters/state-store.js';
+import type { RenderedNotification } from './core/notification.js';
+
+/** The logging the responder needs; Powertools Logger satisfies it. */
+export interface LogPort {
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+/** The remediation, an alert, or the state store failed: the invocation must fail so Lambda retries it. */
+export class ResponderError extends Error {
+  override readonly name = 'ResponderError';
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Claims and alerts under at-least-once delivery: a drift is claimed before anything is written or paged, and the
+ * claim records how far the work got, so a retry finishes it instead of repeating it (see docs/architecture.md).
+ */
+export class Delivery {
+  constructor(
+    private readonly store: StateStorePort,
+    private readonly notifier: NotifierPort,
+    private readonly logger: LogPort,
+    private readonly now: () => Date,
+    private readonly leaseMs: number,
+    private readonly eventId: string,
+  ) {}
+
+  claim(key: string, ttlSeconds: number): Promise<ClaimResult> {
+    return this.store.claim(key, this.now(), this.leaseMs, ttlSeconds);
+  }
+
+  /** Publishes the alert and settles the claim; a failed Publish keeps the rendered alert for the retry. */
+  async alert(
+    key: string,
+    ttlSeconds: number,
+    outcome: string,
+    rendered: RenderedNotification,
+    remediation?: RemediationRecord,
+  ): Promise<string> {
+    let messageId: string;
+    try {
+      messageId = await this.notifier.publish(rendered);
+    } catch (error) {
+      await this.settleQuietly({
+        key,
+        status: 'RETRYABLE',
+        ttlSeconds,
+        outcome,
+        pendingNotification: JSON.stringify(rendered),
+        remediation,
+      });
+      throw new ResponderError(`the ${outcome} alert could not be published`, { cause: error });
+    }
+    await this.settleQuietly({ key, status: 'COMPLETED', ttlSeconds, outcome, remediation });
+    return messageId;
+  }
+
+  /** A retry after a failed Publish: the remediation is done, only the alert is owed. */
+  async deliverPending(key: string, ttlSeconds: number, previous: ClaimRecord): Promise<string> {
+    const outcome = previous.outcome ?? 'unknown';
+    const rendered = JSON.parse(previous.pendingNotification ?? '{}') as RenderedNotification;
+    let messageId: string;
+    try {
+      messageId = await this.notifier.publish(rendered);
+    } catch (error) {
+      await this.settleQuietly({
+        key,
+        status: 'RETRYABLE',
+        ttlSeconds,
+        outcome,
+        pendingNotification: previous.pendingNotification,
+      });
+      throw new ResponderError(`the pending ${outcome} alert could not be published`, { cause: error });
+    }
+    await this.settleQuietly({ key, status: 'COMPLETED', ttlSeconds, outcome });
+    return messageId;
+  }
+
+  /**
+   * A failed remediation pages once per drift; the retries Lambda makes stay quiet unless they succeed. The claim is
+   * released for the retry either way.
+   */
+  async failure(
+    key: string,
+    ttlSeconds: number,
+    outcome: string,
+    rendered: RenderedNotification,
+    previous: ClaimRecord | undefined,
+    remediation: RemediationRecord | undefined,
+  ): Promise<string | undefined> {
+    let failureAlerted = previous?.failureAlerted === true;
+    let messageId: string | undefined;
+    if (!failureAlerted) {
+      try {
+        messageId = await this.notifier.publish(rendered);
+        failureAlerted = true;
+      } catch (error) {
+        this.logger.error('alert-failed', { eventId: this.eventId, error: describeError(error) });
+      }
+    }
+    await this.settleQuietly({ key, status: 'RETRYABLE', ttlSeconds, outcome, failureAlerted, remediation });
+    return messageId;
+  }
+
+  private async settleQuietly(options: Omit<SettleOptions, 'now'>): Promise<void> {
+    try {
+      await this.store.settle({ ...options, now: this.now() });
+    } catch (error) {
+      // The claim's lease runs out on its own; a redelivery after that re-reads the real state.
+      this.logger.error('state-settle-failed', {
+        eventId: this.eventId,
+        key: options.key,
+        error: describeError(error),
+      });
+    }
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` in flight; never rejects, reports each result in order. */
+export async function settleWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < items.length; index = next++) {
+      try {
+        results[index] = { status: 'fulfilled', value: await task(items[index] as T) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

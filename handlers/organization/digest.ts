@@ -1,0 +1,231 @@
+import {
+  type AlertFacts,
+  actorLabel,
+  COST_NOTE,
+  clean,
+  codeSpan,
+  consoleUrl,
+  LIMITS,
+  type RenderedNotification,
+  snsSubject,
+} from '../core/notification.js';
+import { digestSeverity } from './core.js';
+
+export type DigestOutcome = 'remediate' | 'would-remediate' | 'circuit-open' | 'disable-denied';
+
+/** One member account in a digest. */
+export interface AccountLine {
+  readonly accountId: string;
+  readonly problems: readonly string[];
+  /** What happened to it; undefined when nothing was attempted. */
+  readonly result?: 'remediated' | 'failed' | 'not remediable' | undefined;
+  readonly detail?: string | undefined;
+}
+
+/** One digest per event or sweep for the whole organization: never one page per account. */
+export interface DigestFacts
+  extends Pick<
+    AlertFacts,
+    'accountId' | 'region' | 'mode' | 'trigger' | 'eventId' | 'eventTime' | 'eventName' | 'actor' | 'changes'
+  > {
+  readonly outcome: DigestOutcome;
+  readonly adminDetectorId: string | null;
+  readonly evaluatedAccounts: number;
+  readonly accounts: readonly AccountLine[];
+  /** Problems of the organization's auto-enable configuration; empty when it meets the target. */
+  readonly organizationProblems: readonly string[];
+  readonly organizationResult?: 'remediated' | 'failed' | undefined;
+  readonly action: string;
+}
+
+const EMAIL_ACCOUNTS = 50;
+const CHAT_ACCOUNTS = 10;
+const STRUCTURED_ACCOUNTS = 200;
+
+export function digestCounts(facts: DigestFacts) {
+  const count = (result: AccountLine['result']) =>
+    facts.accounts.filter((line) => line.result === result).length;
+  return {
+    affected: facts.accounts.length,
+    remediated: count('remediated'),
+    failed: count('failed') + (facts.organizationResult === 'failed' ? 1 : 0),
+  };
+}
+
+export function digestSeverityOf(facts: DigestFacts): 'critical' | 'high' {
+  const { affected, failed } = digestCounts(facts);
+  if (facts.outcome === 'circuit-open') return 'critical';
+  return digestSeverity(
+    affected + (facts.organizationProblems.length > 0 ? 1 : 0),
+    facts.evaluatedAccounts,
+    failed,
+  );
+}
+
+function headline(facts: DigestFacts): string {
+  const { affected, failed } = digestCounts(facts);
+  const what = [
+    affected > 0 ? `${affected} member account${affected === 1 ? '' : 's'}` : undefined,
+    facts.organizationProblems.length > 0 ? 'the organization auto-enable setting' : undefined,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  switch (facts.outcome) {
+    case 'remediate':
+      return failed > 0
+        ? `EKS Runtime Monitoring lost in ${what}; re-enabling FAILED for ${failed}`
+        : `EKS Runtime Monitoring lost in ${what}; re-enabled`;
+    case 'would-remediate':
+      return `EKS Runtime Monitoring lost in ${what} (notify mode: not re-enabled)`;
+    case 'circuit-open':
+      return `EKS Runtime Monitoring keeps being turned off in ${what}: automatic re-enable stopped`;
+    case 'disable-denied':
+      return 'Denied attempt to reduce GuardDuty protection for the organization';
+  }
+}
+
+function accountText(line: AccountLine): string {
+  const result = line.result ? ` [${line.result}${line.detail ? `: ${clean(line.detail, 120)}` : ''}]` : '';
+  return `${line.accountId}: ${line.problems.map((problem) => clean(problem, 160)).join('; ')}${result}`;
+}
+
+function more(total: number, shown: number): string[] {
+  return total > shown
+    ? [`  … and ${total - shown} more (see the structured alert or run the CLI's check)`]
+    : [];
+}
+
+function emailText(facts: DigestFacts): string {
+  const { affected, remediated, failed } = digestCounts(facts);
+  const actor = facts.actor;
+  return [
+    headline(facts),
+    '',
+    `Outcome:   ${facts.outcome}, severity ${digestSeverityOf(facts)}`,
+    `Admin:     ${facts.accountId} (delegated administrator), Region ${facts.region}, detector ${facts.adminDetectorId ?? 'none'}`,
+    `Mode:      ${facts.mode}`,
+    `Accounts:  ${facts.evaluatedAccounts} evaluated, ${affected} without protection, ${remediated} re-enabled, ${failed} failed`,
+    '',
+    `Who:       ${actorLabel(actor)}${actor?.type ? ` (${clean(actor.type, 32)})` : ''}`,
+    ...(actor
+      ? [
+          `From:      ${clean(actor.sourceIp, LIMITS.sourceIp)} using ${clean(actor.userAgent, LIMITS.userAgent)}`,
+        ]
+      : []),
+    `When:      ${facts.eventTime}`,
+    `Event:     ${facts.eventName ?? 'scheduled sweep'} (${facts.eventId})`,
+    ...(facts.changes.length
+      ? ['', 'What changed:', ...facts.changes.map((line) => `  - ${clean(line)}`)]
+      : []),
+    ...(facts.organizationProblems.length
+      ? [
+          '',
+          `Organization configuration${facts.organizationResult ? ` [${facts.organizationResult}]` : ''}:`,
+          ...facts.organizationProblems.map((line) => `  - ${clean(line)}`),
+        ]
+      : []),
+    ...(affected
+      ? [
+          '',
+          'Accounts:',
+          ...facts.accounts.slice(0, EMAIL_ACCOUNTS).map((line) => `  - ${accountText(line)}`),
+          ...more(affected, EMAIL_ACCOUNTS),
+        ]
+      : []),
+    '',
+    'What the responder did:',
+    `  ${facts.action}`,
+    ...(facts.outcome === 'remediate' || facts.outcome === 'would-remediate' ? ['', COST_NOTE] : []),
+    '',
+    `Console:   ${consoleUrl(facts.region)}`,
+  ].join('\n');
+}
+
+function chatbotPayload(facts: DigestFacts, subject: string): object {
+  const { affected, remediated, failed } = digestCounts(facts);
+  const lines = [
+    `*Admin* ${codeSpan(facts.accountId, 32)} · *Region* ${codeSpan(facts.region, 32)} · *Mode* ${facts.mode}`,
+    `*Accounts* ${facts.evaluatedAccounts} evaluated · ${affected} without protection · ${remediated} re-enabled · ${failed} failed`,
+    `*Who* ${codeSpan(actorLabel(facts.actor), LIMITS.principal)} · *Event* ${codeSpan(facts.eventName ?? 'scheduled sweep', 64)}`,
+    ...(facts.organizationProblems.length
+      ? [`*Organization* ${facts.organizationProblems.map((line) => codeSpan(line)).join(', ')}`]
+      : []),
+    ...facts.accounts.slice(0, CHAT_ACCOUNTS).map((line) => `• ${codeSpan(accountText(line), 300)}`),
+    ...(affected > CHAT_ACCOUNTS ? [`…and ${affected - CHAT_ACCOUNTS} more`] : []),
+    `*Responder* ${codeSpan(facts.action, 600)}`,
+  ];
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: facts.eventId,
+    content: {
+      textType: 'client-markdown',
+      title: `:rotating_light: ${headline(facts)}`,
+      description: lines.join('\n'),
+      nextSteps: [`Open GuardDuty Runtime Monitoring: ${consoleUrl(facts.region)}`],
+      keywords: [facts.outcome, digestSeverityOf(facts), facts.region, 'organization'],
+    },
+    metadata: {
+      threadId: `guardduty-drift/${facts.accountId}/${facts.region}/organization`,
+      summary: subject,
+      eventType: facts.outcome,
+      additionalContext: { accountId: facts.accountId, region: facts.region, eventId: facts.eventId },
+    },
+  };
+}
+
+/** The digest for SQS/Lambda subscribers: the contract fields, counts, and at most 200 accounts (SNS caps at 256 KB). */
+export function structuredDigest(facts: DigestFacts): object {
+  const { affected, remediated, failed } = digestCounts(facts);
+  return {
+    schemaVersion: 1,
+    scope: 'organization',
+    outcome: facts.outcome,
+    severity: digestSeverityOf(facts),
+    accountId: facts.accountId,
+    region: facts.region,
+    detectorId: facts.adminDetectorId,
+    mode: facts.mode,
+    trigger: facts.trigger,
+    actor: actorLabel(facts.actor),
+    eventId: facts.eventId,
+    eventTime: facts.eventTime,
+    eventName: facts.eventName,
+    changes: facts.changes,
+    before: {
+      evaluatedAccounts: facts.evaluatedAccounts,
+      accountsWithoutProtection: affected,
+      organizationProblems: facts.organizationProblems,
+    },
+    after: {
+      remediatedAccounts: remediated,
+      failedAccounts: failed,
+      organizationResult: facts.organizationResult ?? null,
+    },
+    accounts: facts.accounts.slice(0, STRUCTURED_ACCOUNTS),
+    accountsTruncated: affected > STRUCTURED_ACCOUNTS,
+    action: facts.action,
+    consoleUrl: consoleUrl(facts.region),
+  };
+}
+
+export function renderDigest(facts: DigestFacts): RenderedNotification {
+  const severity = digestSeverityOf(facts);
+  const subject = snsSubject(
+    `[${severity.toUpperCase()}] ${headline(facts)} - ${facts.accountId} ${facts.region}`,
+  );
+  const email = emailText(facts);
+  const structured = JSON.stringify(structuredDigest(facts));
+  return {
+    subject,
+    message: JSON.stringify({
+      default: email,
+      email,
+      'email-json': structured,
+      sqs: structured,
+      lambda: structured,
+      https: JSON.stringify(chatbotPayload(facts, subject)),
+    }),
+    attributes: { severity, outcome: facts.outcome, accountId: facts.accountId, region: facts.region },
+  };
+}
