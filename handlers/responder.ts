@@ -2,6 +2,7 @@ import type { MetricsPort } from './adapters/cloudwatch.js';
 import type { GuardDutyPort } from './adapters/guardduty.js';
 import type { NotifierPort } from './adapters/sns.js';
 import type { ClaimRecord, RemediationRecord, StateStorePort } from './adapters/state-store.js';
+import { reducesProtection } from './core/change.js';
 import {
   applyCircuitBreaker,
   type Decision,
@@ -29,13 +30,9 @@ import {
   snapshot,
 } from './core/notification.js';
 import type { ApiCallInput, DetectorState, ResponderConfig, ResponderInput } from './core/types.js';
+import { Delivery, describeError, type LogPort, ResponderError, settleWithConcurrency } from './delivery.js';
 
-/** The logging the responder needs; Powertools Logger satisfies it. */
-export interface LogPort {
-  info(message: string, fields: Record<string, unknown>): void;
-  warn(message: string, fields: Record<string, unknown>): void;
-  error(message: string, fields: Record<string, unknown>): void;
-}
+export { describeError, type LogPort, ResponderError };
 
 export interface ResponderDeps {
   readonly guardDuty: GuardDutyPort;
@@ -64,11 +61,6 @@ export interface InvocationResult {
   readonly eventId: string;
   readonly trigger: ResponderInput['kind'];
   readonly reports: readonly DetectorReport[];
-}
-
-/** The remediation, an alert, or the state store failed: the invocation must fail so Lambda retries it. */
-export class ResponderError extends Error {
-  override readonly name = 'ResponderError';
 }
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -101,6 +93,7 @@ interface Target {
 
 class Invocation {
   private readonly metricBatch: MetricBatch;
+  private readonly delivery: Delivery;
   private readonly startedAt: number;
 
   constructor(
@@ -110,6 +103,14 @@ class Invocation {
     private readonly options: InvocationOptions,
   ) {
     this.metricBatch = new MetricBatch(input.region, deps.now);
+    this.delivery = new Delivery(
+      deps.store,
+      deps.notifier,
+      deps.logger,
+      deps.now,
+      options.leaseMs,
+      input.eventId,
+    );
     this.startedAt = deps.now().getTime();
   }
 
@@ -199,17 +200,48 @@ class Invocation {
     }
     // A remediation reports the state it leaves behind; DriftDetected keeps the drift itself visible.
     if (decision.outcome !== 'remediate') this.metricBatch.compliance(decision.outcome === 'compliant');
-    if (decision.outcome === 'compliant') return this.log({ outcome: 'compliant', detectorId });
+    if (decision.outcome === 'compliant') {
+      const owed =
+        target.detectorId && this.mayOweAlert() ? await this.deliverOwedAlert(target.detectorId) : undefined;
+      return owed ?? this.log({ outcome: 'compliant', detectorId });
+    }
 
     const [key, ttl] = this.dedupeKey(decision, target);
-    const claim = await this.deps.store.claim(key, this.deps.now(), this.options.leaseMs, ttl);
+    const claim = await this.delivery.claim(key, ttl);
     if (!claim.claimed) {
       const reason = `duplicate: this drift is already ${claim.existing?.status === 'COMPLETED' ? 'handled' : 'being handled'} (${key})`;
       return this.log({ outcome: 'ignored', detectorId, reason });
     }
-    this.metricBatch.count(DRIFT_DETECTED_METRIC);
+    // A RETRYABLE claim was left by an attempt that ran to its end and measured this drift already.
+    if (claim.previous?.status !== 'RETRYABLE') this.metricBatch.count(DRIFT_DETECTED_METRIC);
     if (claim.previous?.pendingNotification) return this.deliverPending(key, ttl, claim.previous, detectorId);
     return this.act(decision, target, key, ttl, claim.previous);
+  }
+
+  /**
+   * Whether this delivery can be the retry of a remediation whose alert is still owed. An UpdateDetector that took
+   * nothing away (the responder's own re-enable, an operator's enable, a settings change) cannot: it skips the read.
+   */
+  private mayOweAlert(): boolean {
+    const input = this.input;
+    return (
+      input.kind === 'sweep' ||
+      input.eventName !== 'UpdateDetector' ||
+      reducesProtection(input.change, this.config.requireAgentManagement)
+    );
+  }
+
+  /**
+   * A previous attempt remediated this detector and then failed to publish its alert: the detector now reads
+   * compliant, but the alert is still owed. Returns undefined when nothing is owed (or another delivery sends it).
+   */
+  private async deliverOwedAlert(detectorId: string): Promise<DetectorReport | undefined> {
+    const key = this.remediationKey(detectorId);
+    const record = await this.deps.store.readClaim(key);
+    if (record?.status !== 'RETRYABLE' || !record.pendingNotification) return undefined;
+    const claim = await this.delivery.claim(key, EVENT_CLAIM_TTL_SECONDS);
+    if (!claim.claimed || !claim.previous?.pendingNotification) return undefined;
+    return this.deliverPending(key, EVENT_CLAIM_TTL_SECONDS, claim.previous, detectorId);
   }
 
   private async act(
@@ -324,24 +356,14 @@ class Invocation {
     }
 
     // Page once per drift about the failure; the retries Lambda makes stay quiet unless they succeed.
-    let failureAlerted = previous?.failureAlerted === true;
-    let messageId: string | undefined;
-    if (!failureAlerted) {
-      try {
-        messageId = await this.deps.notifier.publish(renderNotification(facts));
-        failureAlerted = true;
-      } catch (error) {
-        this.deps.logger.error('alert-failed', { eventId: this.input.eventId, error: describeError(error) });
-      }
-    }
-    await this.settleQuietly({
+    const messageId = await this.delivery.failure(
       key,
-      status: 'RETRYABLE',
-      ttlSeconds: ttl,
-      outcome: 'remediate',
-      failureAlerted,
+      ttl,
+      'remediate',
+      renderNotification(facts),
+      previous,
       remediation,
-    });
+    );
     this.log({
       outcome: 'remediate',
       detectorId: plan.detectorId,
@@ -360,28 +382,13 @@ class Invocation {
     facts: AlertFacts,
     remediation?: RemediationRecord,
   ): Promise<DetectorReport> {
-    const rendered = renderNotification(facts);
-    let messageId: string;
-    try {
-      messageId = await this.deps.notifier.publish(rendered);
-    } catch (error) {
-      await this.settleQuietly({
-        key,
-        status: 'RETRYABLE',
-        ttlSeconds: ttl,
-        outcome: facts.outcome,
-        pendingNotification: JSON.stringify(rendered),
-        remediation,
-      });
-      throw new ResponderError(`the ${facts.outcome} alert could not be published`, { cause: error });
-    }
-    await this.settleQuietly({
+    const messageId = await this.delivery.alert(
       key,
-      status: 'COMPLETED',
-      ttlSeconds: ttl,
-      outcome: facts.outcome,
+      ttl,
+      facts.outcome,
+      renderNotification(facts),
       remediation,
-    });
+    );
     return this.log({
       outcome: facts.outcome,
       detectorId: facts.detectorId,
@@ -397,24 +404,9 @@ class Invocation {
     previous: ClaimRecord,
     detectorId: string | null,
   ): Promise<DetectorReport> {
-    const rendered = JSON.parse(previous.pendingNotification ?? '{}') as RenderedNotification;
-    const outcome = (previous.outcome ?? 'remediate') as AlertOutcome;
-    let messageId: string;
-    try {
-      messageId = await this.deps.notifier.publish(rendered);
-    } catch (error) {
-      await this.settleQuietly({
-        key,
-        status: 'RETRYABLE',
-        ttlSeconds: ttl,
-        outcome,
-        pendingNotification: previous.pendingNotification,
-      });
-      throw new ResponderError(`the pending ${outcome} alert could not be published`, { cause: error });
-    }
-    await this.settleQuietly({ key, status: 'COMPLETED', ttlSeconds: ttl, outcome });
+    const messageId = await this.delivery.deliverPending(key, ttl, previous);
     return this.log({
-      outcome,
+      outcome: (previous.outcome ?? 'remediate') as AlertOutcome,
       detectorId,
       messageId,
       reason: 'delivered the alert a previous attempt could not publish',
@@ -423,12 +415,7 @@ class Invocation {
 
   private async reportDenied(input: ApiCallInput): Promise<DetectorReport> {
     const key = `event#${input.eventId}`;
-    const claim = await this.deps.store.claim(
-      key,
-      this.deps.now(),
-      this.options.leaseMs,
-      EVENT_CLAIM_TTL_SECONDS,
-    );
+    const claim = await this.delivery.claim(key, EVENT_CLAIM_TTL_SECONDS);
     if (!claim.claimed) {
       return this.log({
         outcome: 'ignored',
@@ -436,7 +423,7 @@ class Invocation {
         reason: `duplicate: ${key} already handled`,
       });
     }
-    this.metricBatch.count(DISABLE_DENIED_METRIC);
+    if (claim.previous?.status !== 'RETRYABLE') this.metricBatch.count(DISABLE_DENIED_METRIC);
     if (claim.previous?.pendingNotification) {
       return this.deliverPending(key, EVENT_CLAIM_TTL_SECONDS, claim.previous, input.detectorId ?? null);
     }
@@ -483,10 +470,9 @@ class Invocation {
    * remediates (a new drift each time) and the drift's fingerprint when the drift stays in place (page once a day).
    */
   private dedupeKey(decision: Decision, target: Target): [string, number] {
-    if (this.input.kind === 'api-call') return [`event#${this.input.eventId}`, EVENT_CLAIM_TTL_SECONDS];
+    if (this.input.kind === 'api-call' || decision.outcome === 'remediate')
+      return [this.remediationKey(target.detectorId ?? 'none'), EVENT_CLAIM_TTL_SECONDS];
     const detector = target.detectorId ?? 'none';
-    if (decision.outcome === 'remediate')
-      return [`sweep#${this.input.eventId}#${detector}`, EVENT_CLAIM_TTL_SECONDS];
     const fingerprint = driftFingerprint(target.state, target.evaluation);
     return [
       `drift#${this.input.accountId}#${this.input.region}#${detector}#${decision.outcome}#${fingerprint}`,
@@ -494,21 +480,15 @@ class Invocation {
     ];
   }
 
-  private detectorKey(detectorId: string): string {
-    return `detector#${this.input.accountId}#${this.input.region}#${detectorId}`;
+  /** The claim of a remediation (and of anything an API-call event leads to): one per event and detector. */
+  private remediationKey(detectorId: string): string {
+    return this.input.kind === 'api-call'
+      ? `event#${this.input.eventId}`
+      : `sweep#${this.input.eventId}#${detectorId}`;
   }
 
-  private async settleQuietly(options: Omit<Parameters<StateStorePort['settle']>[0], 'now'>): Promise<void> {
-    try {
-      await this.deps.store.settle({ ...options, now: this.deps.now() });
-    } catch (error) {
-      // The claim's lease runs out on its own; a redelivery after that re-reads the real state.
-      this.deps.logger.error('state-settle-failed', {
-        eventId: this.input.eventId,
-        key: options.key,
-        error: describeError(error),
-      });
-    }
+  private detectorKey(detectorId: string): string {
+    return `detector#${this.input.accountId}#${this.input.region}#${detectorId}`;
   }
 
   /** One structured line per decision. */
@@ -525,8 +505,4 @@ class Invocation {
     else this.deps.logger.warn('decision', fields);
     return report;
   }
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

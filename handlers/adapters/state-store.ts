@@ -52,6 +52,8 @@ export interface StateStorePort {
   /** Takes the claim unless another delivery holds it (in progress within its lease) or has completed it. */
   claim(key: string, now: Date, leaseMs: number, ttlSeconds: number): Promise<ClaimResult>;
   settle(options: SettleOptions): Promise<void>;
+  /** The claim record under a key, read consistently; undefined when there is none. */
+  readClaim(key: string): Promise<ClaimRecord | undefined>;
   countRemediationsSince(detectorKey: string, since: Date): Promise<number>;
 }
 
@@ -152,6 +154,19 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
         if (left > 0)
           throw new Error(`DynamoDB left ${left} state item(s) unprocessed in table ${tableName}`);
       }
+    },
+
+    async readClaim(key) {
+      // A Query on the full key rather than GetItem: the function's policy grants Query, not GetItem.
+      const output = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          ExpressionAttributeValues: { ':pk': claimKey(key).pk, ':sk': claimKey(key).sk },
+          ConsistentRead: true,
+        }),
+      );
+      return toClaimRecord(output.Items?.[0]);
     },
 
     async countRemediationsSince(detectorKey, since) {
