@@ -1,9 +1,24 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { GuardDutyClient, type GuardDutyClientConfig } from '@aws-sdk/client-guardduty';
 import { SNSClient } from '@aws-sdk/client-sns';
 import packageJson from '../package.json' with { type: 'json' };
 import { RESPONDER_USER_AGENT } from './core/decide.js';
+
+/** Settings a caller may pin instead of the SDK defaults: the operator CLI uses one Region and profile per client. */
+export type ClientOverrides = Pick<GuardDutyClientConfig, 'region' | 'profile' | 'requestHandler'>;
+
+function commonConfig(userAgent: string, overrides: ClientOverrides = {}) {
+  return { ...overrides, customUserAgent: [[userAgent, packageJson.version]] as [string, string][] };
+}
+
+/** One GuardDuty client with the given user-agent marker, e.g. the operator CLI's own, for one Region. */
+export function createGuardDutyClient(
+  userAgent: string = RESPONDER_USER_AGENT,
+  overrides: ClientOverrides = {},
+): GuardDutyClient {
+  return new GuardDutyClient(commonConfig(userAgent, overrides));
+}
 
 /**
  * The SDK clients, built once per process. Region, credentials and endpoints come from the standard SDK settings
@@ -11,7 +26,7 @@ import { RESPONDER_USER_AGENT } from './core/decide.js';
  * The user agent marks the responder's own calls in CloudTrail, which is how it recognises its own events.
  */
 export function createClients(userAgent: string = RESPONDER_USER_AGENT) {
-  const common = { customUserAgent: [[userAgent, packageJson.version]] as [string, string][] };
+  const common = commonConfig(userAgent);
   return {
     guardDuty: new GuardDutyClient(common),
     sns: new SNSClient(common),

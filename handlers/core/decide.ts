@@ -150,14 +150,16 @@ export function applyCircuitBreaker(decision: Decision, recentRemediations: numb
 }
 
 /**
- * Which generation to restore: the one the drift turned off, else the one already enabled but incomplete, else the
- * one listed (RUNTIME_MONITORING first), else RUNTIME_MONITORING.
+ * Which generation to restore: the one an operator asked for, else the one the drift turned off, else the one already
+ * enabled but incomplete, else the one listed (RUNTIME_MONITORING first), else RUNTIME_MONITORING.
  */
 export function chooseGeneration(
   state: DetectorState,
   evaluation: Evaluation,
   change: RequestedChange | undefined,
+  preferred?: RuntimeFeature,
 ): RuntimeFeature {
+  if (preferred) return preferred;
   const turnedOff = change?.disabledFeatures[0] ?? change?.disabledAgentManagement[0];
   if (turnedOff) return turnedOff;
   if (evaluation.generationInUse) return evaluation.generationInUse;
@@ -169,11 +171,12 @@ export function planRemediation(
   evaluation: Evaluation,
   change: RequestedChange | undefined,
   requireAgentManagement: boolean,
+  preferred?: RuntimeFeature,
 ): RemediationPlan {
   const resumeDetector = !evaluation.detectorEnabled;
   const featuresOk =
     evaluation.compliant || (resumeDetector && isProtecting(evaluation, requireAgentManagement));
-  const generation = chooseGeneration(state, evaluation, change);
+  const generation = chooseGeneration(state, evaluation, change, preferred);
   if (featuresOk) return { detectorId: state.detectorId, resumeDetector, generation, feature: undefined };
 
   const current = findFeature(state, generation)?.additionalConfiguration ?? [];

@@ -1,0 +1,74 @@
+import { planRemediation } from '../../handlers/core/decide.js';
+import { describePlan } from '../../handlers/core/notification.js';
+import { ENABLED, type RuntimeFeature } from '../../handlers/core/types.js';
+import { planCli } from '../awscli.js';
+import type { CommandReport } from '../report.js';
+import { forEachDetector, forEachRegion, type RunContext, readBack } from '../run.js';
+
+/**
+ * The SOP's implementation step, done the way the responder remediates: one UpdateDetector with one generation and
+ * its full additional configuration (EKS add-on management on, the others kept), resuming a suspended detector,
+ * then read back.
+ */
+export async function enable(
+  context: RunContext,
+  generation: RuntimeFeature | undefined,
+  dryRun: boolean,
+): Promise<CommandReport> {
+  const { requireAgentManagement, profile } = context.options;
+  const regions = await forEachRegion(context, (guardDuty, results) =>
+    forEachDetector(guardDuty, context, results, async (before, record) => {
+      const inUse = before.evaluation.generationInUse;
+      if (before.evaluation.compliant) {
+        record.notes.push(`already compliant (${inUse ?? 'runtime monitoring'} in use); nothing to do`);
+        if (generation && generation !== inUse) {
+          record.notes.push(
+            `--generation ${generation} not applied: enabling a second generation next to ${inUse} would bill both; ` +
+              'migrating between generations is not something this command does',
+          );
+        }
+        return record.finish(undefined, true);
+      }
+      const otherEnabled = before.evaluation.runtimeFeatures.find(
+        (view) => view.status === ENABLED && generation !== undefined && view.name !== generation,
+      );
+      if (otherEnabled) {
+        record.notes.push(
+          `refused: ${otherEnabled.name} is already enabled; enabling ${generation} as well would leave both ` +
+            `generations on. Run again without --generation to complete ${otherEnabled.name}.`,
+        );
+        return record.finish(undefined, false);
+      }
+      const plan = planRemediation(
+        before.state,
+        before.evaluation,
+        undefined,
+        requireAgentManagement,
+        generation,
+      );
+      const action = record.plan({
+        api: 'UpdateDetector',
+        summary: describePlan(plan),
+        awsCli: planCli(plan, guardDuty.region, profile),
+      });
+      if (before.exemption.status === 'active') {
+        record.notes.push(
+          `an exemption is active until ${before.exemption.until}; run \`guardduty-drift unexempt --region ${guardDuty.region}\` ` +
+            'so that a later disable is remediated again',
+        );
+      }
+      if (dryRun) return record.finish(undefined, true);
+
+      await guardDuty.applyPlan(plan);
+      record.markDone(action);
+      const after = await readBack(guardDuty, before.state.detectorId, context);
+      const restored = after.evaluation.runtimeFeatures.find((view) => view.name === plan.generation);
+      const featureOk =
+        plan.feature === undefined ||
+        (restored?.status === ENABLED && (!requireAgentManagement || restored.agentManagement === ENABLED));
+      if (!featureOk) record.notes.push(`${plan.generation} did not read back as enabled`);
+      return record.finish(after, featureOk && after.evaluation.compliant);
+    }),
+  );
+  return { command: 'enable', dryRun, generatedAt: context.now().toISOString(), regions };
+}

@@ -1,0 +1,56 @@
+import { type Decision, decide } from '../handlers/core/decide.js';
+import { type Evaluation, evaluate } from '../handlers/core/evaluate.js';
+import { type Exemption, parseExemption } from '../handlers/core/exemption.js';
+import { type DetectorSnapshot, snapshot } from '../handlers/core/notification.js';
+import type { DetectorState } from '../handlers/core/types.js';
+
+export type Verdict = 'compliant' | 'non-compliant' | 'exempt';
+
+/** One detector as the responder sees it: the same evaluation, exemption reading and decision, no AWS call. */
+export interface Inspection {
+  readonly state: DetectorState;
+  readonly evaluation: Evaluation;
+  readonly exemption: Exemption;
+  /** What the responder (remediate mode) decides for this detector at its next event or sweep. */
+  readonly decision: Decision;
+  readonly verdict: Verdict;
+}
+
+/** A detector's state for output: the alert snapshot plus what the CLI adds (verdict, exemption, problems). */
+export interface DetectorView extends DetectorSnapshot {
+  readonly verdict: Verdict;
+  readonly exemption: Exemption;
+  readonly problems: readonly string[];
+  /** The responder's decision for this state, e.g. `remediate` or `exempt`. */
+  readonly responderOutcome: Decision['outcome'];
+}
+
+export function inspect(state: DetectorState, requireAgentManagement: boolean, now: Date): Inspection {
+  const evaluation = evaluate(state, requireAgentManagement);
+  const exemption = parseExemption(state.tags, now);
+  const decision = decide({
+    state,
+    evaluation,
+    exemption,
+    mode: 'remediate',
+    requireAgentManagement,
+    change: undefined,
+  });
+  const verdict: Verdict =
+    decision.outcome === 'compliant'
+      ? 'compliant'
+      : decision.outcome === 'exempt'
+        ? 'exempt'
+        : 'non-compliant';
+  return { state, evaluation, exemption, decision, verdict };
+}
+
+export function viewOf(inspection: Inspection): DetectorView {
+  return {
+    ...snapshot(inspection.state.status, inspection.evaluation),
+    verdict: inspection.verdict,
+    exemption: inspection.exemption,
+    problems: inspection.evaluation.problems,
+    responderOutcome: inspection.decision.outcome,
+  };
+}

@@ -1,0 +1,83 @@
+import packageJson from '../package.json' with { type: 'json' };
+import { parseCommandLine } from './args.js';
+import { awsContext } from './aws.js';
+import { backout } from './commands/backout.js';
+import { check } from './commands/check.js';
+import { enable } from './commands/enable.js';
+import { exempt, unexempt } from './commands/exempt.js';
+import { AwsCallError, EXIT, type ExitCode, UsageError } from './errors.js';
+import { helpText } from './help.js';
+import { renderChange, renderCheck, toJsonDocument } from './render.js';
+import { type CommandReport, exitCodeOf } from './report.js';
+import type { RunContext } from './run.js';
+
+/** Where the CLI writes and what time it is: injected by tests, the process's own by default. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly now: () => Date;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  now: () => new Date(),
+};
+
+/** Runs one command line (argv without `node` and the script) and returns the exit code; never calls process.exit. */
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<ExitCode> {
+  const { stdout, stderr, now } = { ...processIo, ...io };
+  try {
+    const parsed = parseCommandLine(argv, now());
+    if (parsed.command === 'help') {
+      stdout(`${helpText(parsed.topic)}\n`);
+      return EXIT.ok;
+    }
+    if (parsed.command === 'version') {
+      stdout(`guardduty-drift ${packageJson.version}\n`);
+      return EXIT.ok;
+    }
+    const context: RunContext = {
+      aws: awsContext({ profile: parsed.options.profile, accountId: parsed.options.accountId }),
+      options: parsed.options,
+      now,
+      progress: (line) => stderr(`${line}\n`),
+    };
+    let report: CommandReport;
+    switch (parsed.command) {
+      case 'check':
+        report = await check(context, parsed.strict);
+        break;
+      case 'enable':
+        report = await enable(context, parsed.generation, parsed.dryRun);
+        break;
+      case 'backout':
+        report = await backout(context, parsed.exemption, parsed.dryRun);
+        break;
+      case 'exempt':
+        report = await exempt(context, parsed.exemption, parsed.dryRun);
+        break;
+      case 'unexempt':
+        report = await unexempt(context, parsed.dryRun);
+        break;
+    }
+    stdout(
+      parsed.options.json
+        ? `${JSON.stringify(toJsonDocument(report), null, 2)}\n`
+        : `${report.command === 'check' ? renderCheck(report) : renderChange(report)}\n`,
+    );
+    return exitCodeOf(report);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      stderr(`guardduty-drift: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof AwsCallError) {
+      stderr(`guardduty-drift: ${error.message}\n`);
+      return EXIT.aws;
+    }
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    stderr(`guardduty-drift: unexpected error: ${message}\n`);
+    return EXIT.aws;
+  }
+}

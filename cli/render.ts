@@ -1,0 +1,228 @@
+import type { Exemption } from '../handlers/core/exemption.js';
+import { clean } from '../handlers/core/notification.js';
+import type { DetectorView, Verdict } from './inspect.js';
+import { type CommandReport, type DetectorResult, exitCodeOf, finalVerdict, summarize } from './report.js';
+
+/** Version of the `--json` document; bumped only when a field is removed or changes meaning. */
+export const JSON_SCHEMA_VERSION = 1;
+
+/** A plain text table: columns padded to their widest cell, two spaces apart, no trailing spaces. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+export function exemptionCell(exemption: Exemption): string {
+  switch (exemption.status) {
+    case 'none':
+      return '-';
+    case 'active':
+      return `until ${exemption.until}`;
+    case 'expired':
+      return `expired ${exemption.until}`;
+    case 'malformed':
+      return 'malformed (ignored)';
+  }
+}
+
+const VERDICT_LABEL: Record<Verdict, string> = {
+  compliant: 'COMPLIANT',
+  'non-compliant': 'NON-COMPLIANT',
+  exempt: 'EXEMPT',
+};
+
+export const CHECK_HEADERS = [
+  'Region',
+  'Detector',
+  'Status',
+  'Generation in use',
+  'Agent management',
+  'Exemption',
+  'Verdict',
+] as const;
+
+/** The rows of the check table: one per detector, one per Region without a detector, failed or skipped. */
+export function checkRows(report: CommandReport): string[][] {
+  const rows: string[][] = [];
+  for (const region of report.regions) {
+    if (region.status === 'skipped') {
+      rows.push([region.region, '-', '-', '-', '-', '-', 'SKIPPED']);
+      continue;
+    }
+    if (region.status === 'error' && region.detectors.length === 0) {
+      rows.push([region.region, '-', '-', '-', '-', '-', 'ERROR']);
+      continue;
+    }
+    if (region.detectors.length === 0) {
+      rows.push([region.region, '(none)', '-', '-', '-', '-', 'NO DETECTOR']);
+      continue;
+    }
+    for (const result of region.detectors) {
+      const view = result.after ?? result.before;
+      rows.push([
+        region.region,
+        result.detectorId,
+        view.status,
+        view.generationInUse ?? 'none',
+        view.agentManagement ?? '-',
+        exemptionCell(view.exemption),
+        VERDICT_LABEL[finalVerdict(result)],
+      ]);
+    }
+  }
+  return rows;
+}
+
+function describeExemption(exemption: Exemption): string | undefined {
+  switch (exemption.status) {
+    case 'none':
+      return undefined;
+    case 'active':
+      return `exemption active until ${exemption.until}: ${clean(exemption.reason)}`;
+    case 'expired':
+      return `exemption expired on ${exemption.until} (was: ${clean(exemption.reason)})`;
+    case 'malformed':
+      return `exemption tags ignored: ${exemption.problem}`;
+  }
+}
+
+const RESPONDER_SAYS: Record<DetectorView['responderOutcome'], string> = {
+  compliant: 'nothing to do',
+  remediate: 're-enables protection at the next change event or sweep (notify mode: only reports it)',
+  'would-remediate': 'reports it',
+  exempt: 'reports the drift as exempt and leaves the detector alone until the exemption expires',
+  'circuit-open': 'stops remediating and pages',
+  'detector-deleted': 'reports the missing detector',
+  'disable-denied': 'reports the denied attempt',
+  ignored: 'ignores it',
+};
+
+/** One line describing a detector's state, as alerts describe it. */
+export function describeView(view: DetectorView): string {
+  const features = view.runtimeFeatures.map(
+    (feature) => `${feature.name} ${feature.status} (agent management ${feature.agentManagement})`,
+  );
+  return [`detector ${view.status}`, ...(features.length ? features : ['no runtime feature listed'])].join(
+    '; ',
+  );
+}
+
+/** The explanation under the check table: why each detector is not compliant, and what happens next. */
+function checkDetails(report: CommandReport): string[] {
+  const lines: string[] = [];
+  for (const region of report.regions) {
+    if (region.status === 'error') lines.push(`${region.region}: ERROR ${region.error}`);
+    if (region.status === 'skipped') lines.push(`${region.region}: skipped, ${region.reason}`);
+    if (region.status === 'ok' && region.detectors.length === 0) {
+      lines.push(
+        `${region.region}: no GuardDuty detector; create one with runtime monitoring: aws guardduty create-detector --enable --region ${region.region} --features 'Name=RUNTIME_MONITORING,Status=ENABLED,AdditionalConfiguration=[{Name=EKS_ADDON_MANAGEMENT,Status=ENABLED}]'`,
+      );
+    }
+    for (const result of region.detectors) {
+      const view = result.after ?? result.before;
+      const exemption = describeExemption(view.exemption);
+      if (view.verdict === 'compliant' && exemption === undefined) continue;
+      lines.push(`${region.region} ${result.detectorId}: ${view.verdict.toUpperCase()}`);
+      for (const problem of view.problems) lines.push(`  problem:   ${clean(problem)}`);
+      if (exemption) lines.push(`  ${exemption}`);
+      lines.push(`  responder: ${RESPONDER_SAYS[view.responderOutcome]}`);
+      if (view.verdict === 'non-compliant')
+        lines.push(`  fix now:   guardduty-drift enable --region ${region.region}`);
+    }
+  }
+  return lines;
+}
+
+function summaryLine(report: CommandReport): string {
+  const s = summarize(report);
+  const parts = [
+    `${s.detectors} detector(s) in ${s.regions} Region(s): ${s.compliant} compliant, ${s.nonCompliant} non-compliant, ${s.exempt} exempt`,
+  ];
+  if (s.regionsWithoutDetector) parts.push(`${s.regionsWithoutDetector} Region(s) without a detector`);
+  if (s.regionErrors) parts.push(`${s.regionErrors} Region(s) failed`);
+  if (s.regionsSkipped) parts.push(`${s.regionsSkipped} Region(s) skipped`);
+  return parts.join('; ');
+}
+
+export function renderCheck(report: CommandReport): string {
+  const details = checkDetails(report);
+  return [
+    table(CHECK_HEADERS, checkRows(report)),
+    '',
+    ...(details.length ? [...details, ''] : []),
+    summaryLine(report),
+  ].join('\n');
+}
+
+function renderDetector(region: string, result: DetectorResult, dryRun: boolean): string[] {
+  const lines = [`${region} ${result.detectorId}`];
+  lines.push(`  before:    ${describeView(result.before)} -> ${VERDICT_LABEL[result.before.verdict]}`);
+  const exemption = describeExemption(result.before.exemption);
+  if (exemption) lines.push(`             ${exemption}`);
+  for (const action of result.actions) {
+    lines.push(`  ${action.done ? 'did:      ' : dryRun ? 'would do: ' : 'not done: '} ${action.summary}`);
+    lines.push(`             ${action.awsCli}`);
+  }
+  if (result.after) {
+    lines.push(`  after:     ${describeView(result.after)} -> ${VERDICT_LABEL[result.after.verdict]}`);
+    const afterExemption = describeExemption(result.after.exemption);
+    if (afterExemption) lines.push(`             ${afterExemption}`);
+  }
+  const final = result.after ?? result.before;
+  lines.push(`  responder: ${RESPONDER_SAYS[final.responderOutcome]}`);
+  for (const note of result.notes) lines.push(`  note:      ${note}`);
+  if (!result.ok) lines.push('  RESULT:    did not end as intended (see above)');
+  return lines;
+}
+
+/** Before/after blocks for enable, backout, exempt and unexempt. */
+export function renderChange(report: CommandReport): string {
+  const lines: string[] = [];
+  if (report.dryRun) lines.push('DRY RUN: nothing was written to AWS.', '');
+  for (const region of report.regions) {
+    if (region.status === 'error') lines.push(`${region.region}: ERROR ${region.error}`);
+    if (region.status === 'skipped') lines.push(`${region.region}: skipped, ${region.reason}`);
+    if (region.status === 'ok' && region.detectors.length === 0) {
+      lines.push(`${region.region}: no GuardDuty detector in this Region; nothing to ${report.command}`);
+    }
+    for (const result of region.detectors)
+      lines.push(...renderDetector(region.region, result, report.dryRun), '');
+  }
+  lines.push(summaryLine(report));
+  return lines.join('\n');
+}
+
+/** The stable `--json` document of every command. */
+export function toJsonDocument(report: CommandReport): object {
+  return {
+    schemaVersion: JSON_SCHEMA_VERSION,
+    command: report.command,
+    dryRun: report.dryRun,
+    generatedAt: report.generatedAt,
+    exitCode: exitCodeOf(report),
+    summary: summarize(report),
+    regions: report.regions.map((region) => ({
+      region: region.region,
+      status: region.status,
+      error: region.status === 'error' ? region.error : null,
+      errorKind: region.status === 'error' ? region.errorKind : null,
+      skippedReason: region.status === 'skipped' ? region.reason : null,
+      detectors: region.detectors.map((result) => ({
+        detectorId: result.detectorId,
+        verdict: finalVerdict(result),
+        ok: result.ok,
+        before: result.before,
+        after: result.after ?? null,
+        actions: result.actions,
+        notes: result.notes,
+      })),
+    })),
+  };
+}
