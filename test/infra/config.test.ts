@@ -32,15 +32,15 @@ describe('Function: loadConfig', () => {
   it('reads command-line strings (-c key=value) as lists, booleans and numbers', () => {
     // Act
     const config = loadConfig({
-      'driftResponder:mode': 'notify',
-      'driftResponder:regions': 'eu-west-1, us-east-1',
-      'driftResponder:notificationEmails': 'a@example.com,b@example.com',
-      'driftResponder:sweepIntervalMinutes': '15',
-      'driftResponder:requireAgentManagement': 'false',
-      'driftResponder:maxRemediationsPerHour': '5',
-      'driftResponder:createTrail': 'true',
-      'driftResponder:slackWorkspaceId': 'T012AB3CD',
-      'driftResponder:slackChannelId': 'C012AB3CD',
+      mode: 'notify',
+      regions: 'eu-west-1, us-east-1',
+      notificationEmails: 'a@example.com,b@example.com',
+      sweepIntervalMinutes: '15',
+      requireAgentManagement: 'false',
+      maxRemediationsPerHour: '5',
+      createTrail: 'true',
+      slackWorkspaceId: 'T012AB3CD',
+      slackChannelId: 'C012AB3CD',
     });
 
     // Assess
@@ -63,26 +63,26 @@ describe('Function: loadConfig', () => {
   });
 
   it('names the key, the accepted values and the received value of a wrong mode', () => {
-    expect(problemsOf({ 'driftResponder:mode': 'remdiate' })).toEqual([
-      'driftResponder:mode must be one of "remediate", "notify" (received "remdiate")',
+    expect(problemsOf({ mode: 'remdiate' })).toEqual([
+      'mode must be one of "remediate", "notify" (received "remdiate")',
     ]);
   });
 
   it('names the position of a wrong Region in a comma-separated list', () => {
-    expect(problemsOf({ 'driftResponder:regions': 'eu-west-1,Frankfurt' })).toEqual([
-      'driftResponder:regions[1] must be Region names such as "eu-west-1" (received "Frankfurt")',
+    expect(problemsOf({ regions: 'eu-west-1,Frankfurt' })).toEqual([
+      'regions[1] must be Region names such as "eu-west-1" (received "Frankfurt")',
     ]);
   });
 
   it('rejects a repeated Region, which would define the same stack twice', () => {
-    expect(problemsOf({ 'driftResponder:regions': ['eu-west-1', 'eu-west-1'] })[0]).toMatch(
-      /^driftResponder:regions must not repeat a Region/,
+    expect(problemsOf({ regions: ['eu-west-1', 'eu-west-1'] })[0]).toMatch(
+      /^regions must not repeat a Region/,
     );
   });
 
   it('rejects an address that is not an e-mail address', () => {
-    expect(problemsOf({ 'driftResponder:notificationEmails': ['secops.example.com'] })).toEqual([
-      'driftResponder:notificationEmails[0] must be e-mail addresses such as "secops@example.com" ' +
+    expect(problemsOf({ notificationEmails: ['secops.example.com'] })).toEqual([
+      'notificationEmails[0] must be e-mail addresses such as "secops@example.com" ' +
         '(received "secops.example.com")',
     ]);
   });
@@ -93,44 +93,46 @@ describe('Function: loadConfig', () => {
     ['7.5', 'must be a whole number of minutes'],
     ['half an hour', 'must be a whole number of minutes'],
   ])('rejects a sweep interval of %s minutes', (value, expected) => {
-    expect(problemsOf({ 'driftResponder:sweepIntervalMinutes': value })).toEqual([
-      `driftResponder:sweepIntervalMinutes ${expected} (received ${JSON.stringify(value)})`,
+    expect(problemsOf({ sweepIntervalMinutes: value })).toEqual([
+      `sweepIntervalMinutes ${expected} (received ${JSON.stringify(value)})`,
     ]);
   });
 
   it('rejects a boolean it cannot read instead of treating it as false', () => {
-    expect(problemsOf({ 'driftResponder:createTrail': 'yes' })).toEqual([
-      'driftResponder:createTrail must be true or false (received "yes")',
+    expect(problemsOf({ createTrail: 'yes' })).toEqual([
+      'createTrail must be true or false (received "yes")',
     ]);
   });
 
   it('rejects a remediation limit of zero', () => {
-    expect(problemsOf({ 'driftResponder:maxRemediationsPerHour': 0 })).toEqual([
-      'driftResponder:maxRemediationsPerHour must be a whole number from 1 to 60 (received 0)',
+    expect(problemsOf({ maxRemediationsPerHour: 0 })).toEqual([
+      'maxRemediationsPerHour must be a whole number from 1 to 60 (received 0)',
     ]);
   });
 
   it('rejects a Slack workspace without a channel', () => {
-    expect(problemsOf({ 'driftResponder:slackWorkspaceId': 'T012AB3CD' })).toEqual([
-      'driftResponder:slackWorkspaceId and driftResponder:slackChannelId must be set together ' +
+    expect(problemsOf({ slackWorkspaceId: 'T012AB3CD' })).toEqual([
+      'slackWorkspaceId and slackChannelId must be set together ' +
         '(received workspace "T012AB3CD", channel nothing)',
     ]);
   });
 
-  it('rejects a misspelt key instead of silently using the default', () => {
-    expect(problemsOf({ 'driftResponder:regoins': ['eu-west-1'] })).toEqual([
-      expect.stringMatching(/^driftResponder:regoins is not a known key; known keys: mode, regions, /),
-    ]);
+  it.each([
+    ['regoins', 'regions'],
+    ['notificationEmail', 'notificationEmails'],
+    ['createtrail', 'createTrail'],
+  ])('rejects the misspelt key %s instead of silently using the default', (typo, key) => {
+    expect(problemsOf({ [typo]: 'x' })).toEqual([`${typo} is not a known key; did you mean ${key}?`]);
   });
 
   it('reports every problem at once, in a message that lists them', () => {
     // Act
-    const act = () => loadConfig({ 'driftResponder:mode': 'off', 'driftResponder:createTrail': 1 });
+    const act = () => loadConfig({ mode: 'off', createTrail: 1 });
 
     // Assess
     expect(act).toThrow(ConfigError);
     expect(act).toThrow(
-      /Invalid driftResponder configuration:\n {2}- driftResponder:mode .*\n {2}- driftResponder:createTrail/,
+      /Invalid configuration \(CDK context, see docs\/deploy.md\):\n {2}- mode .*\n {2}- createTrail/,
     );
   });
 });

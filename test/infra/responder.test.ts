@@ -166,7 +166,6 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
           'dynamodb:BatchWriteItem',
           'dynamodb:PutItem',
           'dynamodb:Query',
-          'dynamodb:UpdateItem',
           'guardduty:GetDetector',
           'guardduty:ListDetectors',
           'guardduty:UpdateDetector',
@@ -226,7 +225,6 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
       const table = onlyResource(template, 'AWS::DynamoDB::Table').id;
       for (const action of [
         'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
         'dynamodb:Query',
         'dynamodb:BatchWriteItem',
       ]) {
@@ -572,7 +570,7 @@ describe('Construct: GuardDutyDriftResponder (defaults)', () => {
   });
 
   it('names one stack per configured Region, each deployed to its Region', () => {
-    const stacks = synthStacks({ 'driftResponder:regions': 'eu-west-1,ap-southeast-2' });
+    const stacks = synthStacks({ regions: 'eu-west-1,ap-southeast-2' });
     expect(stacks.map((s) => [s.stackName, s.region])).toEqual([
       ['GuardDutyDriftResponder-eu-west-1', 'eu-west-1'],
       ['GuardDutyDriftResponder-ap-southeast-2', 'ap-southeast-2'],

@@ -5,15 +5,15 @@ import { addResponderStacks, type DriftResponderStack } from '../../infra/stack.
 
 /** A full configuration: every optional part (e-mails, Slack, trail) switched on, two Regions. */
 export const FULL_CONTEXT = {
-  'driftResponder:mode': 'notify',
-  'driftResponder:regions': ['eu-west-1', 'us-east-1'],
-  'driftResponder:notificationEmails': ['secops@example.com', 'oncall@example.com'],
-  'driftResponder:slackWorkspaceId': 'T012AB3CD',
-  'driftResponder:slackChannelId': 'C012AB3CD',
-  'driftResponder:sweepIntervalMinutes': 20,
-  'driftResponder:requireAgentManagement': false,
-  'driftResponder:maxRemediationsPerHour': 5,
-  'driftResponder:createTrail': true,
+  mode: 'notify',
+  regions: ['eu-west-1', 'us-east-1'],
+  notificationEmails: ['secops@example.com', 'oncall@example.com'],
+  slackWorkspaceId: 'T012AB3CD',
+  slackChannelId: 'C012AB3CD',
+  sweepIntervalMinutes: 20,
+  requireAgentManagement: false,
+  maxRemediationsPerHour: 5,
+  createTrail: true,
 } as const;
 
 /**

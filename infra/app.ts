@@ -1,0 +1,17 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { ConfigError, loadConfig } from './config.js';
+import { addResponderStacks } from './stack.js';
+
+const app = new App();
+try {
+  const config = loadConfig(app.node.getAllContext());
+  addResponderStacks(app, config, process.env.CDK_DEFAULT_ACCOUNT);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+// Every synth (and so every deploy) fails on an unacknowledged cdk-nag finding.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+app.synth();

@@ -1,0 +1,191 @@
+import { z } from 'zod';
+
+/** Allowed values of the `mode` context key, the same as the function's `RESPONDER_MODE`. */
+export const RESPONDER_MODES = ['remediate', 'notify'] as const;
+export type ResponderMode = (typeof RESPONDER_MODES)[number];
+
+/** Bounds of the sweep interval: EventBridge rates below 5 minutes buy nothing, above 12 hours the heartbeat alarm
+ * (two intervals) would exceed CloudWatch's one-day evaluation window. */
+export const SWEEP_INTERVAL_MINUTES = { min: 5, max: 720, default: 30 } as const;
+
+/** The validated deployment configuration of the app. */
+export interface ResponderConfig {
+  /** What the function does on drift: re-enable (`remediate`) or only report (`notify`). */
+  readonly mode: ResponderMode;
+  /** Regions to deploy one stack each to; empty means one environment-agnostic stack (Region chosen at deploy time). */
+  readonly regions: readonly string[];
+  /** Addresses subscribed to the alert topic (each must confirm the subscription e-mail). */
+  readonly notificationEmails: readonly string[];
+  /** AWS Chatbot Slack channel bound to the topic, when both ids are configured. */
+  readonly slack: { readonly workspaceId: string; readonly channelId: string } | undefined;
+  /** Minutes between two scheduled sweeps. */
+  readonly sweepIntervalMinutes: number;
+  /** Whether EKS add-on (agent) management must be on for a detector to count as compliant. */
+  readonly requireAgentManagement: boolean;
+  /** Remediations of one detector per hour before the circuit breaker opens. */
+  readonly maxRemediationsPerHour: number;
+  /** Whether to create a multi-Region CloudTrail trail (in the first configured Region only). */
+  readonly createTrail: boolean;
+}
+
+/** Thrown when the CDK context holds an invalid configuration; its message lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(
+    readonly problems: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Invalid configuration (CDK context, see docs/deploy.md):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      options,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+// `-c key=value` on the command line always gives strings; cdk.json gives JSON types. Accept both.
+const fromList = (value: unknown): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0)
+    : value;
+const fromBoolean = (value: unknown): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+const fromNumber = (value: unknown): unknown =>
+  typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
+const SLACK_CHANNEL_ID = /^[A-Za-z0-9]+$/;
+
+const schema = z.object({
+  mode: z.enum(RESPONDER_MODES, { error: 'must be one of "remediate", "notify"' }).default('remediate'),
+  regions: z.preprocess(
+    fromList,
+    z
+      .array(z.string().regex(REGION, { error: 'must be Region names such as "eu-west-1"' }), {
+        error: 'must be a list of Region names (JSON array, or comma-separated on the command line)',
+      })
+      .refine((regions) => new Set(regions).size === regions.length, { error: 'must not repeat a Region' })
+      .default([]),
+  ),
+  notificationEmails: z.preprocess(
+    fromList,
+    z
+      .array(z.email({ error: 'must be e-mail addresses such as "secops@example.com"' }), {
+        error: 'must be a list of e-mail addresses (JSON array, or comma-separated on the command line)',
+      })
+      .default([]),
+  ),
+  slackWorkspaceId: z
+    .string({ error: 'must be a string' })
+    .regex(SLACK_WORKSPACE_ID, {
+      error: 'must be a Slack workspace (team) id such as "T012AB3CD" (upper-case letters and digits)',
+    })
+    .optional(),
+  slackChannelId: z
+    .string({ error: 'must be a string' })
+    .regex(SLACK_CHANNEL_ID, { error: 'must be a Slack channel id such as "C012AB3CD" (letters and digits)' })
+    .optional(),
+  sweepIntervalMinutes: z.preprocess(
+    fromNumber,
+    z
+      .number({ error: 'must be a whole number of minutes' })
+      .int({ error: 'must be a whole number of minutes' })
+      .min(SWEEP_INTERVAL_MINUTES.min, { error: `must be at least ${SWEEP_INTERVAL_MINUTES.min}` })
+      .max(SWEEP_INTERVAL_MINUTES.max, { error: `must be at most ${SWEEP_INTERVAL_MINUTES.max}` })
+      .default(SWEEP_INTERVAL_MINUTES.default),
+  ),
+  requireAgentManagement: z.preprocess(
+    fromBoolean,
+    z.boolean({ error: 'must be true or false' }).default(true),
+  ),
+  maxRemediationsPerHour: z.preprocess(
+    fromNumber,
+    z
+      .number({ error: 'must be a whole number from 1 to 60' })
+      .int({ error: 'must be a whole number from 1 to 60' })
+      .min(1, { error: 'must be a whole number from 1 to 60' })
+      .max(60, { error: 'must be a whole number from 1 to 60' })
+      .default(3),
+  ),
+  createTrail: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
+});
+
+/** The context keys this app understands, without the prefix. */
+export const CONFIG_KEYS = Object.keys(schema.shape) as readonly (keyof typeof schema.shape)[];
+
+/**
+ * Validates the app's keys of a CDK context (as returned by `app.node.getAllContext()`: `cdk.json` "context" and
+ * `cdk deploy -c key=value`). Other keys (feature flags, `aws:cdk:*`) are left alone, but a key one or two letters
+ * away from one of ours is an error, so a typo never silently falls back to a default.
+ * @throws ConfigError naming each wrong key, what it must be and what it received.
+ */
+export function loadConfig(context: Readonly<Record<string, unknown>>): ResponderConfig {
+  const known: readonly string[] = CONFIG_KEYS;
+  const raw: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(context)) {
+    if (known.includes(key)) {
+      raw[key] = value;
+      continue;
+    }
+    const near = known.find((candidate) => editDistance(key.toLowerCase(), candidate.toLowerCase()) <= 2);
+    if (near !== undefined) problems.push(`${key} is not a known key; did you mean ${near}?`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const listed = {
+      ...raw,
+      regions: fromList(raw.regions),
+      notificationEmails: fromList(raw.notificationEmails),
+    };
+    for (const issue of parsed.error.issues) {
+      const [head, ...rest] = issue.path;
+      const where = rest.length > 0 ? `${String(head)}[${rest.map(String).join('][')}]` : String(head);
+      problems.push(`${where} ${issue.message} (received ${describe(valueAt(listed, issue.path))})`);
+    }
+    throw new ConfigError(problems, { cause: parsed.error });
+  }
+  const { slackWorkspaceId, slackChannelId, ...rest } = parsed.data;
+  if ((slackWorkspaceId === undefined) !== (slackChannelId === undefined)) {
+    throw new ConfigError([
+      'slackWorkspaceId and slackChannelId must be set together ' +
+        `(received workspace ${describe(slackWorkspaceId)}, channel ${describe(slackChannelId)})`,
+    ]);
+  }
+  const slack =
+    slackWorkspaceId !== undefined && slackChannelId !== undefined
+      ? { workspaceId: slackWorkspaceId, channelId: slackChannelId }
+      : undefined;
+  return { ...rest, slack };
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current = root;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
+function describe(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}

@@ -1,0 +1,236 @@
+import {
+  DeleteRuleCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { inEnvelope, type Json, realFixture, syntheticFixture } from '../support/fixtures.js';
+import { synthFirst } from './synth.js';
+
+process.env.CDK_VALIDATION = 'false';
+
+// moto keeps state per Region: this file owns sa-east-1, so files running in parallel never share rules or queues.
+const region = 'sa-east-1';
+const RULE = 'drift-responder-pattern-under-test';
+const SENTINEL_ID = 'sentinel';
+
+/** An event as PutEvents takes it, tagged with a marker the test finds again in the delivered message. */
+interface Entry {
+  Source: string;
+  DetailType: string;
+  Detail: string;
+}
+
+/** PutEvents entry for a whole EventBridge event (envelope + detail), marked with `marker` in `detail.eventID`. */
+function entryOf(event: Json, marker: string): Entry {
+  const detail = { ...(event.detail as Json), eventID: marker };
+  return {
+    Source: String(event.source),
+    DetailType: String(event['detail-type']),
+    Detail: JSON.stringify(detail),
+  };
+}
+
+/** A fixture with another eventName: no public record of the organization calls exists (SOURCES.md). */
+function renamed(event: Json, eventName: string): Json {
+  return { ...event, detail: { ...(event.detail as Json), eventName } };
+}
+
+const synthetic = (name: string) => syntheticFixture(`${name}.synthetic.json`);
+
+describe('EventBridge rule pattern (as synthesized), run by moto EventBridge', () => {
+  const endpoint = inject('motoEndpoint');
+  const events = new EventBridgeClient({ endpoint, region });
+  const sqs = new SQSClient({ endpoint, region });
+  let queueUrl: string;
+
+  beforeAll(async () => {
+    const pattern = Object.values(synthFirst().template.findResources('AWS::Events::Rule')).find(
+      (rule) => rule.Properties.EventPattern !== undefined,
+    )?.Properties.EventPattern;
+    expect(pattern).toBeDefined();
+
+    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'drift-responder-pattern-under-test' }));
+    if (queue.QueueUrl === undefined) throw new Error('moto returned no queue URL');
+    queueUrl = queue.QueueUrl;
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await events.send(new PutRuleCommand({ Name: RULE, EventPattern: JSON.stringify(pattern) }));
+    await events.send(
+      new PutTargetsCommand({ Rule: RULE, Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn }] }),
+    );
+  });
+
+  afterAll(async () => {
+    await events.send(new RemoveTargetsCommand({ Rule: RULE, Ids: ['queue'] }));
+    await events.send(new DeleteRuleCommand({ Name: RULE }));
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+    events.destroy();
+    sqs.destroy();
+  });
+
+  /** Sends the entries in order (one PutEvents call) and returns the markers delivered, once `until` are all in. */
+  async function deliveredMarkers(entries: readonly Entry[], until: readonly string[]): Promise<string[]> {
+    const sent = await events.send(new PutEventsCommand({ Entries: [...entries] }));
+    expect(sent.FailedEntryCount ?? 0).toBe(0);
+    const markers: string[] = [];
+    for (let attempt = 0; attempt < 5 && !until.every((m) => markers.includes(m)); attempt += 1) {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      const messages = received.Messages ?? [];
+      for (const message of messages) {
+        const delivered = JSON.parse(message.Body ?? '{}') as { detail?: { eventID?: string } };
+        markers.push(String(delivered.detail?.eventID));
+      }
+      if (messages.length > 0) {
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+      }
+    }
+    return markers;
+  }
+
+  const updateDetector = () => synthetic('UpdateDetector.disable-runtime-monitoring');
+  const createSampleFindings = () =>
+    realFixture('cloudtrail/CreateSampleFindings.eventbridge-envelope.o7conseils.json');
+
+  const supported: [string, () => Json][] = [
+    [
+      'CreateDetector (real CloudTrail record)',
+      () => inEnvelope(realFixture('cloudtrail/CreateDetector.cloudtrail.elastic-integrations.json')),
+    ],
+    [
+      'DeleteDetector (real CloudTrail record)',
+      () => inEnvelope(realFixture('cloudtrail/DeleteDetector.cloudtrail.elastic-integrations.json')),
+    ],
+    ['UpdateDetector disabling RUNTIME_MONITORING', updateDetector],
+    [
+      'UpdateDetector disabling EKS_RUNTIME_MONITORING',
+      () => synthetic('UpdateDetector.disable-eks-runtime-monitoring'),
+    ],
+    ['UpdateDetector suspending the detector', () => synthetic('UpdateDetector.suspend-detector')],
+    [
+      'UpdateDetector that failed with AccessDenied (errorCode)',
+      () => synthetic('UpdateDetector.denied-disable'),
+    ],
+    ['UpdateDetector made by the responder itself', () => synthetic('UpdateDetector.responder-own-enable')],
+    ['UpdateMemberDetectors', () => renamed(updateDetector(), 'UpdateMemberDetectors')],
+    ['UpdateOrganizationConfiguration', () => renamed(updateDetector(), 'UpdateOrganizationConfiguration')],
+  ];
+
+  const unsupported: [string, () => Json][] = [
+    ['CreateSampleFindings (real EventBridge event)', createSampleFindings],
+    [
+      'an IAM-style eventName "guardduty:UpdateDetector"',
+      () => renamed(updateDetector(), 'guardduty:UpdateDetector'),
+    ],
+    ['a read-only GuardDuty call (GetDetector)', () => renamed(updateDetector(), 'GetDetector')],
+    [
+      "another service's CloudTrail event with the same eventName",
+      () => ({
+        ...updateDetector(),
+        source: 'aws.securityhub',
+        detail: { ...(updateDetector().detail as Json), eventSource: 'securityhub.amazonaws.com' },
+      }),
+    ],
+    [
+      "a GuardDuty source with another service's eventSource",
+      () => ({
+        ...updateDetector(),
+        detail: { ...(updateDetector().detail as Json), eventSource: 'iam.amazonaws.com' },
+      }),
+    ],
+    ['a GuardDuty finding', () => ({ ...createSampleFindings(), 'detail-type': 'GuardDuty Finding' })],
+    [
+      'the scheduled sweep event (the schedule rule handles it)',
+      () => syntheticFixture('ScheduledEvent.sweep.synthetic.json'),
+    ],
+  ];
+
+  describe('delivers every event the handler supports', () => {
+    let delivered: string[];
+
+    beforeAll(async () => {
+      delivered = await deliveredMarkers(
+        supported.map(([name, event]) => entryOf(event(), name)),
+        supported.map(([name]) => name),
+      );
+    });
+
+    it.each(supported)('%s', (name) => {
+      expect(delivered.filter((marker) => marker === name)).toEqual([name]);
+    });
+
+    it('and nothing else', () => {
+      expect([...delivered].sort()).toEqual(supported.map(([name]) => name).sort());
+    });
+
+    it('keeps the errorCode of a failed call in the delivered event', async () => {
+      // Act
+      const sent = await events.send(
+        new PutEventsCommand({ Entries: [entryOf(synthetic('UpdateDetector.denied-disable'), 'denied')] }),
+      );
+      expect(sent.FailedEntryCount ?? 0).toBe(0);
+      const received = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
+      );
+
+      // Assess
+      const [message] = received.Messages ?? [];
+      expect(JSON.parse(message?.Body ?? '{}')).toMatchObject({
+        source: 'aws.guardduty',
+        'detail-type': 'AWS API Call via CloudTrail',
+        detail: { eventName: 'UpdateDetector', errorCode: 'AccessDenied', eventID: 'denied' },
+      });
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: (received.Messages ?? []).map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle,
+          })),
+        }),
+      );
+    });
+  });
+
+  describe('does not deliver other events (a supported sentinel sent after them is the only delivery)', () => {
+    let delivered: string[];
+
+    beforeAll(async () => {
+      // PutEvents takes at most 10 entries: seven others, then the sentinel.
+      delivered = await deliveredMarkers(
+        [
+          ...unsupported.map(([name, event]) => entryOf(event(), name)),
+          entryOf(updateDetector(), SENTINEL_ID),
+        ],
+        [SENTINEL_ID],
+      );
+    });
+
+    it.each(unsupported)('%s', (name) => {
+      expect(delivered).not.toContain(name);
+    });
+
+    it('while the sentinel itself arrives', () => {
+      expect(delivered).toEqual([SENTINEL_ID]);
+    });
+  });
+});
