@@ -223,11 +223,7 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
       expect(resourceOf('kms:GenerateDataKey*')).toStrictEqual({ 'Fn::GetAtt': [topicKey, 'Arn'] });
       expect(resourceOf('kms:Decrypt')).toStrictEqual({ 'Fn::GetAtt': [topicKey, 'Arn'] });
       const table = onlyResource(template, 'AWS::DynamoDB::Table').id;
-      for (const action of [
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:BatchWriteItem',
-      ]) {
+      for (const action of ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem']) {
         expect(resourceOf(action)).toStrictEqual({ 'Fn::GetAtt': [table, 'Arn'] });
       }
       expect(resourceOf('logs:PutLogEvents')).toStrictEqual({
