@@ -4,20 +4,22 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { cloudWatchAdapter } from './adapters/cloudwatch.js';
 import { guardDutyAdapter } from './adapters/guardduty.js';
+import { organizationAdapter } from './adapters/guardduty-organization.js';
 import { snsAdapter } from './adapters/sns.js';
 import { dynamoDbStateStore } from './adapters/state-store.js';
 import { createClients } from './clients.js';
 import { loadConfig } from './config.js';
 import type { ResponderIdentity } from './core/decide.js';
+import { type DispatchDeps, type DispatchResult, dispatch } from './dispatch.js';
 import { parseEvent } from './events.js';
-import { type InvocationResult, type ResponderDeps, respond } from './responder.js';
 
 // Cold start: a misconfigured function fails here, naming the variable, before it can act on any event.
 const config = loadConfig(process.env);
 const logger = new Logger({ serviceName: 'guardduty-drift-responder' });
 const clients = createClients();
-const deps: ResponderDeps = {
+const deps: DispatchDeps = {
   guardDuty: guardDutyAdapter(clients.guardDuty),
+  organization: config.scope === 'organization' ? organizationAdapter(clients.guardDuty) : undefined,
   notifier: snsAdapter(clients.sns, config.notificationTopicArn),
   metrics: cloudWatchAdapter(clients.cloudWatch, config.metricNamespace),
   store: dynamoDbStateStore(clients.dynamoDb, config.stateTableName),
@@ -31,7 +33,7 @@ export class InvalidEventError extends Error {
 }
 
 export type HandlerResult =
-  | InvocationResult
+  | DispatchResult
   | { readonly eventId: string | undefined; readonly ignored: string };
 
 const DEFAULT_LEASE_MS = 60_000;
@@ -57,7 +59,7 @@ async function lambdaHandler(event: unknown, context: Context): Promise<HandlerR
     return { eventId: parsed.eventId, ignored: parsed.reason };
   }
   const leaseMs = context.getRemainingTimeInMillis?.() ?? DEFAULT_LEASE_MS;
-  return respond(parsed.input, deps, config, { self: identityOf(context), leaseMs });
+  return dispatch(parsed.input, deps, config, { self: identityOf(context), leaseMs });
 }
 
 /** Lambda entry point: an EventBridge event in (a GuardDuty CloudTrail record or the sweep schedule). */

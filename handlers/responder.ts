@@ -25,7 +25,6 @@ import {
   type AlertFacts,
   type AlertOutcome,
   describePlan,
-  type RenderedNotification,
   renderNotification,
   snapshot,
 } from './core/notification.js';
@@ -115,7 +114,7 @@ class Invocation {
   }
 
   async apiCall(input: ApiCallInput): Promise<DetectorReport> {
-    const verdict = triage(input, this.options.self, this.config.requireAgentManagement);
+    const verdict = triage(input, this.options.self, this.config.requireAgentManagement, this.config.scope);
     switch (verdict.action) {
       case 'ignore':
         return this.log({ outcome: 'ignored', detectorId: input.detectorId ?? null, reason: verdict.reason });
@@ -123,6 +122,12 @@ class Invocation {
         return this.reportDenied(input);
       case 'evaluate':
         return this.handleDetector(await this.readTarget(verdict.detectorId));
+      case 'organization':
+        return this.log({
+          outcome: 'ignored',
+          detectorId: input.detectorId ?? null,
+          reason: `${input.eventName} belongs to the organization path`,
+        });
     }
   }
 
@@ -144,16 +149,13 @@ class Invocation {
     }
     const reports: DetectorReport[] = [];
     const failures: unknown[] = [];
-    // Bounded concurrency; one detector's failure does not stop the others, but it does fail the invocation.
-    for (let start = 0; start < ids.length; start += SWEEP_CONCURRENCY) {
-      const batch = ids.slice(start, start + SWEEP_CONCURRENCY);
-      const settled = await Promise.allSettled(
-        batch.map(async (id) => this.handleDetector(await this.readTarget(id))),
-      );
-      for (const result of settled) {
-        if (result.status === 'fulfilled') reports.push(result.value);
-        else failures.push(result.reason);
-      }
+    // A pool, not a serial chain; one detector's failure does not stop the others, but it does fail the invocation.
+    const settled = await settleWithConcurrency(ids, SWEEP_CONCURRENCY, async (id) =>
+      this.handleDetector(await this.readTarget(id)),
+    );
+    for (const result of settled) {
+      if (result.status === 'fulfilled') reports.push(result.value);
+      else failures.push(result.reason);
     }
     if (failures.length > 0) {
       throw new ResponderError(`sweep failed for ${failures.length} of ${ids.length} detector(s)`, {

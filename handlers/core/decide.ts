@@ -10,6 +10,7 @@ import {
   ORGANIZATION_API_CALLS,
   type RequestedChange,
   type ResponderMode,
+  type ResponderScope,
   RUNTIME_FEATURES,
   type RuntimeFeature,
   SUPPORTED_API_CALLS,
@@ -55,7 +56,9 @@ export interface ResponderIdentity {
 export type Triage =
   | { readonly action: 'ignore'; readonly reason: string }
   | { readonly action: 'report-denied' }
-  | { readonly action: 'evaluate'; readonly detectorId: string };
+  | { readonly action: 'evaluate'; readonly detectorId: string }
+  /** Organization scope: UpdateMemberDetectors or UpdateOrganizationConfiguration, for the organization path. */
+  | { readonly action: 'organization' };
 
 /** The session name of an assumed-role ARN: `arn:aws:sts::123:assumed-role/Role/SESSION`. */
 function sessionName(principalArn: string | undefined): string | undefined {
@@ -85,6 +88,7 @@ export function triage(
   input: ApiCallInput,
   self: ResponderIdentity,
   requireAgentManagement: boolean,
+  scope: ResponderScope = 'account',
 ): Triage {
   if (input.region !== self.region) {
     return {
@@ -98,22 +102,27 @@ export function triage(
       reason: `event is for account ${input.accountId}; this responder serves ${self.accountId}`,
     };
   }
-  if ((ORGANIZATION_API_CALLS as readonly string[]).includes(input.eventName)) {
+  const organizationCall = (ORGANIZATION_API_CALLS as readonly string[]).includes(input.eventName);
+  if (organizationCall && scope === 'account') {
     return {
       action: 'ignore',
-      reason: `${input.eventName} is an organization-level call; organization mode is not available in this version`,
+      reason:
+        `${input.eventName} is an organization-level call; deploy with RESPONDER_SCOPE=organization in the ` +
+        'GuardDuty delegated administrator account to act on it',
     };
   }
-  if (!(SUPPORTED_API_CALLS as readonly string[]).includes(input.eventName)) {
+  if (!organizationCall && !(SUPPORTED_API_CALLS as readonly string[]).includes(input.eventName)) {
     return { action: 'ignore', reason: `${input.eventName} does not change EKS runtime monitoring` };
   }
+  if (input.errorCode === undefined && isOwnChange(input, self, requireAgentManagement)) {
+    return { action: 'ignore', reason: "the responder's own re-enable" };
+  }
+  // The organization path judges failed calls itself: its requests lower auto-enable settings the change does not see.
+  if (organizationCall) return { action: 'organization' };
   if (input.errorCode !== undefined) {
     return reducesProtection(input.change, requireAgentManagement)
       ? { action: 'report-denied' }
       : { action: 'ignore', reason: `the call failed with ${input.errorCode} and changed nothing` };
-  }
-  if (isOwnChange(input, self, requireAgentManagement)) {
-    return { action: 'ignore', reason: "the responder's own re-enable" };
   }
   if (input.detectorId === undefined) {
     return { action: 'ignore', reason: `${input.eventName} event names no detector id` };

@@ -403,11 +403,37 @@ describe('Function: triage', () => {
     expect(triage(input, SELF, true).action).toBe(expected);
   });
 
+  it.each([
+    ['UpdateMemberDetectors', apiCall({ eventName: 'UpdateMemberDetectors' }), 'organization'],
+    [
+      'a failed UpdateOrganizationConfiguration',
+      apiCall({ eventName: 'UpdateOrganizationConfiguration', errorCode: 'AccessDenied' }),
+      'organization',
+    ],
+    [
+      "the responder's own UpdateMemberDetectors",
+      apiCall({
+        eventName: 'UpdateMemberDetectors',
+        actor: OWN_ACTOR,
+        request: { features: [{ name: 'RUNTIME_MONITORING', status: 'ENABLED' }] },
+      }),
+      'ignore',
+    ],
+    [
+      'an organization call for another Region',
+      apiCall({ eventName: 'UpdateMemberDetectors', region: 'eu-west-1' }),
+      'ignore',
+    ],
+    ['a standalone disable', apiCall(), 'evaluate'],
+  ])('in organization scope, %s → %s', (_name, input, expected) => {
+    expect(triage(input, SELF, true, 'organization').action).toBe(expected);
+  });
+
   it('tells why it ignores an event', () => {
     expect(triage(apiCall({ eventName: 'UpdateOrganizationConfiguration' }), SELF, true)).toEqual({
       action: 'ignore',
       reason:
-        'UpdateOrganizationConfiguration is an organization-level call; organization mode is not available in this version',
+        'UpdateOrganizationConfiguration is an organization-level call; deploy with RESPONDER_SCOPE=organization in the GuardDuty delegated administrator account to act on it',
     });
   });
 });
