@@ -28,7 +28,9 @@ export function createGuardDutyClient(
 export function createClients(userAgent: string = RESPONDER_USER_AGENT) {
   const common = commonConfig(userAgent);
   return {
-    guardDuty: new GuardDutyClient(common),
+    // GuardDuty publishes no rate limits; adaptive retry slows the whole client down when it is throttled, which is
+    // what an organization sweep of thousands of members needs (and costs nothing on a single detector).
+    guardDuty: new GuardDutyClient({ ...common, retryMode: 'adaptive', maxAttempts: 5 }),
     sns: new SNSClient(common),
     cloudWatch: new CloudWatchClient(common),
     dynamoDb: new DynamoDBClient(common),

@@ -16,7 +16,12 @@ const envelopeSchema = z.looseObject({
   detail: z.unknown(),
 });
 
-const additionalConfigurationSchema = z.looseObject({ name: z.string(), status: z.optional(z.string()) });
+// `status` for detectors and members; `autoEnable` (NEW | ALL | NONE) for the organization configuration.
+const additionalConfigurationSchema = z.looseObject({
+  name: z.string(),
+  status: z.optional(z.string()),
+  autoEnable: z.optional(z.string()),
+});
 
 /** The CloudTrail fields the responder reads, with the wire's camelCase names. Everything else passes through. */
 const cloudTrailDetailSchema = z.looseObject({
@@ -43,11 +48,14 @@ const cloudTrailDetailSchema = z.looseObject({
     z.looseObject({
       detectorId: z.optional(z.string()),
       enable: z.optional(z.boolean()),
+      // UpdateMemberDetectors: the member accounts the request names.
+      accountIds: z.optional(z.array(z.string())),
       features: z.optional(
         z.array(
           z.looseObject({
             name: z.string(),
             status: z.optional(z.string()),
+            autoEnable: z.optional(z.string()),
             additionalConfiguration: z.optional(z.array(additionalConfigurationSchema)),
           }),
         ),
@@ -118,6 +126,18 @@ export function parseEvent(raw: unknown): ParsedEvent {
     errorCode: record.errorCode,
     errorMessage: record.errorMessage,
     change: describeChange(record.eventName, request),
+    memberAccountIds: request?.accountIds,
+    organizationFeatures:
+      record.eventName === 'UpdateOrganizationConfiguration'
+        ? request?.features?.map((feature) => ({
+            name: feature.name,
+            autoEnable: feature.autoEnable,
+            additionalConfiguration: feature.additionalConfiguration?.map((config) => ({
+              name: config.name,
+              autoEnable: config.autoEnable,
+            })),
+          }))
+        : undefined,
   };
   return { status: 'ok', input };
 }

@@ -14,14 +14,20 @@ export interface DetectorRequest {
     | readonly {
         readonly name: string;
         readonly status?: string | undefined;
+        /** UpdateOrganizationConfiguration: NEW | ALL | NONE. */
+        readonly autoEnable?: string | undefined;
         readonly additionalConfiguration?:
-          | readonly { readonly name: string; readonly status?: string | undefined }[]
+          | readonly {
+              readonly name: string;
+              readonly status?: string | undefined;
+              readonly autoEnable?: string | undefined;
+            }[]
           | undefined;
       }[]
     | undefined;
 }
 
-/** Reads what an UpdateDetector/CreateDetector/DeleteDetector request asked for. */
+/** Reads what a detector, member or organization-configuration request asked for. */
 export function describeChange(eventName: string, request: DetectorRequest | undefined): RequestedChange {
   const deletesDetector = eventName === 'DeleteDetector';
   const suspendsDetector = eventName === 'UpdateDetector' && request?.enable === false;
@@ -39,9 +45,12 @@ export function describeChange(eventName: string, request: DetectorRequest | und
     if (feature.status === DISABLED) disabledFeatures.push(feature.name);
     if (feature.status === ENABLED) enabledFeatures.push(feature.name);
     if (feature.status) summary.push(`${feature.name} → ${feature.status}`);
+    if (feature.autoEnable) summary.push(`${feature.name} auto-enable → ${feature.autoEnable}`);
     const agent = feature.additionalConfiguration?.find((config) => config.name === EKS_ADDON_MANAGEMENT);
     if (agent?.status === DISABLED) disabledAgentManagement.push(feature.name);
     if (agent?.status) summary.push(`${feature.name}.${EKS_ADDON_MANAGEMENT} → ${agent.status}`);
+    if (agent?.autoEnable)
+      summary.push(`${feature.name}.${EKS_ADDON_MANAGEMENT} auto-enable → ${agent.autoEnable}`);
   }
   return {
     suspendsDetector,

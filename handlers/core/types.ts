@@ -76,6 +76,15 @@ export interface RequestedChange {
 export const SUPPORTED_API_CALLS = ['UpdateDetector', 'CreateDetector', 'DeleteDetector'] as const;
 export const ORGANIZATION_API_CALLS = ['UpdateMemberDetectors', 'UpdateOrganizationConfiguration'] as const;
 
+/** One feature entry of an UpdateOrganizationConfiguration request. */
+export interface OrganizationFeatureRequest {
+  readonly name: string;
+  readonly autoEnable?: string | undefined;
+  readonly additionalConfiguration?:
+    | readonly { readonly name: string; readonly autoEnable?: string | undefined }[]
+    | undefined;
+}
+
 /** A GuardDuty API call delivered by EventBridge from CloudTrail. */
 export interface ApiCallInput {
   readonly kind: 'api-call';

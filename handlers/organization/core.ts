@@ -6,6 +6,7 @@ import {
   EKS_ADDON_MANAGEMENT,
   ENABLED,
   isRuntimeFeature,
+  type OrganizationFeatureRequest,
   type RequestedChange,
   RUNTIME_FEATURES,
   type RuntimeFeature,
@@ -125,24 +126,23 @@ function raise(current: string | undefined, target: AutoEnableTarget): string {
   return level(current) >= level(target) ? (current ?? target) : target;
 }
 
-/** Which runtime feature an UpdateOrganizationConfiguration request lowered below the target, if any. */
+/**
+ * Which runtime feature an UpdateOrganizationConfiguration request lowered below the target (the feature itself, or,
+ * when agent management is required, its EKS_ADDON_MANAGEMENT), if any.
+ */
 export function loweredFeature(
-  request:
-    | {
-        readonly features?:
-          | readonly { readonly name: string; readonly autoEnable?: string | undefined }[]
-          | undefined;
-      }
-    | undefined,
+  features: readonly OrganizationFeatureRequest[] | undefined,
   target: AutoEnableTarget,
+  requireAgentManagement: boolean,
 ): RuntimeFeature | undefined {
-  const feature = request?.features?.find(
-    (entry) =>
-      isRuntimeFeature(entry.name) &&
-      entry.autoEnable !== undefined &&
-      level(entry.autoEnable) < level(target),
-  );
-  return feature && isRuntimeFeature(feature.name) ? feature.name : undefined;
+  const below = (value: string | undefined) => value !== undefined && level(value) < level(target);
+  for (const feature of features ?? []) {
+    if (!isRuntimeFeature(feature.name)) continue;
+    const agent = feature.additionalConfiguration?.find((config) => config.name === EKS_ADDON_MANAGEMENT);
+    if (below(feature.autoEnable) || (requireAgentManagement && below(agent?.autoEnable)))
+      return feature.name;
+  }
+  return undefined;
 }
 
 /** One member account's runtime features, as GetMemberDetectors returns them. */

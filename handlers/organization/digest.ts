@@ -55,6 +55,8 @@ export function digestCounts(facts: DigestFacts) {
 export function digestSeverityOf(facts: DigestFacts): 'critical' | 'high' {
   const { affected, failed } = digestCounts(facts);
   if (facts.outcome === 'circuit-open') return 'critical';
+  // As for a single detector: nothing changed, but someone tried.
+  if (facts.outcome === 'disable-denied') return 'high';
   return digestSeverity(
     affected + (facts.organizationProblems.length > 0 ? 1 : 0),
     facts.evaluatedAccounts,

@@ -297,7 +297,11 @@ class OrganizationRun {
     if (findings.organization && !findings.organization.evaluation.compliant) {
       const lowered =
         this.input.kind === 'api-call'
-          ? loweredFeature({ features: this.input.organizationFeatures }, this.config.autoEnableTarget)
+          ? loweredFeature(
+              this.input.organizationFeatures,
+              this.config.autoEnableTarget,
+              this.config.requireAgentManagement,
+            )
           : undefined;
       const plan = planOrganization(
         findings.organization.configuration,
@@ -421,7 +425,11 @@ class OrganizationRun {
   }
 
   private async reportDenied(input: ApiCallInput): Promise<OrganizationReport> {
-    const lowered = loweredFeature({ features: input.organizationFeatures }, this.config.autoEnableTarget);
+    const lowered = loweredFeature(
+      input.organizationFeatures,
+      this.config.autoEnableTarget,
+      this.config.requireAgentManagement,
+    );
     const reduces =
       reducesProtection(input.change, this.config.requireAgentManagement) || lowered !== undefined;
     if (!reduces) {

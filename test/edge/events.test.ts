@@ -78,6 +78,46 @@ describe('Function: parseEvent', () => {
     });
   });
 
+  it('reads the member accounts of an UpdateMemberDetectors request', () => {
+    const parsed = parseEvent(
+      syntheticFixture('UpdateMemberDetectors.disable-runtime-monitoring.synthetic.json'),
+    );
+
+    expect(parsed).toMatchObject({
+      status: 'ok',
+      input: {
+        eventName: 'UpdateMemberDetectors',
+        memberAccountIds: ['111111111111', '222222222222'],
+        change: { disabledFeatures: ['RUNTIME_MONITORING'] },
+      },
+    });
+  });
+
+  it('reads the auto-enable settings of an UpdateOrganizationConfiguration request', () => {
+    const parsed = parseEvent(
+      syntheticFixture('UpdateOrganizationConfiguration.auto-enable-none.synthetic.json'),
+    );
+
+    expect(parsed).toMatchObject({
+      status: 'ok',
+      input: {
+        organizationFeatures: [
+          {
+            name: 'RUNTIME_MONITORING',
+            autoEnable: 'NONE',
+            additionalConfiguration: [{ name: 'EKS_ADDON_MANAGEMENT', autoEnable: 'NONE' }],
+          },
+        ],
+        change: {
+          summary: [
+            'RUNTIME_MONITORING auto-enable → NONE',
+            'RUNTIME_MONITORING.EKS_ADDON_MANAGEMENT auto-enable → NONE',
+          ],
+        },
+      },
+    });
+  });
+
   it('keeps the error of a failed call', () => {
     const parsed = parseEvent(syntheticFixture('UpdateDetector.denied-disable.synthetic.json'));
 

@@ -19,6 +19,8 @@ describe('Function: loadConfig', () => {
     // Assess
     expect(config).toEqual({
       mode: 'remediate',
+      scope: 'account',
+      organizationAutoEnableTarget: 'ALL',
       regions: [],
       notificationEmails: [],
       slack: undefined,
@@ -46,6 +48,8 @@ describe('Function: loadConfig', () => {
     // Assess
     expect(config).toEqual({
       mode: 'notify',
+      scope: 'account',
+      organizationAutoEnableTarget: 'ALL',
       regions: ['eu-west-1', 'us-east-1'],
       notificationEmails: ['a@example.com', 'b@example.com'],
       slack: { workspaceId: 'T012AB3CD', channelId: 'C012AB3CD' },
@@ -65,6 +69,38 @@ describe('Function: loadConfig', () => {
   it('names the key, the accepted values and the received value of a wrong mode', () => {
     expect(problemsOf({ mode: 'remdiate' })).toEqual([
       'mode must be one of "remediate", "notify" (received "remdiate")',
+    ]);
+  });
+
+  it('reads organization scope and its auto-enable target', () => {
+    // Act
+    const config = loadConfig({ scope: 'organization', organizationAutoEnableTarget: 'NEW' });
+
+    // Assess
+    expect(config).toMatchObject({ scope: 'organization', organizationAutoEnableTarget: 'NEW' });
+  });
+
+  it('defaults the auto-enable target of organization scope to ALL', () => {
+    expect(loadConfig({ scope: 'organization' }).organizationAutoEnableTarget).toBe('ALL');
+  });
+
+  it('names the key, the accepted values and the received value of a wrong scope', () => {
+    expect(problemsOf({ scope: 'org' })).toEqual([
+      'scope must be one of "account", "organization" (received "org")',
+    ]);
+  });
+
+  it('rejects an auto-enable target that is not ALL or NEW, including lower case and NONE', () => {
+    for (const value of ['all', 'NONE']) {
+      expect(problemsOf({ scope: 'organization', organizationAutoEnableTarget: value })).toEqual([
+        `organizationAutoEnableTarget must be one of "ALL", "NEW" (upper case) (received "${value}")`,
+      ]);
+    }
+  });
+
+  it('rejects an auto-enable target without organization scope instead of silently ignoring it', () => {
+    expect(problemsOf({ organizationAutoEnableTarget: 'NEW' })).toEqual([
+      'organizationAutoEnableTarget applies only with scope "organization" (received "NEW" with scope "account")',
     ]);
   });
 
@@ -121,6 +157,8 @@ describe('Function: loadConfig', () => {
     ['regoins', 'regions'],
     ['notificationEmail', 'notificationEmails'],
     ['createtrail', 'createTrail'],
+    ['scpoe', 'scope'],
+    ['organizationAutoEnableTargets', 'organizationAutoEnableTarget'],
   ])('rejects the misspelt key %s instead of silently using the default', (typo, key) => {
     expect(problemsOf({ [typo]: 'x' })).toEqual([`${typo} is not a known key; did you mean ${key}?`]);
   });

@@ -26,27 +26,36 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
     ['the full configuration (e-mails, Slack, trail), first Region', FULL_CONTEXT, 0],
     ['the full configuration, second Region (no trail)', FULL_CONTEXT, 1],
     ['the defaults', {}, 0],
+    ['organization scope with the full configuration', { ...FULL_CONTEXT, scope: 'organization' }, 0],
   ])('find nothing unacknowledged in %s', (_name, context, index) => {
     const stack = synthStacks({ ...context })[index];
     expect(stack).toBeDefined();
     expect(findings(stack as IConstruct)).toEqual([]);
   });
 
-  it('need every acknowledgement: without them, exactly the acknowledged findings come back', () => {
-    // Prepare: record the acknowledgements instead of applying them.
-    const acknowledged: string[] = [];
-    vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(({ id }) => {
-      acknowledged.push(id);
-    });
+  it.each([
+    ['account', {}],
+    ['organization', { scope: 'organization' }],
+  ])(
+    'need every acknowledgement in %s scope: without them, exactly the acknowledged findings come back',
+    (_scope, extra) => {
+      // Prepare: record the acknowledgements instead of applying them.
+      const acknowledged: string[] = [];
+      vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(({ id }) => {
+        acknowledged.push(id);
+      });
 
-    // Act
-    const [stack] = synthStacks({ ...FULL_CONTEXT });
-    const found = findings(stack as IConstruct).map((line) => line.split(' ')[0]);
+      // Act
+      const [stack] = synthStacks({ ...FULL_CONTEXT, ...extra });
+      const found = findings(stack as IConstruct).map((line) => line.split(' ')[0]);
 
-    // Assess: the CDK itself acknowledges a CloudFormation-Validate warning of its own; only ours count here.
-    const ours = acknowledged.filter((id) => id.startsWith('AwsSolutions-') || id.startsWith('Serverless-'));
-    expect([...new Set(found)].sort()).toEqual([...new Set(ours)].sort());
-  });
+      // Assess: the CDK itself acknowledges a CloudFormation-Validate warning of its own; only ours count here.
+      const ours = acknowledged.filter(
+        (id) => id.startsWith('AwsSolutions-') || id.startsWith('Serverless-'),
+      );
+      expect([...new Set(found)].sort()).toEqual([...new Set(ours)].sort());
+    },
+  );
 });
 
 describe('Synthesis with the CloudFormation template validation on', () => {

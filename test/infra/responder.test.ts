@@ -134,6 +134,7 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
         METRIC_NAMESPACE: 'GuardDutyDriftResponder',
         REQUIRE_AGENT_MANAGEMENT: 'false',
         MAX_REMEDIATIONS_PER_HOUR: '5',
+        RESPONDER_SCOPE: 'account',
         STATE_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').id },
         POWERTOOLS_SERVICE_NAME: 'guardduty-drift-responder',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -574,6 +575,151 @@ describe('Construct: GuardDutyDriftResponder (defaults)', () => {
   });
 });
 
+const ACCOUNT_SCOPE_ACTIONS = [
+  'cloudwatch:PutMetricData',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'guardduty:GetDetector',
+  'guardduty:ListDetectors',
+  'guardduty:UpdateDetector',
+  'kms:Decrypt',
+  'kms:GenerateDataKey*',
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'sns:Publish',
+  'sqs:SendMessage',
+];
+
+const ORGANIZATION_ACTIONS = [
+  'guardduty:DescribeOrganizationConfiguration',
+  'guardduty:GetMemberDetectors',
+  'guardduty:ListMembers',
+  'guardduty:UpdateMemberDetectors',
+  'guardduty:UpdateOrganizationConfiguration',
+];
+
+const ORGANIZATION_METRICS = [
+  'OrganizationAccountsEvaluated',
+  'OrganizationAccountsNonCompliant',
+  'OrganizationAccountsRemediated',
+  'OrganizationAccountsRemediationFailed',
+  'OrganizationAutoEnableCompliant',
+];
+
+const thisAccountsDetectors = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':guardduty:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':detector/*',
+    ],
+  ],
+};
+
+describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
+  let template: Template;
+  let statements: Statement[];
+
+  beforeAll(() => {
+    template = synthFirst({ ...FULL_CONTEXT, scope: 'organization' }).template;
+    statements = functionRoleStatements(template);
+  });
+
+  it('tells the function its scope and the default auto-enable target', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          RESPONDER_SCOPE: 'organization',
+          ORGANIZATION_AUTO_ENABLE_TARGET: 'ALL',
+        }),
+      },
+    });
+  });
+
+  it('passes the configured auto-enable target', () => {
+    synthFirst({ scope: 'organization', organizationAutoEnableTarget: 'NEW' }).template.hasResourceProperties(
+      'AWS::Lambda::Function',
+      { Environment: { Variables: Match.objectLike({ ORGANIZATION_AUTO_ENABLE_TARGET: 'NEW' }) } },
+    );
+  });
+
+  it('allows exactly the account-scope calls plus the five member and organization configuration calls', () => {
+    expect(statements.flatMap(actionsOf).sort()).toEqual(
+      [...ACCOUNT_SCOPE_ACTIONS, ...ORGANIZATION_ACTIONS].sort(),
+    );
+    expect(statements.every((s) => (s as { Effect?: string }).Effect === 'Allow')).toBe(true);
+  });
+
+  it("grants them in one statement, on this account's and Region's detectors only, without conditions", () => {
+    const organization = statements.filter((s) => actionsOf(s).some((a) => ORGANIZATION_ACTIONS.includes(a)));
+    expect(organization).toHaveLength(1);
+    const [statement] = organization as [Statement];
+    expect(statement.Sid).toBe('ManageMemberDetectorsAsDelegatedAdministrator');
+    expect(actionsOf(statement).sort()).toEqual([...ORGANIZATION_ACTIONS].sort());
+    expect(statement.Resource).toStrictEqual(thisAccountsDetectors);
+    expect(statement.Condition).toBeUndefined();
+  });
+
+  it('keeps every account-scope statement as it is, and "*" for the two actions without a resource type only', () => {
+    const accountScope = functionRoleStatements(synthFirst({ ...FULL_CONTEXT }).template);
+    expect(statements.filter((s) => s.Sid !== 'ManageMemberDetectorsAsDelegatedAdministrator')).toStrictEqual(
+      accountScope,
+    );
+    expect(
+      statements
+        .filter((s) => s.Resource === '*')
+        .flatMap(actionsOf)
+        .sort(),
+    ).toEqual(['cloudwatch:PutMetricData', 'guardduty:ListDetectors']);
+  });
+
+  it('alarms when the auto-enable setting is found below the target, keeping the state while no data arrives', () => {
+    const toTopic = [{ Ref: onlyResource(template, 'AWS::SNS::Topic').id }];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'GuardDutyDriftResponder',
+      MetricName: 'OrganizationAutoEnableCompliant',
+      Dimensions: [{ Name: 'Region', Value: 'eu-west-1' }],
+      Statistic: 'Minimum',
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'ignore',
+      AlarmActions: toTopic,
+      OKActions: toTopic,
+    });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  });
+
+  it('shows the organization metrics and the new alarm on the dashboard', () => {
+    const body = JSON.stringify(
+      onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody,
+    );
+    for (const name of ORGANIZATION_METRICS) {
+      expect(body).toContain(`\\"${name}\\",\\"Region\\",\\"eu-west-1\\"`);
+    }
+    expect(body).toContain('OrganizationAutoEnableAlarm');
+  });
+
+  it('adds nothing of this to account scope', () => {
+    const accountScope = synthFirst({ ...FULL_CONTEXT }).template;
+    const variables = (
+      onlyResource(accountScope, 'AWS::Lambda::Function').properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(variables.ORGANIZATION_AUTO_ENABLE_TARGET).toBeUndefined();
+    const everything = JSON.stringify(accountScope.toJSON());
+    for (const name of [...ORGANIZATION_ACTIONS, ...ORGANIZATION_METRICS])
+      expect(everything).not.toContain(name);
+  });
+});
+
 describe('Construct: GuardDutyDriftResponder (props)', () => {
   function construct(props: ConstructorParameters<typeof GuardDutyDriftResponder>[2]): Template {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -618,6 +764,10 @@ describe('Construct: GuardDutyDriftResponder (props)', () => {
     ],
     [{ sweepInterval: Duration.hours(13) }, /received 780 minutes/],
     [{ retryAttempts: 3 }, /retryAttempts must be 0, 1 or 2 \(received 3\)/],
+    [
+      { organizationAutoEnableTarget: 'NEW' as const },
+      /organizationAutoEnableTarget applies only with scope "organization" \(received NEW with scope account\)/,
+    ],
     [
       { maxRemediationsPerHour: 0 },
       /maxRemediationsPerHour must be a whole number of at least 1 \(received 0\)/,

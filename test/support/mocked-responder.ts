@@ -19,6 +19,9 @@ export function responderEnv(
     METRIC_NAMESPACE: 'GuardDutyDriftResponder',
     REQUIRE_AGENT_MANAGEMENT: 'true',
     MAX_REMEDIATIONS_PER_HOUR: '3',
+    // Unset unless a test sets them: a previous cold start in the same file must not leak its scope.
+    RESPONDER_SCOPE: undefined,
+    ORGANIZATION_AUTO_ENABLE_TARGET: undefined,
     ...overrides,
   };
 }
