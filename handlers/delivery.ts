@@ -69,24 +69,9 @@ export class Delivery {
   }
 
   /** A retry after a failed Publish: the remediation is done, only the alert is owed. */
-  async deliverPending(key: string, ttlSeconds: number, previous: ClaimRecord): Promise<string> {
-    const outcome = previous.outcome ?? 'unknown';
+  deliverPending(key: string, ttlSeconds: number, previous: ClaimRecord): Promise<string> {
     const rendered = JSON.parse(previous.pendingNotification ?? '{}') as RenderedNotification;
-    let messageId: string;
-    try {
-      messageId = await this.notifier.publish(rendered);
-    } catch (error) {
-      await this.settleQuietly({
-        key,
-        status: 'RETRYABLE',
-        ttlSeconds,
-        outcome,
-        pendingNotification: previous.pendingNotification,
-      });
-      throw new ResponderError(`the pending ${outcome} alert could not be published`, { cause: error });
-    }
-    await this.settleQuietly({ key, status: 'COMPLETED', ttlSeconds, outcome });
-    return messageId;
+    return this.alert(key, ttlSeconds, previous.outcome ?? 'unknown', rendered);
   }
 
   /**

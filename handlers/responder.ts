@@ -25,6 +25,7 @@ import {
   type AlertFacts,
   type AlertOutcome,
   describePlan,
+  eventContext,
   renderNotification,
   snapshot,
 } from './core/notification.js';
@@ -444,21 +445,13 @@ class Invocation {
   }
 
   private facts(outcome: AlertOutcome, target: Target, action: string): AlertFacts {
-    const input = this.input;
     const before =
       target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
     return {
+      ...eventContext(this.input),
       outcome,
-      accountId: input.accountId,
-      region: input.region,
       detectorId: target.detectorId ?? null,
       mode: this.config.mode,
-      trigger: input.kind,
-      eventId: input.eventId,
-      eventTime: input.eventTime,
-      eventName: input.kind === 'api-call' ? input.eventName : null,
-      actor: input.kind === 'api-call' ? input.actor : undefined,
-      changes: input.kind === 'api-call' ? input.change.summary : [],
       problems: target.evaluation?.problems ?? (target.state ? [] : ['no GuardDuty detector in this Region']),
       action,
       before,

@@ -1,7 +1,7 @@
 import type { RemediationPlan } from './decide.js';
 import type { Evaluation, RuntimeFeatureView } from './evaluate.js';
 import type { Exemption } from './exemption.js';
-import type { Actor, ResponderMode } from './types.js';
+import type { Actor, ResponderInput, ResponderMode } from './types.js';
 
 export type AlertOutcome =
   | 'remediate'
@@ -281,24 +281,59 @@ export function structuredAlert(facts: AlertFacts): object {
 /** One alert, rendered for every protocol SNS may deliver to (SNS picks the key by subscription protocol). */
 export function renderNotification(facts: AlertFacts): RenderedNotification {
   const subject = subjectOf(facts);
-  const email = emailText(facts);
-  const structured = JSON.stringify(structuredAlert(facts));
-  return {
+  return renderForProtocols({
     subject,
+    email: emailText(facts),
+    structured: structuredAlert(facts),
+    chat: chatbotPayload(facts, subject),
+    severity: severityOf(facts),
+    facts,
+  });
+}
+
+/** The SNS `MessageStructure: json` document every alert shares, with the attributes filter policies use. */
+export function renderForProtocols(parts: {
+  readonly subject: string;
+  readonly email: string;
+  readonly structured: object;
+  readonly chat: object;
+  readonly severity: string;
+  readonly facts: Pick<AlertFacts, 'accountId' | 'region'> & { readonly outcome: string };
+}): RenderedNotification {
+  const structured = JSON.stringify(parts.structured);
+  return {
+    subject: parts.subject,
     message: JSON.stringify({
-      default: email,
-      email,
+      default: parts.email,
+      email: parts.email,
       'email-json': structured,
       sqs: structured,
       lambda: structured,
       // AWS Chatbot subscribes over HTTPS and only renders its own schema.
-      https: JSON.stringify(chatbotPayload(facts, subject)),
+      https: JSON.stringify(parts.chat),
     }),
     attributes: {
-      severity: severityOf(facts),
-      outcome: facts.outcome,
-      accountId: facts.accountId,
-      region: facts.region,
+      severity: parts.severity,
+      outcome: parts.facts.outcome,
+      accountId: parts.facts.accountId,
+      region: parts.facts.region,
     },
   };
+}
+
+/** The fields every alert takes from the input that triggered it. */
+export function eventContext(input: ResponderInput) {
+  return {
+    accountId: input.accountId,
+    region: input.region,
+    trigger: input.kind,
+    eventId: input.eventId,
+    eventTime: input.eventTime,
+    eventName: input.kind === 'api-call' ? input.eventName : null,
+    actor: input.kind === 'api-call' ? input.actor : undefined,
+    changes: input.kind === 'api-call' ? input.change.summary : [],
+  } satisfies Pick<
+    AlertFacts,
+    'accountId' | 'region' | 'trigger' | 'eventId' | 'eventTime' | 'eventName' | 'actor' | 'changes'
+  >;
 }

@@ -7,6 +7,7 @@ import {
   consoleUrl,
   LIMITS,
   type RenderedNotification,
+  renderForProtocols,
   snsSubject,
 } from '../core/notification.js';
 import { digestSeverity } from './core.js';
@@ -216,18 +217,12 @@ export function renderDigest(facts: DigestFacts): RenderedNotification {
   const subject = snsSubject(
     `[${severity.toUpperCase()}] ${headline(facts)} - ${facts.accountId} ${facts.region}`,
   );
-  const email = emailText(facts);
-  const structured = JSON.stringify(structuredDigest(facts));
-  return {
+  return renderForProtocols({
     subject,
-    message: JSON.stringify({
-      default: email,
-      email,
-      'email-json': structured,
-      sqs: structured,
-      lambda: structured,
-      https: JSON.stringify(chatbotPayload(facts, subject)),
-    }),
-    attributes: { severity, outcome: facts.outcome, accountId: facts.accountId, region: facts.region },
-  };
+    email: emailText(facts),
+    structured: structuredDigest(facts),
+    chat: chatbotPayload(facts, subject),
+    severity,
+    facts,
+  });
 }

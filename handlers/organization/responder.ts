@@ -16,6 +16,7 @@ import {
   ORG_ACCOUNTS_REMEDIATED_METRIC,
   ORG_AUTO_ENABLE_COMPLIANT_METRIC,
 } from '../core/metrics.js';
+import { eventContext } from '../core/notification.js';
 import type { ApiCallInput, ResponderConfig, ResponderInput } from '../core/types.js';
 import { Delivery, describeError, type LogPort, ResponderError, settleWithConcurrency } from '../delivery.js';
 import {
@@ -494,19 +495,11 @@ class OrganizationRun {
     organizationResult: DigestFacts['organizationResult'],
     action: string,
   ): DigestFacts {
-    const input = this.input;
     return {
+      ...eventContext(this.input),
       outcome,
-      accountId: input.accountId,
-      region: input.region,
       adminDetectorId: findings.adminDetectorId || null,
       mode: this.config.mode,
-      trigger: input.kind,
-      eventId: input.eventId,
-      eventTime: input.eventTime,
-      eventName: input.kind === 'api-call' ? input.eventName : null,
-      actor: input.kind === 'api-call' ? input.actor : undefined,
-      changes: input.kind === 'api-call' ? input.change.summary : [],
       evaluatedAccounts: findings.evaluatedAccounts,
       accounts,
       organizationProblems: findings.organization?.evaluation.problems ?? [],
