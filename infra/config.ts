@@ -4,6 +4,14 @@ import { z } from 'zod';
 export const RESPONDER_MODES = ['remediate', 'notify'] as const;
 export type ResponderMode = (typeof RESPONDER_MODES)[number];
 
+/** Allowed values of the `scope` context key, the same as the function's `RESPONDER_SCOPE`. */
+export const RESPONDER_SCOPES = ['account', 'organization'] as const;
+export type ResponderScope = (typeof RESPONDER_SCOPES)[number];
+
+/** Allowed values of the `organizationAutoEnableTarget` key, the same as `ORGANIZATION_AUTO_ENABLE_TARGET`. */
+export const ORGANIZATION_AUTO_ENABLE_TARGETS = ['ALL', 'NEW'] as const;
+export type OrganizationAutoEnableTarget = (typeof ORGANIZATION_AUTO_ENABLE_TARGETS)[number];
+
 /** Bounds of the sweep interval: EventBridge rates below 5 minutes buy nothing, above 12 hours the heartbeat alarm
  * (two intervals) would exceed CloudWatch's one-day evaluation window. */
 export const SWEEP_INTERVAL_MINUTES = { min: 5, max: 720, default: 30 } as const;
@@ -12,6 +20,16 @@ export const SWEEP_INTERVAL_MINUTES = { min: 5, max: 720, default: 30 } as const
 export interface ResponderConfig {
   /** What the function does on drift: re-enable (`remediate`) or only report (`notify`). */
   readonly mode: ResponderMode;
+  /**
+   * What the function watches: the detector of this account (`account`), or, from the GuardDuty delegated
+   * administrator account, every member account and the organization's auto-enable setting (`organization`).
+   */
+  readonly scope: ResponderScope;
+  /**
+   * Organization scope: the lowest auto-enable setting of runtime monitoring (and its agent management) that counts
+   * as compliant, and that the function restores (`ALL`: every member account, `NEW`: accounts joining later).
+   */
+  readonly organizationAutoEnableTarget: OrganizationAutoEnableTarget;
   /** Regions to deploy one stack each to; empty means one environment-agnostic stack (Region chosen at deploy time). */
   readonly regions: readonly string[];
   /** Addresses subscribed to the alert topic (each must confirm the subscription e-mail). */
@@ -61,6 +79,10 @@ const SLACK_CHANNEL_ID = /^[A-Za-z0-9]+$/;
 
 const schema = z.object({
   mode: z.enum(RESPONDER_MODES, { error: 'must be one of "remediate", "notify"' }).default('remediate'),
+  scope: z.enum(RESPONDER_SCOPES, { error: 'must be one of "account", "organization"' }).default('account'),
+  organizationAutoEnableTarget: z
+    .enum(ORGANIZATION_AUTO_ENABLE_TARGETS, { error: 'must be one of "ALL", "NEW" (upper case)' })
+    .default('ALL'),
   regions: z.preprocess(
     fromList,
     z
@@ -154,6 +176,12 @@ export function loadConfig(context: Readonly<Record<string, unknown>>): Responde
     throw new ConfigError([
       'slackWorkspaceId and slackChannelId must be set together ' +
         `(received workspace ${describe(slackWorkspaceId)}, channel ${describe(slackChannelId)})`,
+    ]);
+  }
+  if (rest.scope !== 'organization' && raw.organizationAutoEnableTarget !== undefined) {
+    throw new ConfigError([
+      'organizationAutoEnableTarget applies only with scope "organization" ' +
+        `(received ${describe(raw.organizationAutoEnableTarget)} with scope ${describe(rest.scope)})`,
     ]);
   }
   const slack =

@@ -15,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ResponderMode } from './config.js';
+import type { OrganizationAutoEnableTarget, ResponderMode, ResponderScope } from './config.js';
 
 /** The Lambda entry point (contract: `handlers/drift-responder.ts` exports `handler`). */
 export const HANDLER_ENTRY = fileURLToPath(new URL('../handlers/drift-responder.ts', import.meta.url));
@@ -37,6 +37,30 @@ export const METRIC_NAMES = {
   remediationFailed: 'RemediationFailed',
   disableDenied: 'DisableDenied',
 } as const;
+
+/**
+ * Metric names the handler publishes in organization scope (contract), aggregated per Region (dimension `Region`)
+ * rather than per member account: one metric per account would be 10,000 custom metrics in a large organization.
+ */
+export const ORGANIZATION_METRIC_NAMES = {
+  accountsEvaluated: 'OrganizationAccountsEvaluated',
+  accountsNonCompliant: 'OrganizationAccountsNonCompliant',
+  accountsRemediated: 'OrganizationAccountsRemediated',
+  accountsRemediationFailed: 'OrganizationAccountsRemediationFailed',
+  autoEnableCompliant: 'OrganizationAutoEnableCompliant',
+} as const;
+
+/**
+ * The GuardDuty calls of organization scope, all made by the delegated administrator with its own detector id
+ * (so on its own `detector` resource, the only resource type these actions take).
+ */
+export const ORGANIZATION_ACTIONS = [
+  'guardduty:ListMembers',
+  'guardduty:GetMemberDetectors',
+  'guardduty:UpdateMemberDetectors',
+  'guardduty:DescribeOrganizationConfiguration',
+  'guardduty:UpdateOrganizationConfiguration',
+] as const;
 
 export const DEFAULT_METRIC_NAMESPACE = 'GuardDutyDriftResponder';
 
@@ -60,6 +84,21 @@ export interface GuardDutyDriftResponderProps {
    * @default 'remediate'
    */
   readonly mode?: ResponderMode;
+  /**
+   * What the function watches. `account`: the detector of this account and Region. `organization`: deployed in the
+   * GuardDuty delegated administrator account, every associated member account (through `UpdateMemberDetectors`)
+   * and the organization's auto-enable setting; this adds the member and organization configuration permissions,
+   * the organization metrics on the dashboard and an auto-enable alarm.
+   * @default 'account'
+   */
+  readonly scope?: ResponderScope;
+  /**
+   * Organization scope only: the auto-enable setting of runtime monitoring (and of its agent management) that
+   * counts as compliant and that the function restores: `ALL` (every member account) or `NEW` (accounts that join
+   * later). Setting it with `account` scope is an error.
+   * @default 'ALL' in organization scope
+   */
+  readonly organizationAutoEnableTarget?: OrganizationAutoEnableTarget;
   /**
    * E-mail addresses subscribed to the alert topic. Each address receives a confirmation mail first.
    * @default - no e-mail subscription
@@ -160,12 +199,16 @@ export class GuardDutyDriftResponder extends Construct {
   readonly sweepRule: events.Rule;
   /** Compliance metric of this Region, as the handler publishes it. */
   readonly complianceMetric: cloudwatch.Metric;
+  /** What the function watches: this account's detector, or the organization (delegated administrator). */
+  readonly scope: ResponderScope;
   /** The alarms, all wired to the topic. */
   readonly alarms: {
     readonly nonCompliance: cloudwatch.Alarm;
     readonly heartbeat: cloudwatch.Alarm;
     readonly functionErrors: cloudwatch.Alarm;
     readonly deadLetters: cloudwatch.Alarm;
+    /** Organization scope only: the organization's auto-enable setting is below the target. */
+    readonly organizationAutoEnable?: cloudwatch.Alarm;
   };
   readonly dashboard: cloudwatch.Dashboard;
   /** The Slack channel configuration, when `slack` is set. */
@@ -178,6 +221,7 @@ export class GuardDutyDriftResponder extends Construct {
     const sweepInterval = props.sweepInterval ?? Duration.minutes(30);
     const maxEventAge = props.maxEventAge ?? Duration.hours(1);
     validateProps(this, props, sweepInterval);
+    this.scope = props.scope ?? 'account';
 
     this.topicKey = new kms.Key(this, 'TopicKey', {
       description: 'Encrypts the GuardDuty drift responder alert topic',
@@ -265,7 +309,7 @@ export class GuardDutyDriftResponder extends Construct {
       description:
         'GuardDuty drift responder: reads and re-enables detectors, alerts, records metrics and state',
     });
-    const policy = this.addFunctionPermissions(namespace, logGroup);
+    const policy = this.addFunctionPermissions(namespace, logGroup, this.scope);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: HANDLER_ENTRY,
@@ -287,6 +331,10 @@ export class GuardDutyDriftResponder extends Construct {
         METRIC_NAMESPACE: namespace,
         REQUIRE_AGENT_MANAGEMENT: String(props.requireAgentManagement ?? true),
         MAX_REMEDIATIONS_PER_HOUR: String(props.maxRemediationsPerHour ?? 3),
+        RESPONDER_SCOPE: this.scope,
+        ...(this.scope === 'organization'
+          ? { ORGANIZATION_AUTO_ENABLE_TARGET: props.organizationAutoEnableTarget ?? 'ALL' }
+          : {}),
         STATE_TABLE_NAME: this.stateTable.tableName,
         POWERTOOLS_SERVICE_NAME: 'guardduty-drift-responder',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -315,8 +363,8 @@ export class GuardDutyDriftResponder extends Construct {
       id: 'Serverless-LambdaTracing',
       reason:
         'X-Ray would need xray:PutTraceSegments on "*" in a role that is otherwise scoped to one topic, one ' +
-        "table and this Region's detectors; the function makes three to five AWS calls per event, and its " +
-        'structured logs and metrics already show each outcome.',
+        "table and this Region's detectors; a handful of AWS calls per event (an organization sweep: batches " +
+        'of the same few), and its structured logs (one line per decision) and metrics already show each outcome.',
     });
 
     const targetOptions = {
@@ -417,6 +465,27 @@ export class GuardDutyDriftResponder extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
       ),
+      ...(this.scope === 'organization'
+        ? {
+            organizationAutoEnable: wire(
+              new cloudwatch.Alarm(this, 'OrganizationAutoEnableAlarm', {
+                alarmDescription:
+                  "The organization's auto-enable setting of EKS Runtime Monitoring (or of its agent management) " +
+                  'was found below the target, so member accounts may be left unprotected. Stays in alarm until ' +
+                  'an evaluation finds it at the target again (missing data keeps the state).',
+                metric: metric(
+                  ORGANIZATION_METRIC_NAMES.autoEnableCompliant,
+                  cloudwatch.Stats.MINIMUM,
+                  Duration.minutes(1),
+                ),
+                threshold: 1,
+                comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                evaluationPeriods: 1,
+                treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+              }),
+            ),
+          }
+        : {}),
     };
 
     const dashboardRegions = props.dashboardRegions ?? [region];
@@ -472,17 +541,46 @@ export class GuardDutyDriftResponder extends Construct {
         ],
       }),
     );
+    if (this.scope === 'organization') {
+      const organizationMetric = (name: string, statistic: string) =>
+        metric(name, statistic, fiveMinutes).with({ label: name });
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Organization member accounts (largest evaluation, and remediations, per 5 minutes)',
+          width: 16,
+          left: [
+            organizationMetric(ORGANIZATION_METRIC_NAMES.accountsNonCompliant, cloudwatch.Stats.MAXIMUM),
+            organizationMetric(ORGANIZATION_METRIC_NAMES.accountsRemediated, cloudwatch.Stats.SUM),
+            organizationMetric(ORGANIZATION_METRIC_NAMES.accountsRemediationFailed, cloudwatch.Stats.SUM),
+          ],
+          // Thousands of evaluated accounts would flatten the handful that drift: they get their own axis.
+          right: [organizationMetric(ORGANIZATION_METRIC_NAMES.accountsEvaluated, cloudwatch.Stats.MAXIMUM)],
+          leftYAxis: { min: 0 },
+          rightYAxis: { min: 0 },
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Organization auto-enable at target (1 = compliant)',
+          width: 8,
+          left: [organizationMetric(ORGANIZATION_METRIC_NAMES.autoEnableCompliant, cloudwatch.Stats.MINIMUM)],
+          leftYAxis: { min: 0, max: 1 },
+        }),
+      );
+    }
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({
         title: 'Alarms',
         width: 24,
-        alarms: Object.values(this.alarms),
+        alarms: Object.values(this.alarms).filter((alarm) => alarm !== undefined),
       }),
     );
   }
 
   /** The function's whole policy: each statement names exactly what the handler calls, on its own resources. */
-  private addFunctionPermissions(namespace: string, logGroup: logs.LogGroup): iam.Policy {
+  private addFunctionPermissions(
+    namespace: string,
+    logGroup: logs.LogGroup,
+    scope: ResponderScope,
+  ): iam.Policy {
     const policy = new iam.Policy(this, 'FunctionPolicy', {
       statements: [
         new iam.PolicyStatement({
@@ -532,11 +630,30 @@ export class GuardDutyDriftResponder extends Construct {
     policy.attachToRole(this.role);
     const acknowledge = (finding: string, reason: string) =>
       Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    const detectorFinding =
+      'Resource::arn:<AWS::Partition>:guardduty:<AWS::Region>:<AWS::AccountId>:detector/*';
     acknowledge(
-      'Resource::arn:<AWS::Partition>:guardduty:<AWS::Region>:<AWS::AccountId>:detector/*',
+      detectorFinding,
       'Detector ids are created outside this stack and change when a detector is deleted and re-created; ' +
         'the pattern is limited to detectors of this account and Region (there is at most one).',
     );
+    if (scope === 'organization') {
+      // Member detectors are reached through the administrator's own detector: every member and organization call
+      // names the administrator's detector id, so this account's detector/* is the whole resource scope.
+      policy.addStatements(
+        new iam.PolicyStatement({
+          sid: 'ManageMemberDetectorsAsDelegatedAdministrator',
+          actions: [...ORGANIZATION_ACTIONS],
+          resources: [`arn:${Aws.PARTITION}:guardduty:${Aws.REGION}:${Aws.ACCOUNT_ID}:detector/*`],
+        }),
+      );
+      acknowledge(
+        detectorFinding,
+        'Organization scope: the member and organization configuration calls take only the delegated ' +
+          "administrator's own detector (the detector resource type, Service Authorization Reference); its id is " +
+          'created outside this stack, and the pattern is limited to this account and Region, where there is at most one.',
+      );
+    }
     acknowledge(
       'Resource::*',
       'guardduty:ListDetectors and cloudwatch:PutMetricData support no resource-level permissions (Service ' +
@@ -594,6 +711,12 @@ function validateProps(scope: Construct, props: GuardDutyDriftResponderProps, sw
   const limit = props.maxRemediationsPerHour;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     problems.push(`maxRemediationsPerHour must be a whole number of at least 1 (received ${limit})`);
+  }
+  if (props.organizationAutoEnableTarget !== undefined && props.scope !== 'organization') {
+    problems.push(
+      'organizationAutoEnableTarget applies only with scope "organization" ' +
+        `(received ${props.organizationAutoEnableTarget} with scope ${props.scope ?? 'account'})`,
+    );
   }
   if (problems.length > 0) {
     throw new Error(`GuardDutyDriftResponder ${scope.node.path}: ${problems.join('; ')}`);

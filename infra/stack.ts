@@ -67,6 +67,9 @@ export function addResponderStacks(
         createTrail: config.createTrail && index === 0,
         responder: {
           mode: config.mode,
+          scope: config.scope,
+          organizationAutoEnableTarget:
+            config.scope === 'organization' ? config.organizationAutoEnableTarget : undefined,
           notificationEmails: config.notificationEmails,
           slack: config.slack,
           sweepInterval: Duration.minutes(config.sweepIntervalMinutes),
