@@ -136,8 +136,21 @@ export class FakeAws {
 
   /** Forgets what aws-sdk-client-mock recorded (sinon keeps every call's arguments otherwise). */
   forgetHistory(): void {
-    for (const mock of this.mocks) mock.resetHistory();
+    this.forgetStubHistory();
     this.calls.length = 0;
+  }
+
+  /**
+   * Forgets sinon's record of every call (its arguments and the promise of its answer) but keeps `calls`: a long
+   * run would otherwise hold every response it was given, which the function under test does not.
+   */
+  forgetStubHistory(): void {
+    for (const mock of this.mocks) mock.resetHistory();
+  }
+
+  /** The GuardDuty stub, for the commands this class does not answer itself (bench/fake-organization.ts). */
+  get guardDutyStub() {
+    return this.mocks[0];
   }
 
   addDetector(
@@ -164,7 +177,8 @@ export class FakeAws {
     this.detectors.delete(id);
   }
 
-  private async answer(command: string, region: string, input: unknown): Promise<void> {
+  /** Records the call and waits the latency: every answer, including those added from outside, goes through here. */
+  async answer(command: string, region: string, input: unknown): Promise<void> {
     const text = JSON.stringify(input) ?? '';
     const detectorId = [...this.detectors.keys()].find((id) => text.includes(id));
     this.calls.push({ command, region, detectorId });

@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: bundle size, cold start, AWS calls per outcome, handler overhead, sweep scale and peak memory of
- * the drift responder, each next to its floor and measured side by side in one run. Prints a table and writes the
- * same figures to bench/results/latest.json. Budgets are checked here and reported, never by a test.
+ * `npm run bench`: bundle size, cold start, AWS calls per outcome, handler overhead, sweep scale, peak memory and the
+ * organization sweep at 10,000 members of the drift responder, each next to its floor and measured side by side in one
+ * run. Prints a table and writes the same figures to bench/results/latest.json. Budgets are checked here and
+ * reported, never by a test.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { startMotoServer } from '../test/support/moto-server.js';
 import { buildBundle, deployedBuildOptions, extraOver } from './bundle.js';
 import { measureColdStarts } from './cold-start.js';
 import { motoBench, sameOutcomes } from './moto-bench.js';
+import { ORG_SCENARIOS, organizationRows } from './org-scale.js';
 import { kb, mb, ms, ratioText, renderTable, status, type TableRow } from './report.js';
 import { DIST_DIR, FUNCTION_ENV, median, percentile, RESULTS_DIR, round } from './support.js';
 import { sweepScale } from './sweep-scale.js';
@@ -31,7 +33,7 @@ const progress = (message: string) => process.stderr.write(`[bench] ${message}\n
 mkdirSync(DIST_DIR, { recursive: true });
 
 // 1. Bundle ------------------------------------------------------------------------------------------------------
-progress('1/6 building the deployed bundle and the floor bundles (esbuild)');
+progress('1/7 building the deployed bundle and the floor bundles (esbuild)');
 const ours = await buildBundle('drift-responder', 'handlers/drift-responder.ts');
 const floor = await buildBundle('floor', 'bench/floor-entry.ts');
 const floorState = await buildBundle('floor-with-dynamodb', 'bench/floor-state-entry.ts');
@@ -79,7 +81,7 @@ notes.push(
 );
 
 // 2. Cold start --------------------------------------------------------------------------------------------------
-progress(`2/6 cold start: ${COLD_ROUNDS} fresh node processes per bundle, interleaved`);
+progress(`2/7 cold start: ${COLD_ROUNDS} fresh node processes per bundle, interleaved`);
 const cold = await measureColdStarts(
   [
     { name: 'ours', path: ours.path },
@@ -166,7 +168,7 @@ rows.push(
 
 // 3 + 4. Calls per outcome and handler overhead against moto_server ---------------------------------------------
 progress(
-  `3/6 AWS calls per outcome against moto_server; 4/6 overhead over ${OVERHEAD_CYCLES * 5} warm events`,
+  `3/7 AWS calls per outcome against moto_server; 4/7 overhead over ${OVERHEAD_CYCLES * 5} warm events`,
 );
 const moto = await startMotoServer();
 let motoResult: Awaited<ReturnType<typeof motoBench>>;
@@ -240,7 +242,7 @@ if (overhead.unexpectedOutcomes > 0)
   notes.push(`4 overhead: ${overhead.unexpectedOutcomes} events ended unexpectedly.`);
 
 // 5. Sweep scale -------------------------------------------------------------------------------------------------
-progress(`5/6 sweep scale with aws-sdk-client-mock answering after ${SWEEP_LATENCY_MS} ms`);
+progress(`5/7 sweep scale with aws-sdk-client-mock answering after ${SWEEP_LATENCY_MS} ms`);
 const sweep = await sweepScale(SWEEP_SIZES, SWEEP_LATENCY_MS);
 for (const row of sweep) {
   const what =
@@ -259,7 +261,7 @@ for (const row of sweep) {
 }
 
 // 6. Peak memory -------------------------------------------------------------------------------------------------
-progress(`6/6 peak RSS of a process handling ${RSS_EVENTS} events (bundled, mocked AWS)`);
+progress(`6/7 peak RSS of a process handling ${RSS_EVENTS} events (bundled, mocked AWS)`);
 const rssBundlePath = join(DIST_DIR, 'rss-child.mjs');
 await build(deployedBuildOptions('bench/rss-child.ts', rssBundlePath));
 const rssOut = join(DIST_DIR, 'rss-result.json');
@@ -311,6 +313,14 @@ notes.push(
     .join(', ')}; ${(memory.elapsedMs / memory.events).toFixed(2)} ms per event with AWS mocked.`,
 );
 
+// 7. Organization sweep ------------------------------------------------------------------------------------------
+progress(
+  `7/7 organization sweep of ${ORG_SCENARIOS[0]?.members ?? 0} members, ${ORG_SCENARIOS.length} scenarios, one process each`,
+);
+const organization = await organizationRows();
+rows.push(...organization.rows);
+notes.push(...organization.notes);
+
 // Output ---------------------------------------------------------------------------------------------------------
 const durationMs = performance.now() - benchStarted;
 const machine = {
@@ -349,6 +359,7 @@ const results = {
   overhead,
   sweep: { latencyMs: SWEEP_LATENCY_MS, rows: sweep },
   memory,
+  organization: organization.results,
   budgets,
   rows,
   notes,
