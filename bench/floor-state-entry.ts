@@ -6,7 +6,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 /**
  * A reference point next to the floor: the floor's three clients plus the DynamoDB client that the design's state
  * store (idempotency claims, circuit-breaker history) needs. The gap between it and our bundle is our own code and
- * libraries (Powertools Logger, middy, zod/mini); the gap between it and the floor is the state store's client.
+ * libraries (the JSON logger, middy, zod/mini); the gap between it and the floor is the state store's client.
  */
 const clients = {
   guardDuty: new GuardDutyClient({}),

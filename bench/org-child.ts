@@ -1,6 +1,6 @@
 /**
  * Section 7, one scenario per process, run by plain `node --expose-gc` from a bundle built like the Lambda's: the
- * organization sweep (`respondForOrganization`, the real adapters and SDK clients, Powertools Logger at INFO into a
+ * organization sweep (`respondForOrganization`, the real adapters and SDK clients, the JSON logger at INFO into a
  * sink) over a simulated organization of N members, every AWS call answered by aws-sdk-client-mock after a fixed
  * latency (bench/fake-aws.ts + bench/fake-organization.ts). A warm-up sweep of a small organization with no latency
  * goes first (a warm Lambda instance). The scenario comes in BENCH_ORG_SCENARIO; the result goes to BENCH_ORG_OUT.

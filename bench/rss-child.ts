@@ -1,6 +1,6 @@
 /**
  * Section 6, run as its own process from a bundle built like the Lambda's (plain `node`, no tsx): the real handler
- * (middy, Powertools Logger at INFO, parseEvent, respond, adapters, SDK clients) handles 1,000 events with AWS
+ * (middy, the JSON logger at INFO, parseEvent, respond, adapters, SDK clients) handles 1,000 events with AWS
  * answered in memory by aws-sdk-client-mock, then reports the process's peak resident set size.
  * Logs go to stdout/stderr as in Lambda; the parent discards them. The result is written to BENCH_RSS_OUT.
  */

@@ -1,8 +1,6 @@
-import { Console } from 'node:console';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { JsonLogger } from '../handlers/logger.js';
 
 /** Paths and constants shared by the benchmark sections. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -23,8 +21,7 @@ export const FUNCTION_ENV = {
   NOTIFICATION_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT_ID}:t`,
   STATE_TABLE_NAME: TABLE_NAME,
   METRIC_NAMESPACE: NAMESPACE,
-  POWERTOOLS_SERVICE_NAME: FUNCTION_NAME,
-  POWERTOOLS_LOG_LEVEL: 'INFO',
+  LOG_LEVEL: 'INFO',
 } as const;
 
 /** Sets the offline SDK environment for this process (no profile, no real credentials, no version nag). */
@@ -51,21 +48,9 @@ export function percentile(values: readonly number[], p: number): number {
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
 /**
- * The Powertools Logger the function uses, at the deployed level (INFO), formatting every line as in Lambda but
- * writing it to a sink instead of the terminal: the JSON work stays in the measurement, the noise leaves the output.
+ * The logger the function uses, at the deployed level (INFO), formatting every line as in Lambda but writing it to
+ * a sink instead of the terminal: the JSON work stays in the measurement, the noise leaves the output.
  */
-export function sinkLogger(): Logger {
-  const logger = new Logger({ serviceName: FUNCTION_NAME, logLevel: 'INFO' });
-  const sink = new Writable({
-    write(_chunk, _encoding, callback) {
-      callback();
-    },
-  });
-  if (!Reflect.has(logger, 'console')) {
-    throw new Error(
-      'Powertools Logger no longer has a `console` field: update bench/support.ts sinkLogger()',
-    );
-  }
-  Reflect.set(logger, 'console', new Console({ stdout: sink, stderr: sink }));
-  return logger;
+export function sinkLogger(): JsonLogger {
+  return new JsonLogger(FUNCTION_NAME, 'INFO', () => undefined);
 }

@@ -8,7 +8,7 @@ import type {
 } from './adapters/state-store.js';
 import type { RenderedNotification } from './core/notification.js';
 
-/** The logging the responder needs; Powertools Logger satisfies it. */
+/** The logging the responder needs: a constant message and structured fields (see logger.ts). */
 export interface LogPort {
   info(message: string, fields: Record<string, unknown>): void;
   warn(message: string, fields: Record<string, unknown>): void;

@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { cloudWatchAdapter } from './adapters/cloudwatch.js';
@@ -12,10 +10,11 @@ import { loadConfig } from './config.js';
 import type { ResponderIdentity } from './core/decide.js';
 import { type DispatchDeps, type DispatchResult, dispatch } from './dispatch.js';
 import { parseEvent } from './events.js';
+import { JsonLogger, logInvocationContext } from './logger.js';
 
 // Cold start: a misconfigured function fails here, naming the variable, before it can act on any event.
 const config = loadConfig(process.env);
-const logger = new Logger({ serviceName: 'guardduty-drift-responder' });
+const logger = new JsonLogger('guardduty-drift-responder');
 const clients = createClients();
 const deps: DispatchDeps = {
   guardDuty: guardDutyAdapter(clients.guardDuty),
@@ -63,4 +62,4 @@ async function lambdaHandler(event: unknown, context: Context): Promise<HandlerR
 }
 
 /** Lambda entry point: an EventBridge event in (a GuardDuty CloudTrail record or the sweep schedule). */
-export const handler = middy(lambdaHandler).use(injectLambdaContext(logger));
+export const handler = middy(lambdaHandler).use(logInvocationContext(logger));

@@ -336,8 +336,7 @@ export class GuardDutyDriftResponder extends Construct {
           ? { ORGANIZATION_AUTO_ENABLE_TARGET: props.organizationAutoEnableTarget ?? 'ALL' }
           : {}),
         STATE_TABLE_NAME: this.stateTable.tableName,
-        POWERTOOLS_SERVICE_NAME: 'guardduty-drift-responder',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        LOG_LEVEL: 'INFO',
       },
       bundling: {
         format: nodejs.OutputFormat.ESM,

@@ -106,7 +106,7 @@ async function main(server: MotoServer): Promise<void> {
     AWS_ACCESS_KEY_ID: 'demo',
     AWS_SECRET_ACCESS_KEY: 'demo',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    LOG_LEVEL: 'SILENT',
     NOTIFICATION_TOPIC_ARN: topicArn,
     STATE_TABLE_NAME: 'drift-state',
     METRIC_NAMESPACE: NAMESPACE,

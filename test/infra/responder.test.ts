@@ -136,8 +136,7 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
         MAX_REMEDIATIONS_PER_HOUR: '5',
         RESPONDER_SCOPE: 'account',
         STATE_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').id },
-        POWERTOOLS_SERVICE_NAME: 'guardduty-drift-responder',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        LOG_LEVEL: 'INFO',
       });
     });
 

@@ -6,4 +6,4 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.AWS_DISABLE_REQUEST_COMPRESSION = 'true';
 process.env.AWS_REGION ??= 'us-east-1';
 delete process.env.AWS_PROFILE;
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.LOG_LEVEL ??= 'SILENT';
