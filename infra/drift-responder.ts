@@ -136,8 +136,9 @@ export interface GuardDutyDriftResponderProps {
    */
   readonly memorySize?: number;
   /**
-   * Timeout of one invocation.
-   * @default Duration.seconds(60)
+   * Timeout of one invocation. It is also how long a claim is leased, i.e. how long a redelivery waits before it
+   * takes over from a crashed invocation.
+   * @default Duration.seconds(60); Duration.minutes(5) in organization scope
    */
   readonly timeout?: Duration;
   /**
@@ -318,7 +319,9 @@ export class GuardDutyDriftResponder extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(60),
+      // An organization sweep lists members 50 per page, one page after another: 10,000 members at 250 ms a call
+      // would use 60 s (docs/performance.md), so organization scope gets room to spare.
+      timeout: props.timeout ?? (props.scope === 'organization' ? Duration.minutes(5) : Duration.seconds(60)),
       role: this.role,
       logGroup,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,

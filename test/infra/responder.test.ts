@@ -641,6 +641,10 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
     });
   });
 
+  it('gives an organization sweep five minutes (200 ListMembers pages come one after another)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 300 });
+  });
+
   it('passes the configured auto-enable target', () => {
     synthFirst({ scope: 'organization', organizationAutoEnableTarget: 'NEW' }).template.hasResourceProperties(
       'AWS::Lambda::Function',
