@@ -6,6 +6,7 @@ import {
   UntagResourceCommand,
   UpdateDetectorCommand,
 } from '@aws-sdk/client-guardduty';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { guardDutyAdapter } from '../handlers/adapters/guardduty.js';
 import { createGuardDutyClient } from '../handlers/clients.js';
 import type { RemediationPlan } from '../handlers/core/decide.js';
@@ -75,12 +76,22 @@ function clientFor(region: string | undefined, settings: AwsSettings): GuardDuty
 const ACCOUNT_ID = /^\d{12}$/;
 
 /**
- * The account of the credentials, without an STS dependency: `--account-id`, else the account the SDK's credential
- * chain reports (SSO, assume-role profiles, `aws_account_id` in a profile, `AWS_ACCOUNT_ID`).
+ * The account of the credentials: `--account-id`, else the account the SDK's credential chain reports (SSO,
+ * assume-role profiles, `aws_account_id` in a profile, `AWS_ACCOUNT_ID`), else STS GetCallerIdentity (plain access
+ * keys carry no account). The tagging APIs need it for the detector ARN.
  */
 async function resolveAccountId(client: GuardDutyClient, settings: AwsSettings, region: string) {
   const identity = await call('resolving credentials', region, () => client.config.credentials());
-  const fromCredentials = identity.accountId;
+  const fromCredentials =
+    identity.accountId ??
+    (await call('sts:GetCallerIdentity', region, async () => {
+      const sts = new STSClient({
+        region,
+        credentials: identity,
+        ...(settings.profile ? { profile: settings.profile } : {}),
+      });
+      return (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    }));
   if (settings.accountId && fromCredentials && settings.accountId !== fromCredentials) {
     throw new UsageError(
       `--account-id ${settings.accountId} does not match the account of the credentials (${fromCredentials})`,
@@ -90,7 +101,7 @@ async function resolveAccountId(client: GuardDutyClient, settings: AwsSettings, 
   if (accountId === undefined || !ACCOUNT_ID.test(accountId)) {
     throw new UsageError(
       'cannot tell which account the detector belongs to, which the tagging APIs need for the detector ARN: ' +
-        'pass --account-id 123456789012 or set AWS_ACCOUNT_ID (SSO and assume-role profiles provide it)',
+        `pass --account-id 123456789012 (the credentials reported "${accountId ?? 'nothing'}")`,
     );
   }
   return accountId;

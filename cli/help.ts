@@ -10,7 +10,8 @@ const GLOBAL = `Options for every command:
   --region R                  a Region to act on; repeat for several (default: AWS_REGION or the profile's region)
   --profile NAME              a named profile from ~/.aws/config (default: AWS_PROFILE or the SDK's default chain)
   --account-id ID             the 12-digit account, for the detector ARN that tagging needs (default: the account
-                              the credentials report: SSO and assume-role profiles, aws_account_id, AWS_ACCOUNT_ID)
+                              the credentials report: SSO and assume-role profiles, aws_account_id, AWS_ACCOUNT_ID,
+                              else STS GetCallerIdentity)
   --require-agent-management true|false
                               whether compliance needs EKS_ADDON_MANAGEMENT enabled, as the responder's
                               REQUIRE_AGENT_MANAGEMENT (default true, as Security Hub GuardDuty.7)

@@ -442,14 +442,37 @@ describe('Commands: exempt and unexempt', () => {
     );
   });
 
-  it('asks for the account id when neither --account-id nor the credentials provide it', async () => {
+  it('asks STS for the account when plain access keys carry none', async () => {
     const region = 'ap-east-1';
-    await createDetector(clientsFor(region), PROTECTED_RUNTIME);
+    const detectorId = await createDetector(clientsFor(region), PROTECTED_RUNTIME);
 
     const run = await runCli(['exempt', '--region', region, '--reason', 'CHG-3', '--until', dateIn(1)]);
 
+    expect(run.code).toBe(0);
+    expect(sent(region, 'TagResource')[0]?.path).toBe(
+      `/tags/arn:aws:guardduty:${region}:${MOTO_ACCOUNT}:detector/${detectorId}`,
+    );
+  });
+
+  it('refuses an --account-id that is not the account of the credentials', async () => {
+    const region = 'ap-east-1';
+    await createDetector(clientsFor(region), PROTECTED_RUNTIME);
+
+    const run = await runCli([
+      'exempt',
+      '--region',
+      region,
+      '--reason',
+      'CHG-4',
+      '--until',
+      dateIn(1),
+      '--account-id',
+      '999999999999',
+    ]);
+
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('pass --account-id 123456789012 or set AWS_ACCOUNT_ID');
-    expect(sent(region, 'TagResource')).toEqual([]);
+    expect(run.stderr).toContain(
+      `--account-id 999999999999 does not match the account of the credentials (${MOTO_ACCOUNT})`,
+    );
   });
 });
