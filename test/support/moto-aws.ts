@@ -131,11 +131,13 @@ export async function complianceValues(
   region: string,
   metricName = 'EksRuntimeMonitoringCompliant',
 ): Promise<number[]> {
-  const now = Date.now();
+  // One period covering the last hour and ending on a whole second after every datapoint: moto starts its periods at
+  // StartTime (cut to the second), so any boundary among the datapoints would split one invocation's points in two.
+  const end = Math.ceil(Date.now() / 1000) * 1000 + 1000;
   const output = await clients.cloudWatch.send(
     new GetMetricDataCommand({
-      StartTime: new Date(now - 60 * 60 * 1000),
-      EndTime: new Date(now + 60 * 1000),
+      StartTime: new Date(end - 60 * 60 * 1000),
+      EndTime: new Date(end),
       MetricDataQueries: [
         {
           Id: 'm1',
@@ -145,7 +147,7 @@ export async function complianceValues(
               MetricName: metricName,
               Dimensions: [{ Name: 'Region', Value: region }],
             },
-            Period: 60,
+            Period: 60 * 60,
             Stat: 'Minimum',
           },
         },
