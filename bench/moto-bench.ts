@@ -24,6 +24,7 @@ import {
   FUNCTION_NAME,
   median,
   percentile,
+  ROLE_ARN,
   round,
   sinkLogger,
   TABLE_NAME,
@@ -143,7 +144,7 @@ class MotoWorld {
     const parsed = parseEvent(event);
     if (parsed.status !== 'ok') throw new Error(`bench event did not parse: ${JSON.stringify(parsed)}`);
     const result = await respond(parsed.input, deps, configs[mode], {
-      self: { region: MOTO_REGION, accountId: ACCOUNT_ID, functionName: FUNCTION_NAME },
+      self: { region: MOTO_REGION, accountId: ACCOUNT_ID, functionName: FUNCTION_NAME, roleArn: ROLE_ARN },
       leaseMs: 60_000,
     });
     const totalMs = performance.now() - started;

@@ -8,6 +8,8 @@ export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 export const DIST_DIR = join(RESULTS_DIR, 'dist');
 export const ACCOUNT_ID = '123456789012';
 export const FUNCTION_NAME = 'guardduty-drift-responder';
+/** The execution role of the own-event fixture (test/fixtures/UpdateDetector.responder-own-enable.synthetic.json). */
+export const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/GuardDutyDriftResponderRole`;
 export const TABLE_NAME = 'drift-state';
 export const TOPIC_NAME = 'drift-alerts';
 export const NAMESPACE = 'GuardDutyDriftResponder';
@@ -22,6 +24,7 @@ export const FUNCTION_ENV = {
   STATE_TABLE_NAME: TABLE_NAME,
   METRIC_NAMESPACE: NAMESPACE,
   LOG_LEVEL: 'INFO',
+  RESPONDER_ROLE_ARN: ROLE_ARN,
 } as const;
 
 /** Sets the offline SDK environment for this process (no profile, no real credentials, no version nag). */

@@ -13,7 +13,15 @@ import { parseEvent } from '../handlers/events.js';
 import { type ResponderDeps, respond } from '../handlers/responder.js';
 import { sweepEvent } from '../test/support/fixtures.js';
 import { FakeAws, type FakeCall } from './fake-aws.js';
-import { ACCOUNT_ID, FUNCTION_ENV, FUNCTION_NAME, round, sinkLogger, useOfflineEnv } from './support.js';
+import {
+  ACCOUNT_ID,
+  FUNCTION_ENV,
+  FUNCTION_NAME,
+  ROLE_ARN,
+  round,
+  sinkLogger,
+  useOfflineEnv,
+} from './support.js';
 
 /** The commercial Regions a real account has, in a fixed order (the first 1, 10 or 30 are used). */
 export const REGIONS = [
@@ -92,7 +100,7 @@ async function sweepOnce(region: string, deps: ResponderDeps, runId: string): Pr
   if (parsed.status !== 'ok') throw new Error('sweep event did not parse');
   const config = loadConfig({ ...FUNCTION_ENV, AWS_REGION: region });
   await respond(parsed.input, deps, config, {
-    self: { region, accountId: ACCOUNT_ID, functionName: FUNCTION_NAME },
+    self: { region, accountId: ACCOUNT_ID, functionName: FUNCTION_NAME, roleArn: ROLE_ARN },
     leaseMs: 60_000,
   });
 }

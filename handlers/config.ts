@@ -40,6 +40,13 @@ const environmentSchema = z.object({
     z.enum(['ALL', 'NEW'], { error: 'expected "ALL" or "NEW"' }),
     'ALL',
   ),
+  RESPONDER_ROLE_ARN: z.optional(
+    z.string().check(
+      z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
+        error: 'expected the IAM role ARN of the function, such as arn:aws:iam::123456789012:role/responder',
+      }),
+    ),
+  ),
   STATE_TABLE_NAME: z
     .string({ error: 'is required (the DynamoDB table for idempotency and remediation history)' })
     .check(z.regex(TABLE_NAME, { error: 'expected a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)' })),
@@ -76,5 +83,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     stateTableName: values.STATE_TABLE_NAME,
     scope: values.RESPONDER_SCOPE,
     autoEnableTarget: values.ORGANIZATION_AUTO_ENABLE_TARGET,
+    roleArn: values.RESPONDER_ROLE_ARN,
   };
 }

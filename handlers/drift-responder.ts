@@ -44,6 +44,7 @@ function identityOf(context: Context): ResponderIdentity {
     region: process.env.AWS_REGION ?? 'unknown',
     accountId: accountId || undefined,
     functionName: context.functionName || process.env.AWS_LAMBDA_FUNCTION_NAME,
+    roleArn: config.roleArn,
   };
 }
 

@@ -51,6 +51,8 @@ export interface ResponderIdentity {
   readonly region: string;
   readonly accountId: string | undefined;
   readonly functionName: string | undefined;
+  /** The function's execution role; without it the responder recognises none of its own changes. */
+  readonly roleArn: string | undefined;
 }
 
 export type Triage =
@@ -66,9 +68,20 @@ function sessionName(principalArn: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** An organization-configuration request that sets any auto-enable below ALL (the responder never does that). */
+function lowersAutoEnable(input: ApiCallInput): boolean {
+  const belowAll = (value: string | undefined) => value !== undefined && value !== 'ALL';
+  return (input.organizationFeatures ?? []).some(
+    (feature) =>
+      belowAll(feature.autoEnable) ||
+      (feature.additionalConfiguration ?? []).some((config) => belowAll(config.autoEnable)),
+  );
+}
+
 /**
- * The responder's own re-enable: made by its execution role (Lambda names the session after the function), carrying
- * its user agent, and only ever adding protection. All three must hold, so a look-alike cannot hide a disable.
+ * The responder's own re-enable: made by its execution role (the session issuer), in a session Lambda named after
+ * the function, carrying its user agent, and only ever adding protection. All four must hold: anyone may pick a
+ * session name or a user agent, but not the role, so a look-alike cannot hide a disable.
  */
 export function isOwnChange(
   input: ApiCallInput,
@@ -76,10 +89,13 @@ export function isOwnChange(
   requireAgentManagement: boolean,
 ): boolean {
   return (
+    self.roleArn !== undefined &&
     self.functionName !== undefined &&
+    input.actor.sessionIssuerArn === self.roleArn &&
     sessionName(input.actor.principalArn) === self.functionName &&
     (input.actor.userAgent ?? '').includes(RESPONDER_USER_AGENT) &&
-    !reducesProtection(input.change, requireAgentManagement)
+    !reducesProtection(input.change, requireAgentManagement) &&
+    !lowersAutoEnable(input)
   );
 }
 

@@ -47,6 +47,8 @@ export interface ResponderConfig {
   readonly scope: ResponderScope;
   /** Organization scope: the auto-enable level the organization configuration must keep. */
   readonly autoEnableTarget: 'ALL' | 'NEW';
+  /** The function's own execution role, to recognise its own changes in CloudTrail; undefined turns that off. */
+  readonly roleArn: string | undefined;
 }
 
 /** Who made an API call, as CloudTrail recorded it. Every field is attacker-controlled text except the ARN. */
@@ -101,9 +103,7 @@ export interface ApiCallInput {
   /** UpdateMemberDetectors: the member accounts the request named. */
   readonly memberAccountIds?: readonly string[] | undefined;
   /** UpdateOrganizationConfiguration: the auto-enable settings the request made. */
-  readonly organizationFeatures?:
-    | readonly { readonly name: string; readonly autoEnable?: string | undefined }[]
-    | undefined;
+  readonly organizationFeatures?: readonly OrganizationFeatureRequest[] | undefined;
 }
 
 /** The scheduled sweep: evaluate every detector of the Region. */

@@ -2,7 +2,13 @@ import { TagResourceCommand } from '@aws-sdk/client-guardduty';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXEMPT_REASON_TAG, EXEMPT_UNTIL_TAG } from '../../handlers/core/exemption.js';
 import { dateIn, detectorOf, featureOf, runCli } from '../support/cli-harness.js';
-import { lambdaContext, retarget, sweepEvent, syntheticFixture } from '../support/fixtures.js';
+import {
+  lambdaContext,
+  RESPONDER_ROLE_ARN,
+  retarget,
+  sweepEvent,
+  syntheticFixture,
+} from '../support/fixtures.js';
 import { type GuardDutyTagShim, MOTO_ACCOUNT, startGuardDutyTagShim } from '../support/guardduty-tag-shim.js';
 import { loadHandler } from '../support/handler-loader.js';
 import {
@@ -41,6 +47,7 @@ async function responderIn(region: string) {
     RESPONDER_MODE: 'remediate',
     REQUIRE_AGENT_MANAGEMENT: 'true',
     MAX_REMEDIATIONS_PER_HOUR: '3',
+    RESPONDER_ROLE_ARN,
   });
   return { clients, queueUrl, handler, context: lambdaContext(region) };
 }

@@ -333,6 +333,7 @@ const SELF: ResponderIdentity = {
   region: 'us-east-1',
   accountId: '123456789012',
   functionName: 'responder-fn',
+  roleArn: 'arn:aws:iam::123456789012:role/ResponderRole',
 };
 
 function apiCall(
@@ -366,6 +367,7 @@ function apiCall(
 const OWN_ACTOR = {
   type: 'AssumedRole',
   principalArn: 'arn:aws:sts::123456789012:assumed-role/ResponderRole/responder-fn',
+  sessionIssuerArn: 'arn:aws:iam::123456789012:role/ResponderRole',
   userAgent: 'aws-sdk-js/3 guardduty-drift-responder/0.1.0',
 };
 
@@ -459,6 +461,50 @@ describe('Function: isOwnChange', () => {
         true,
       ),
     ).toBe(false);
+  });
+
+  it('needs the execution role itself: a session of another role named after the function is not the responder', () => {
+    const lookAlike = {
+      ...OWN_ACTOR,
+      principalArn: 'arn:aws:sts::123456789012:assumed-role/SomeOtherRole/responder-fn',
+      sessionIssuerArn: 'arn:aws:iam::123456789012:role/SomeOtherRole',
+    };
+
+    expect(isOwnChange(apiCall({ actor: lookAlike, request: enable }), SELF, true)).toBe(false);
+    expect(
+      isOwnChange(apiCall({ actor: OWN_ACTOR, request: enable }), { ...SELF, roleArn: undefined }, true),
+    ).toBe(false);
+  });
+
+  it('never hides an organization auto-enable lowered below ALL, even from the responder identity', () => {
+    const lowering = apiCall({
+      eventName: 'UpdateOrganizationConfiguration',
+      actor: OWN_ACTOR,
+      request: {},
+      organizationFeatures: [
+        {
+          name: 'RUNTIME_MONITORING',
+          autoEnable: 'ALL',
+          additionalConfiguration: [{ name: 'EKS_ADDON_MANAGEMENT', autoEnable: 'NONE' }],
+        },
+      ],
+    });
+    const restoring = apiCall({
+      eventName: 'UpdateOrganizationConfiguration',
+      actor: OWN_ACTOR,
+      request: {},
+      organizationFeatures: [
+        {
+          name: 'RUNTIME_MONITORING',
+          autoEnable: 'ALL',
+          additionalConfiguration: [{ name: 'EKS_ADDON_MANAGEMENT', autoEnable: 'ALL' }],
+        },
+      ],
+    });
+
+    expect(isOwnChange(lowering, SELF, true)).toBe(false);
+    expect(triage(lowering, SELF, true, 'organization').action).toBe('organization');
+    expect(isOwnChange(restoring, SELF, true)).toBe(true);
   });
 
   it('never hides a disable, even one made with the responder identity', () => {

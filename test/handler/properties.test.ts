@@ -4,7 +4,14 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIFTED, FakeStateTable, mockAws, resetAws } from '../support/aws-mocks.js';
-import { inEnvelope, type Json, realFixture, retarget, syntheticFixture } from '../support/fixtures.js';
+import {
+  inEnvelope,
+  type Json,
+  RESPONDER_ROLE_ARN,
+  realFixture,
+  retarget,
+  syntheticFixture,
+} from '../support/fixtures.js';
 import { ACCOUNT, coldStart, type MockedResponder, REGION } from '../support/mocked-responder.js';
 
 const NUM_RUNS = 200;
@@ -260,7 +267,20 @@ function cloudTrailEvent(spec: CallSpec, index: number): Json {
       awsRegion: spec.region,
       recipientAccountId: spec.account,
       userAgent: spec.userAgent,
-      userIdentity: { ...(detail.userIdentity as Json), arn: spec.principalArn },
+      userIdentity: {
+        ...(detail.userIdentity as Json),
+        arn: spec.principalArn,
+        // The role behind the session: the responder's own role for its own session, Alice's otherwise.
+        sessionContext: {
+          sessionIssuer: {
+            type: 'Role',
+            arn:
+              spec.principalArn === RESPONDER_SESSION
+                ? RESPONDER_ROLE_ARN
+                : 'arn:aws:iam::123456789012:role/PlatformAdmin',
+          },
+        },
+      },
       requestParameters: { detectorId: DETECTOR, ...spec.request },
       ...(spec.errorCode ? { errorCode: spec.errorCode, errorMessage: 'denied' } : {}),
     },

@@ -1,6 +1,12 @@
 import { GetDetectorCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
 import { describe, expect, inject, it } from 'vitest';
-import { lambdaContext, retarget, sweepEvent, syntheticFixture } from '../support/fixtures.js';
+import {
+  lambdaContext,
+  RESPONDER_ROLE_ARN,
+  retarget,
+  sweepEvent,
+  syntheticFixture,
+} from '../support/fixtures.js';
 import { type Handler, loadHandler } from '../support/handler-loader.js';
 import {
   complianceValues,
@@ -42,6 +48,7 @@ async function world(region: string, mode: 'remediate' | 'notify'): Promise<Worl
     RESPONDER_MODE: mode,
     REQUIRE_AGENT_MANAGEMENT: 'true',
     MAX_REMEDIATIONS_PER_HOUR: '3',
+    RESPONDER_ROLE_ARN,
   });
   return { region, clients, queueUrl, handler, context: lambdaContext(region) };
 }

@@ -68,6 +68,8 @@ export function sweepEvent(region: string, id = `sweep-${region}-${Date.now()}`)
 }
 
 export const RESPONDER_FUNCTION_NAME = 'guardduty-drift-responder';
+/** The execution role in the own-event fixture (the construct sets RESPONDER_ROLE_ARN to the real one). */
+export const RESPONDER_ROLE_ARN = 'arn:aws:iam::123456789012:role/GuardDutyDriftResponderRole';
 
 /** A Lambda context as the runtime passes it; the function name matches the own-event fixture's session name. */
 export function lambdaContext(region: string, account = '123456789012'): Context {

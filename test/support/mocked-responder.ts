@@ -1,4 +1,4 @@
-import { lambdaContext } from './fixtures.js';
+import { lambdaContext, RESPONDER_ROLE_ARN } from './fixtures.js';
 import { type Handler, loadHandler } from './handler-loader.js';
 
 export const ACCOUNT = '123456789012';
@@ -19,6 +19,7 @@ export function responderEnv(
     METRIC_NAMESPACE: 'GuardDutyDriftResponder',
     REQUIRE_AGENT_MANAGEMENT: 'true',
     MAX_REMEDIATIONS_PER_HOUR: '3',
+    RESPONDER_ROLE_ARN,
     // Unset unless a test sets them: a previous cold start in the same file must not leak its scope.
     RESPONDER_SCOPE: undefined,
     ORGANIZATION_AUTO_ENABLE_TARGET: undefined,
