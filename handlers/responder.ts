@@ -205,7 +205,9 @@ class Invocation {
     if (decision.outcome !== 'remediate') this.metricBatch.compliance(decision.outcome === 'compliant');
     if (decision.outcome === 'compliant') {
       const owed =
-        target.detectorId && this.mayOweAlert() ? await this.deliverOwedAlert(target.detectorId) : undefined;
+        target.detectorId && this.mayOweAlert()
+          ? await this.deliverOwedAlert(target.detectorId, target)
+          : undefined;
       return owed ?? this.log({ outcome: 'compliant', detectorId });
     }
 
@@ -235,16 +237,34 @@ class Invocation {
   }
 
   /**
-   * A previous attempt remediated this detector and then failed to publish its alert: the detector now reads
-   * compliant, but the alert is still owed. Returns undefined when nothing is owed (or another delivery sends it).
+   * The detector reads compliant, but a previous attempt of this delivery may still owe an alert: its remediation
+   * went through and its Publish failed (the rendered alert is kept), or its remediation could not be confirmed
+   * (failure paged, or not even that) and protection is back now. Returns undefined when nothing is owed, or when
+   * another delivery is sending it.
    */
-  private async deliverOwedAlert(detectorId: string): Promise<DetectorReport | undefined> {
+  private async deliverOwedAlert(detectorId: string, target: Target): Promise<DetectorReport | undefined> {
     const key = this.remediationKey(detectorId);
     const record = await this.deps.store.readClaim(key);
-    if (record?.status !== 'RETRYABLE' || !record.pendingNotification) return undefined;
+    if (record?.status !== 'RETRYABLE' || (!record.pendingNotification && record.outcome !== 'remediate')) {
+      return undefined;
+    }
     const claim = await this.delivery.claim(key, EVENT_CLAIM_TTL_SECONDS);
-    if (!claim.claimed || !claim.previous?.pendingNotification) return undefined;
-    return this.deliverPending(key, EVENT_CLAIM_TTL_SECONDS, claim.previous, detectorId);
+    if (!claim.claimed || claim.previous?.status !== 'RETRYABLE') return undefined;
+    if (claim.previous.pendingNotification) {
+      return this.deliverPending(key, EVENT_CLAIM_TTL_SECONDS, claim.previous, detectorId);
+    }
+    this.metricBatch.count(REMEDIATION_SUCCEEDED_METRIC);
+    const now = target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
+    return this.alert(key, EVENT_CLAIM_TTL_SECONDS, {
+      ...this.facts(
+        'remediate',
+        target,
+        'An earlier attempt could not confirm its re-enable; this retry reads the detector compliant: protection is back.',
+      ),
+      remediation: 'succeeded',
+      before: null,
+      after: now,
+    });
   }
 
   private async act(

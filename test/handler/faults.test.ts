@@ -455,6 +455,54 @@ describe('Function: handler, retries after a failure', () => {
     expect(table.claimOf(CLAIM_KEY)?.failureAlerted?.BOOL).toBe(true);
   });
 
+  it('says protection is back when the retry finds compliant a detector whose re-enable could not be confirmed', async () => {
+    // Prepare: UpdateDetector goes through, the read-back and the failure alert both fail.
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .rejectsOnce(awsFault('guardduty', 'throttling'))
+      .resolves(PROTECTED);
+    aws.sns
+      .on(PublishCommand)
+      .rejectsOnce(awsFault('sns', 'server error (500)'))
+      .resolves({ MessageId: 'message-2' });
+    const event = syntheticFixture(DISABLE_RUNTIME);
+    await expect(responder.invoke(event)).rejects.toMatchObject({ name: 'ResponderError' });
+
+    // Act
+    const retry = await responder.invoke(event);
+
+    // Assess: one alert reaches on-call, and it says the detector is protected again.
+    expect(retry).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    const published = publishedInputs(aws);
+    expect(published).toHaveLength(2);
+    expectWellFormedAlert(published[1], { outcome: 'remediate', severity: 'high' });
+    expect(structuredAlertOf(published[1] ?? {})).toMatchObject({
+      remediation: 'succeeded',
+      after: { compliant: true },
+    });
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
+    expect(table.claimOf(CLAIM_KEY)?.status?.S).toBe('COMPLETED');
+  });
+
+  it('follows a paged failure with the news when a later retry finds the detector protected', async () => {
+    // Prepare: the first attempt fails and pages; someone (or GuardDuty, late) restores protection before the retry.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.guardDuty.on(UpdateDetectorCommand).rejects(awsFault('guardduty', 'access denied'));
+    const event = syntheticFixture(DISABLE_RUNTIME);
+    await expect(responder.invoke(event)).rejects.toMatchObject({ name: 'ResponderError' });
+
+    // Act
+    await responder.invoke(event);
+    await responder.invoke(event);
+
+    // Assess: the failure page, then one "protection is back", and no third message for a further redelivery.
+    expect(publishedInputs(aws).map((input) => input.MessageAttributes?.severity?.StringValue)).toEqual([
+      'critical',
+      'high',
+    ]);
+  });
+
   it('counts a drift once when its alert needed a retry', async () => {
     // Prepare
     const notify = await coldStart({ RESPONDER_MODE: 'notify' });
