@@ -93,7 +93,7 @@ re-enables protection.
   --max-days N    the furthest allowed expiry in days from today (default 30, at most 365)
   --dry-run       show the requests and the AWS CLI calls; write nothing
 
-AWS CLI equivalent (IAM: guardduty:GetDetector, guardduty:TagResource, guardduty:UpdateDetector):
+AWS CLI equivalent (IAM: guardduty:ListDetectors, guardduty:GetDetector, guardduty:TagResource, guardduty:UpdateDetector):
   aws guardduty tag-resource --region R \\
     --resource-arn arn:aws:guardduty:R:ACCOUNT:detector/ID \\
     --tags '{"drift-responder:exempt-until":"2026-12-31","drift-responder:exempt-reason":"CHG-1234 agent conflict"}'
@@ -110,7 +110,7 @@ ${EXIT_CODES}`,
 Sets (or replaces) the exemption tags alone. While it is active the responder reports any drift of the detector as
 "exempt" and does not revert it. Same --reason, --until and --max-days rules as backout.
 
-AWS CLI equivalent (IAM: guardduty:GetDetector, guardduty:TagResource):
+AWS CLI equivalent (IAM: guardduty:ListDetectors, guardduty:GetDetector, guardduty:TagResource):
   aws guardduty tag-resource --region R --resource-arn arn:aws:guardduty:R:ACCOUNT:detector/ID \\
     --tags '{"drift-responder:exempt-until":"2026-12-31","drift-responder:exempt-reason":"CHG-1234 agent conflict"}'
 
@@ -123,7 +123,7 @@ ${EXIT_CODES}`,
 Removes both exemption tags. Untagging raises no event the responder listens to: a detector that is still off is
 re-enabled at the responder's next sweep (or run \`guardduty-drift enable\` now).
 
-AWS CLI equivalent (IAM: guardduty:GetDetector, guardduty:UntagResource):
+AWS CLI equivalent (IAM: guardduty:ListDetectors, guardduty:GetDetector, guardduty:UntagResource):
   aws guardduty untag-resource --region R --resource-arn arn:aws:guardduty:R:ACCOUNT:detector/ID \\
     --tag-keys drift-responder:exempt-until drift-responder:exempt-reason
 

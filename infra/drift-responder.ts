@@ -15,27 +15,38 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+// Pure modules of the handler (no AWS SDK import): the names below are shared, not copied, so they cannot drift.
+import {
+  COMPLIANCE_METRIC,
+  DISABLE_DENIED_METRIC,
+  DRIFT_DETECTED_METRIC,
+  ORG_ACCOUNTS_EVALUATED_METRIC,
+  ORG_ACCOUNTS_FAILED_METRIC,
+  ORG_ACCOUNTS_NON_COMPLIANT_METRIC,
+  ORG_ACCOUNTS_REMEDIATED_METRIC,
+  ORG_AUTO_ENABLE_COMPLIANT_METRIC,
+  REMEDIATION_FAILED_METRIC,
+  REMEDIATION_SUCCEEDED_METRIC,
+} from '../handlers/core/metrics.js';
+import { ORGANIZATION_API_CALLS, SUPPORTED_API_CALLS } from '../handlers/core/types.js';
 import type { OrganizationAutoEnableTarget, ResponderMode, ResponderScope } from './config.js';
 
 /** The Lambda entry point (contract: `handlers/drift-responder.ts` exports `handler`). */
 export const HANDLER_ENTRY = fileURLToPath(new URL('../handlers/drift-responder.ts', import.meta.url));
 
-/** The GuardDuty API calls whose CloudTrail records the handler acts on (the rule matches exactly these). */
-export const SUPPORTED_EVENT_NAMES = [
-  'UpdateDetector',
-  'CreateDetector',
-  'DeleteDetector',
-  'UpdateMemberDetectors',
-  'UpdateOrganizationConfiguration',
-] as const;
+/**
+ * The GuardDuty API calls whose CloudTrail records the handler acts on (the rule matches exactly these), taken from
+ * the handler's own lists so the rule cannot drift from what the handler parses.
+ */
+export const SUPPORTED_EVENT_NAMES = [...SUPPORTED_API_CALLS, ...ORGANIZATION_API_CALLS] as const;
 
-/** Metric names the handler publishes (contract), all with the single dimension `Region`. */
+/** Metric names the handler publishes (contract, from `handlers/core/metrics.ts`), all with the dimension `Region`. */
 export const METRIC_NAMES = {
-  compliance: 'EksRuntimeMonitoringCompliant',
-  driftDetected: 'DriftDetected',
-  remediationSucceeded: 'RemediationSucceeded',
-  remediationFailed: 'RemediationFailed',
-  disableDenied: 'DisableDenied',
+  compliance: COMPLIANCE_METRIC,
+  driftDetected: DRIFT_DETECTED_METRIC,
+  remediationSucceeded: REMEDIATION_SUCCEEDED_METRIC,
+  remediationFailed: REMEDIATION_FAILED_METRIC,
+  disableDenied: DISABLE_DENIED_METRIC,
 } as const;
 
 /**
@@ -43,11 +54,11 @@ export const METRIC_NAMES = {
  * rather than per member account: one metric per account would be 10,000 custom metrics in a large organization.
  */
 export const ORGANIZATION_METRIC_NAMES = {
-  accountsEvaluated: 'OrganizationAccountsEvaluated',
-  accountsNonCompliant: 'OrganizationAccountsNonCompliant',
-  accountsRemediated: 'OrganizationAccountsRemediated',
-  accountsRemediationFailed: 'OrganizationAccountsRemediationFailed',
-  autoEnableCompliant: 'OrganizationAutoEnableCompliant',
+  accountsEvaluated: ORG_ACCOUNTS_EVALUATED_METRIC,
+  accountsNonCompliant: ORG_ACCOUNTS_NON_COMPLIANT_METRIC,
+  accountsRemediated: ORG_ACCOUNTS_REMEDIATED_METRIC,
+  accountsRemediationFailed: ORG_ACCOUNTS_FAILED_METRIC,
+  autoEnableCompliant: ORG_AUTO_ENABLE_COMPLIANT_METRIC,
 } as const;
 
 /**
@@ -63,6 +74,12 @@ export const ORGANIZATION_ACTIONS = [
 ] as const;
 
 export const DEFAULT_METRIC_NAMESPACE = 'GuardDutyDriftResponder';
+
+/**
+ * Bounds of `maxRemediationsPerHour`: the function's configuration check (`handlers/config.ts`) accepts 1 to 999 in
+ * `MAX_REMEDIATIONS_PER_HOUR` and fails every cold start on anything else, so the construct refuses it at synth.
+ */
+export const MAX_REMEDIATIONS_PER_HOUR = { min: 1, max: 999 } as const;
 
 /** Makes the ESM bundle able to `require()` Node built-ins from CommonJS dependencies (the SDK's). */
 const ESM_REQUIRE_BANNER =
@@ -121,7 +138,7 @@ export interface GuardDutyDriftResponderProps {
    */
   readonly requireAgentManagement?: boolean;
   /**
-   * Remediations of one detector per hour after which the circuit breaker stops remediating and pages.
+   * Remediations of one detector per hour after which the circuit breaker stops remediating and pages (1–999).
    * @default 3
    */
   readonly maxRemediationsPerHour?: number;
@@ -339,6 +356,9 @@ export class GuardDutyDriftResponder extends Construct {
           ? { ORGANIZATION_AUTO_ENABLE_TARGET: props.organizationAutoEnableTarget ?? 'ALL' }
           : {}),
         STATE_TABLE_NAME: this.stateTable.tableName,
+        // The handler treats a CloudTrail record as its own re-enable only when the session issuer is this role.
+        // The role exists before the function, so the reference is not circular.
+        RESPONDER_ROLE_ARN: this.role.roleArn,
         LOG_LEVEL: 'INFO',
       },
       bundling: {
@@ -711,8 +731,17 @@ function validateProps(scope: Construct, props: GuardDutyDriftResponderProps, sw
     problems.push(`retryAttempts must be 0, 1 or 2 (received ${retries})`);
   }
   const limit = props.maxRemediationsPerHour;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    problems.push(`maxRemediationsPerHour must be a whole number of at least 1 (received ${limit})`);
+  if (
+    limit !== undefined &&
+    (!Number.isInteger(limit) ||
+      limit < MAX_REMEDIATIONS_PER_HOUR.min ||
+      limit > MAX_REMEDIATIONS_PER_HOUR.max)
+  ) {
+    problems.push(
+      `maxRemediationsPerHour must be a whole number from ${MAX_REMEDIATIONS_PER_HOUR.min} to ` +
+        `${MAX_REMEDIATIONS_PER_HOUR.max}, the range the function accepts in MAX_REMEDIATIONS_PER_HOUR ` +
+        `(received ${limit})`,
+    );
   }
   if (props.organizationAutoEnableTarget !== undefined && props.scope !== 'organization') {
     problems.push(

@@ -136,6 +136,7 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
         MAX_REMEDIATIONS_PER_HOUR: '5',
         RESPONDER_SCOPE: 'account',
         STATE_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').id },
+        RESPONDER_ROLE_ARN: { 'Fn::GetAtt': [onlyRoleAssumedBy(template, 'lambda.amazonaws.com'), 'Arn'] },
         LOG_LEVEL: 'INFO',
       });
     });
@@ -641,6 +642,22 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
     });
   });
 
+  it('gets the contract environment from the configuration, with its own role to recognise its own changes', () => {
+    const fn = onlyResource(template, 'AWS::Lambda::Function');
+    expect((fn.properties.Environment as { Variables: unknown }).Variables).toStrictEqual({
+      RESPONDER_MODE: 'notify',
+      NOTIFICATION_TOPIC_ARN: { Ref: onlyResource(template, 'AWS::SNS::Topic').id },
+      METRIC_NAMESPACE: 'GuardDutyDriftResponder',
+      REQUIRE_AGENT_MANAGEMENT: 'false',
+      MAX_REMEDIATIONS_PER_HOUR: '5',
+      RESPONDER_SCOPE: 'organization',
+      ORGANIZATION_AUTO_ENABLE_TARGET: 'ALL',
+      STATE_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').id },
+      RESPONDER_ROLE_ARN: { 'Fn::GetAtt': [onlyRoleAssumedBy(template, 'lambda.amazonaws.com'), 'Arn'] },
+      LOG_LEVEL: 'INFO',
+    });
+  });
+
   it('gives an organization sweep five minutes (200 ListMembers pages come one after another)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 300 });
   });
@@ -773,9 +790,24 @@ describe('Construct: GuardDutyDriftResponder (props)', () => {
     ],
     [
       { maxRemediationsPerHour: 0 },
-      /maxRemediationsPerHour must be a whole number of at least 1 \(received 0\)/,
+      /maxRemediationsPerHour must be a whole number from 1 to 999, the range the function accepts in MAX_REMEDIATIONS_PER_HOUR \(received 0\)/,
+    ],
+    // The function's configuration check takes 1 to 999 only: 1000 would fail every cold start.
+    [
+      { maxRemediationsPerHour: 1000 },
+      /maxRemediationsPerHour must be a whole number from 1 to 999,.*\(received 1000\)/,
+    ],
+    [
+      { maxRemediationsPerHour: 2.5 },
+      /maxRemediationsPerHour must be a whole number from 1 to 999,.*\(received 2.5\)/,
     ],
   ])('rejects %o', (props, message) => {
     expect(() => construct(props)).toThrow(message);
+  });
+
+  it.each([1, 999])('accepts maxRemediationsPerHour %i, the bounds the function accepts', (limit) => {
+    construct({ maxRemediationsPerHour: limit }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MAX_REMEDIATIONS_PER_HOUR: String(limit) }) },
+    });
   });
 });
