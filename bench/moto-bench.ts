@@ -211,23 +211,23 @@ const CALL_SCENARIOS: readonly CallScenario[] = [
   {
     name: 'would-remediate (notify mode)',
     expectedOutcome: 'would-remediate',
-    floor: ['GetDetector', 'PutItem', 'Publish', 'PutItem', 'PutMetricData'],
-    floorWhy: 'read, claim, alert, settle, metrics',
+    floor: ['GetDetector', 'PutItem', 'Publish', 'BatchWriteItem', 'PutMetricData'],
+    floorWhy: 'read, claim, alert, settle + mark the standing drift for the sweep (one request), metrics',
     run: async (w) => w.invoke(w.apiEvent(FIXTURE.disableRuntime, await w.driftedDetector()), 'notify'),
   },
   {
     name: 'exempt',
     expectedOutcome: 'exempt',
-    floor: ['GetDetector', 'PutItem', 'Publish', 'PutItem', 'PutMetricData'],
-    floorWhy: 'read (tags come with GetDetector), claim, alert, settle, metrics',
+    floor: ['GetDetector', 'PutItem', 'Publish', 'BatchWriteItem', 'PutMetricData'],
+    floorWhy: 'read (tags come with GetDetector), claim, alert, settle + mark the standing drift, metrics',
     run: async (w) =>
       w.invoke(w.apiEvent(FIXTURE.disableRuntime, await w.driftedDetector(EXEMPT_TAGS)), 'remediate'),
   },
   {
     name: 'circuit-open (4th drift in an hour)',
     expectedOutcome: 'circuit-open',
-    floor: ['GetDetector', 'Query', 'PutItem', 'Publish', 'PutItem', 'PutMetricData'],
-    floorWhy: 'read, breaker count, claim, alert, settle, metrics',
+    floor: ['GetDetector', 'Query', 'PutItem', 'Publish', 'BatchWriteItem', 'PutMetricData'],
+    floorWhy: 'read, breaker count, claim, alert, settle + mark the standing drift, metrics',
     run: async (w) => {
       const id = await w.compliantDetector();
       for (let i = 0; i < 3; i += 1) {

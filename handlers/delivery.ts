@@ -49,6 +49,7 @@ export class Delivery {
     outcome: string,
     rendered: RenderedNotification,
     remediation?: RemediationRecord,
+    alsoComplete?: SettleOptions['alsoComplete'],
   ): Promise<string> {
     let messageId: string;
     try {
@@ -64,7 +65,7 @@ export class Delivery {
       });
       throw new ResponderError(`the ${outcome} alert could not be published`, { cause: error });
     }
-    await this.settleQuietly({ key, status: 'COMPLETED', ttlSeconds, outcome, remediation });
+    await this.settleQuietly({ key, status: 'COMPLETED', ttlSeconds, outcome, remediation, alsoComplete });
     return messageId;
   }
 

@@ -274,57 +274,41 @@ class Invocation {
     ttl: number,
     previous: ClaimRecord | undefined,
   ): Promise<DetectorReport> {
+    if (decision.outcome === 'remediate') return this.remediate(decision.plan, target, key, ttl, previous);
+    if (
+      decision.outcome === 'compliant' ||
+      decision.outcome === 'disable-denied' ||
+      decision.outcome === 'ignored'
+    ) {
+      throw new ResponderError(`unexpected decision ${decision.outcome} after the claim`);
+    }
+    const facts = this.facts(decision.outcome, target, this.standingAction(decision));
+    return this.alert(key, ttl, facts, undefined, this.standingMark(decision.outcome, target));
+  }
+
+  /** What the responder did (nothing) about a drift it leaves in place, and why. */
+  private standingAction(
+    decision: Extract<
+      Decision,
+      { outcome: 'would-remediate' | 'exempt' | 'circuit-open' | 'detector-deleted' }
+    >,
+  ): string {
     switch (decision.outcome) {
-      case 'remediate':
-        return this.remediate(decision.plan, target, key, ttl, previous);
       case 'would-remediate':
-        return this.alert(
-          key,
-          ttl,
-          this.facts(
-            'would-remediate',
-            target,
-            `Nothing (notify mode). Remediate mode would send ${describePlan(decision.plan)}.`,
-          ),
-        );
+        return `Nothing (notify mode). Remediate mode would send ${describePlan(decision.plan)}.`;
       case 'exempt':
-        return this.alert(
-          key,
-          ttl,
-          this.facts(
-            'exempt',
-            target,
-            'Nothing: the detector is exempt, so the change is reported and left in place.',
-          ),
-        );
+        return 'Nothing: the detector is exempt, so the change is reported and left in place.';
       case 'circuit-open':
-        return this.alert(
-          key,
-          ttl,
-          this.facts(
-            'circuit-open',
-            target,
-            `Nothing: ${decision.recentRemediations} remediations of this detector in the last hour reached the limit ` +
-              `of ${this.config.maxRemediationsPerHour}. Something keeps turning protection off; automatic re-enable ` +
-              'resumes when the count drops. Would have sent ' +
-              `${describePlan(decision.plan)}.`,
-          ),
+        return (
+          `Nothing: ${decision.recentRemediations} remediations of this detector in the last hour reached the limit ` +
+          `of ${this.config.maxRemediationsPerHour}. Something keeps turning protection off; automatic re-enable ` +
+          `resumes when the count drops. Would have sent ${describePlan(decision.plan)}.`
         );
       case 'detector-deleted':
-        return this.alert(
-          key,
-          ttl,
-          this.facts(
-            'detector-deleted',
-            target,
-            'Nothing: the responder does not re-create detectors. Re-create one with `aws guardduty create-detector ' +
-              "--enable --features 'Name=RUNTIME_MONITORING,Status=ENABLED,AdditionalConfiguration=[{Name=EKS_ADDON_MANAGEMENT,Status=ENABLED}]'`.",
-          ),
+        return (
+          'Nothing: the responder does not re-create detectors. Re-create one with `aws guardduty create-detector ' +
+          "--enable --features 'Name=RUNTIME_MONITORING,Status=ENABLED,AdditionalConfiguration=[{Name=EKS_ADDON_MANAGEMENT,Status=ENABLED}]'`."
         );
-      case 'compliant':
-      case 'disable-denied':
-      case 'ignored':
-        throw new ResponderError(`unexpected decision ${decision.outcome} after the claim`);
     }
   }
 
@@ -404,6 +388,7 @@ class Invocation {
     ttl: number,
     facts: AlertFacts,
     remediation?: RemediationRecord,
+    standing?: ReturnType<Invocation['standingMark']>,
   ): Promise<DetectorReport> {
     const messageId = await this.delivery.alert(
       key,
@@ -411,6 +396,7 @@ class Invocation {
       facts.outcome,
       renderNotification(facts),
       remediation,
+      standing,
     );
     return this.log({
       outcome: facts.outcome,
@@ -487,12 +473,24 @@ class Invocation {
   private dedupeKey(decision: Decision, target: Target): [string, number] {
     if (this.input.kind === 'api-call' || decision.outcome === 'remediate')
       return [this.remediationKey(target.detectorId ?? 'none'), EVENT_CLAIM_TTL_SECONDS];
+    return [this.driftKey(decision.outcome, target), DRIFT_CLAIM_TTL_SECONDS];
+  }
+
+  /** A drift that stays in place (notify mode, exemption, open circuit, no detector), by what it looks like. */
+  private driftKey(outcome: Outcome, target: Target): string {
     const detector = target.detectorId ?? 'none';
     const fingerprint = driftFingerprint(target.state, target.evaluation);
-    return [
-      `drift#${this.input.accountId}#${this.input.region}#${detector}#${decision.outcome}#${fingerprint}`,
-      DRIFT_CLAIM_TTL_SECONDS,
-    ];
+    return `drift#${this.input.accountId}#${this.input.region}#${detector}#${outcome}#${fingerprint}`;
+  }
+
+  /**
+   * An event that reports a standing drift also marks the drift itself as reported, so the next sweep, finding the
+   * same drift, does not page for it a second time.
+   */
+  private standingMark(outcome: Outcome, target: Target) {
+    return this.input.kind === 'api-call'
+      ? { key: this.driftKey(outcome, target), ttlSeconds: DRIFT_CLAIM_TTL_SECONDS }
+      : undefined;
   }
 
   /** The claim of a remediation (and of anything an API-call event leads to): one per event and detector. */

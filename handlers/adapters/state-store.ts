@@ -46,6 +46,11 @@ export interface SettleOptions {
   readonly failureAlerted?: boolean | undefined;
   /** Written in the same request, so the history never misses a remediation that was settled. */
   readonly remediation?: RemediationRecord | undefined;
+  /**
+   * Another key to mark as handled in the same request: the standing drift an event reported, so the next sweep
+   * does not page for it again.
+   */
+  readonly alsoComplete?: { readonly key: string; readonly ttlSeconds: number } | undefined;
 }
 
 export interface StateStorePort {
@@ -132,18 +137,24 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
         ...(options.pendingNotification ? { pendingNotification: { S: options.pendingNotification } } : {}),
         ...(options.failureAlerted ? { failureAlerted: { BOOL: true } } : {}),
       };
-      if (options.remediation === undefined) {
+      const extra: Record<string, AttributeValue>[] = [];
+      if (options.remediation) extra.push(historyItem(options.remediation));
+      if (options.alsoComplete) {
+        extra.push({
+          ...claimKey(options.alsoComplete.key),
+          status: { S: 'COMPLETED' },
+          settledAt: { S: options.now.toISOString() },
+          expiresAt: { N: epochSeconds(options.now, options.alsoComplete.ttlSeconds) },
+          ...(options.outcome ? { outcome: { S: options.outcome } } : {}),
+        });
+      }
+      if (extra.length === 0) {
         await client.send(new PutItemCommand({ TableName: tableName, Item: claim }));
         return;
       }
       const output = await client.send(
         new BatchWriteItemCommand({
-          RequestItems: {
-            [tableName]: [
-              { PutRequest: { Item: claim } },
-              { PutRequest: { Item: historyItem(options.remediation) } },
-            ],
-          },
+          RequestItems: { [tableName]: [claim, ...extra].map((Item) => ({ PutRequest: { Item } })) },
         }),
       );
       const unprocessed = output.UnprocessedItems?.[tableName]?.length ?? 0;

@@ -327,6 +327,24 @@ describe('sweep against moto_server', () => {
     expect(await receivedAlerts(w.clients, w.queueUrl)).toHaveLength(1);
   });
 
+  it('does not page again at the sweep for a drift an event already reported (notify mode)', async () => {
+    const w = await world('ap-southeast-6', 'notify');
+    const drifted = await createDetector(w.clients, PROTECTED_RUNTIME);
+    await switchOff(w, drifted, 'RUNTIME_MONITORING');
+
+    const event = await w.handler(
+      eventFor(w, 'UpdateDetector.disable-runtime-monitoring.synthetic.json', drifted),
+      w.context,
+    );
+    const sweep = await w.handler(sweepEvent(w.region, 'sweep-after-event'), w.context);
+
+    expect(event).toMatchObject({ reports: [{ outcome: 'would-remediate' }] });
+    expect(sweep).toMatchObject({
+      reports: [{ outcome: 'ignored', reason: expect.stringMatching(/^duplicate/) }],
+    });
+    expect(await receivedAlerts(w.clients, w.queueUrl)).toHaveLength(1);
+  });
+
   it('reports a Region without any detector', async () => {
     const w = await world('ap-east-2', 'remediate');
 
