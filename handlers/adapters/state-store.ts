@@ -34,6 +34,8 @@ export interface RemediationRecord {
   readonly eventId: string;
   readonly generation: string;
   readonly actor: string;
+  /** Organization scope: the member accounts (and `organization-configuration`) this run changed. */
+  readonly accounts?: readonly string[] | undefined;
 }
 
 export interface SettleOptions {
@@ -60,6 +62,8 @@ export interface StateStorePort {
   /** The claim record under a key, read consistently; undefined when there is none. */
   readClaim(key: string): Promise<ClaimRecord | undefined>;
   countRemediationsSince(detectorKey: string, since: Date): Promise<number>;
+  /** Organization scope: how often each account was remediated since then (one Query for the organization). */
+  remediationsPerAccountSince(historyKey: string, since: Date): Promise<Map<string, number>>;
 }
 
 const HISTORY_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -80,6 +84,15 @@ function toClaimRecord(item: Record<string, AttributeValue> | undefined): ClaimR
   };
 }
 
+/** The history entries of one key since a moment (sort keys start with the ISO time, so they sort by time). */
+function historyRange(key: string, since: Date): Record<string, AttributeValue> {
+  return {
+    ':pk': { S: key },
+    ':from': { S: `remediation#${since.toISOString()}` },
+    ':to': { S: 'remediation#~' },
+  };
+}
+
 function historyItem(record: RemediationRecord): Record<string, AttributeValue> {
   return {
     pk: { S: record.detectorKey },
@@ -88,6 +101,7 @@ function historyItem(record: RemediationRecord): Record<string, AttributeValue> 
     actor: { S: record.actor },
     eventId: { S: record.eventId },
     expiresAt: { N: epochSeconds(record.at, HISTORY_TTL_SECONDS) },
+    ...(record.accounts?.length ? { accounts: { SS: [...record.accounts] } } : {}),
   };
 }
 
@@ -188,11 +202,7 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: {
-              ':pk': { S: detectorKey },
-              ':from': { S: `remediation#${since.toISOString()}` },
-              ':to': { S: 'remediation#~' },
-            },
+            ExpressionAttributeValues: historyRange(detectorKey, since),
             Select: 'COUNT',
             ExclusiveStartKey: startKey,
           }),
@@ -201,6 +211,27 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
         startKey = page.LastEvaluatedKey;
       } while (startKey);
       return count;
+    },
+
+    async remediationsPerAccountSince(historyKey, since) {
+      const counts = new Map<string, number>();
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: historyRange(historyKey, since),
+            ProjectionExpression: 'accounts',
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          for (const account of item.accounts?.SS ?? []) counts.set(account, (counts.get(account) ?? 0) + 1);
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return counts;
     },
   };
 }

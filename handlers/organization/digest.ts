@@ -19,7 +19,7 @@ export interface AccountLine {
   readonly accountId: string;
   readonly problems: readonly string[];
   /** What happened to it; undefined when nothing was attempted. */
-  readonly result?: 'remediated' | 'failed' | 'not remediable' | undefined;
+  readonly result?: 'remediated' | 'failed' | 'not remediable' | 'circuit open' | undefined;
   readonly detail?: string | undefined;
 }
 
@@ -55,7 +55,8 @@ export function digestCounts(facts: DigestFacts) {
 
 export function digestSeverityOf(facts: DigestFacts): 'critical' | 'high' {
   const { affected, failed } = digestCounts(facts);
-  if (facts.outcome === 'circuit-open') return 'critical';
+  const circuitOpen = facts.accounts.some((line) => line.result === 'circuit open');
+  if (facts.outcome === 'circuit-open' || circuitOpen) return 'critical';
   // As for a single detector: nothing changed, but someone tried.
   if (facts.outcome === 'disable-denied') return 'high';
   return digestSeverity(

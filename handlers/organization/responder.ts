@@ -66,6 +66,8 @@ const EVENT_TTL_SECONDS = 2 * 24 * 60 * 60;
 const DRIFT_TTL_SECONDS = 24 * 60 * 60;
 
 export const ORGANIZATION_EVENTS = ['UpdateMemberDetectors', 'UpdateOrganizationConfiguration'] as const;
+/** The circuit breaker's name for the organization's auto-enable configuration, beside the member accounts. */
+const CONFIGURATION_TARGET = 'organization-configuration';
 
 /** Members and the organization configuration, as read for one event or sweep. */
 interface Findings {
@@ -168,6 +170,7 @@ class OrganizationRun {
     }
 
     const unreadable: AccountLine[] = [];
+    let notEnabled = 0;
     let ids = accountIds;
     if (ids === undefined) {
       const members = await this.deps.organization.listMembers(adminDetectorId);
@@ -176,6 +179,7 @@ class OrganizationRun {
         .map((member) => member.accountId);
       for (const member of members) {
         if (member.relationshipStatus !== 'Enabled') {
+          notEnabled += 1;
           unreadable.push({
             accountId: member.accountId,
             problems: [`GuardDuty relationship is ${member.relationshipStatus}`],
@@ -203,7 +207,8 @@ class OrganizationRun {
     }
     return {
       adminDetectorId,
-      evaluatedAccounts: ids.length + unreadable.length,
+      // Unprocessed accounts are among `ids` already; members whose GuardDuty is not enabled are not.
+      evaluatedAccounts: ids.length + notEnabled,
       verdicts,
       unreadable,
       organization,
@@ -231,16 +236,38 @@ class OrganizationRun {
 
     let outcome: DigestOutcome = this.config.mode === 'notify' ? 'would-remediate' : 'remediate';
     const historyKey = `organization#${this.input.accountId}#${this.input.region}`;
+    // The circuit breaker counts per target (member account, or the organization configuration), as for a
+    // detector: one account someone keeps switching off must not stop the repair of the others.
+    let blocked = new Set<string>();
     if (outcome === 'remediate') {
       const since = new Date(this.deps.now().getTime() - HOUR_MS);
-      const recent = await this.deps.store.countRemediationsSince(historyKey, since);
-      if (recent >= this.config.maxRemediationsPerHour) outcome = 'circuit-open';
+      const counts = await this.deps.store.remediationsPerAccountSince(historyKey, since);
+      blocked = new Set(
+        [...counts].filter(([, count]) => count >= this.config.maxRemediationsPerHour).map(([id]) => id),
+      );
+      const targets = [
+        ...drifted.map((verdict) => verdict.accountId),
+        ...(organizationDrift ? [CONFIGURATION_TARGET] : []),
+      ];
+      if (targets.length > 0 && targets.every((target) => blocked.has(target))) outcome = 'circuit-open';
     }
     const lines: AccountLine[] = [
-      ...drifted.map((verdict) => ({ accountId: verdict.accountId, problems: verdict.evaluation.problems })),
+      ...drifted.map((verdict) =>
+        blocked.has(verdict.accountId)
+          ? {
+              accountId: verdict.accountId,
+              problems: verdict.evaluation.problems,
+              result: 'circuit open' as const,
+            }
+          : { accountId: verdict.accountId, problems: verdict.evaluation.problems },
+      ),
       ...findings.unreadable,
     ];
-    const [key, ttl] = this.dedupeKey(outcome, lines, findings);
+    // Nothing to write (only members that cannot be re-enabled): a standing report, paged once a day.
+    const writable =
+      drifted.some((verdict) => !blocked.has(verdict.accountId)) ||
+      (organizationDrift && !blocked.has(CONFIGURATION_TARGET));
+    const [key, ttl] = this.dedupeKey(outcome, lines, findings, writable);
     const claim = await this.delivery.claim(key, ttl);
     if (!claim.claimed) {
       this.metricBatch.compliance(false, COMPLIANCE_METRIC);
@@ -268,7 +295,7 @@ class OrganizationRun {
       this.metricBatch.compliance(false, COMPLIANCE_METRIC);
       const action =
         outcome === 'circuit-open'
-          ? `Nothing: ${this.config.maxRemediationsPerHour} organization remediations in the last hour reached the limit; something keeps turning protection off.`
+          ? `Nothing: every target was already re-enabled ${this.config.maxRemediationsPerHour} times in the last hour (the limit); something keeps turning protection off.`
           : 'Nothing (notify mode). Remediate mode would re-enable each account with UpdateMemberDetectors (50 accounts per call) and restore the auto-enable setting.';
       const facts = this.facts(outcome, findings, lines, undefined, action);
       const messageId = await this.delivery.alert(key, ttl, outcome, renderDigest(facts));
@@ -280,7 +307,16 @@ class OrganizationRun {
         messageId,
       });
     }
-    return this.remediate(findings, drifted, lines, key, ttl, historyKey, claim.previous);
+    return this.remediate(
+      findings,
+      drifted.filter((verdict) => !blocked.has(verdict.accountId)),
+      lines,
+      key,
+      ttl,
+      historyKey,
+      claim.previous,
+      organizationDrift && !blocked.has(CONFIGURATION_TARGET),
+    );
   }
 
   private async remediate(
@@ -291,11 +327,12 @@ class OrganizationRun {
     ttl: number,
     historyKey: string,
     previous: ClaimRecord | undefined,
+    restoreConfiguration: boolean,
   ): Promise<OrganizationReport> {
     const { adminDetectorId } = findings;
     let organizationResult: DigestFacts['organizationResult'];
     const actions: string[] = [];
-    if (findings.organization && !findings.organization.evaluation.compliant) {
+    if (findings.organization && restoreConfiguration) {
       const lowered =
         this.input.kind === 'api-call'
           ? loweredFeature(
@@ -400,14 +437,24 @@ class OrganizationRun {
       `${actions.join('; ') || 'Nothing could be re-enabled automatically'}.`,
     );
     const rendered = renderDigest(facts);
-    const remediation: RemediationRecord = {
-      detectorKey: historyKey,
-      at: this.deps.now(),
-      eventId: this.input.eventId,
-      generation: batches[0]?.feature.name ?? 'organization-configuration',
-      actor:
-        this.input.kind === 'api-call' ? (this.input.actor.principalArn ?? 'unknown') : 'scheduled sweep',
-    };
+    const changed = [
+      ...batches.flatMap((batch) => batch.accountIds),
+      ...(organizationResult === undefined ? [] : [CONFIGURATION_TARGET]),
+    ];
+    const remediation: RemediationRecord | undefined =
+      changed.length === 0
+        ? undefined
+        : {
+            detectorKey: historyKey,
+            at: this.deps.now(),
+            eventId: this.input.eventId,
+            generation: batches[0]?.feature.name ?? 'organization-configuration',
+            actor:
+              this.input.kind === 'api-call'
+                ? (this.input.actor.principalArn ?? 'unknown')
+                : 'scheduled sweep',
+            accounts: changed,
+          };
     const report = {
       outcome: 'remediate' as const,
       scope: 'organization' as const,
@@ -419,7 +466,11 @@ class OrganizationRun {
     if (failures > 0) {
       const messageId = await this.delivery.failure(key, ttl, 'remediate', rendered, previous, remediation);
       this.log({ ...report, ...(messageId ? { messageId } : {}) });
-      throw new ResponderError(`organization remediation failed for ${failures} target(s)`);
+      const reasons = [...failed].slice(0, 10).map(([accountId, reason]) => `${accountId}: ${reason}`);
+      if (organizationResult === 'failed') reasons.unshift('organization configuration: not restored');
+      throw new ResponderError(`organization remediation failed for ${failures} target(s)`, {
+        cause: new Error(reasons.join('; ')),
+      });
     }
     const messageId = await this.delivery.alert(key, ttl, 'remediate', rendered, remediation);
     return this.log({ ...report, messageId });
@@ -513,9 +564,11 @@ class OrganizationRun {
     outcome: DigestOutcome,
     lines: readonly AccountLine[],
     findings: Findings,
+    writable: boolean,
   ): [string, number] {
     if (this.input.kind === 'api-call') return [`event#${this.input.eventId}`, EVENT_TTL_SECONDS];
-    if (outcome === 'remediate') return [`sweep#${this.input.eventId}#organization`, EVENT_TTL_SECONDS];
+    if (outcome === 'remediate' && writable)
+      return [`sweep#${this.input.eventId}#organization`, EVENT_TTL_SECONDS];
     const fingerprint = createHash('sha256')
       .update(
         JSON.stringify([

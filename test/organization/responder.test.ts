@@ -226,12 +226,36 @@ describe('organization scope: the sweep', () => {
     expect(publishedInputs(mocks)).toHaveLength(1);
   });
 
-  it('stops remediating the organization after MAX_REMEDIATIONS_PER_HOUR runs and pages critical', async () => {
-    organization.addMembers(2, 'DISABLED');
+  it('opens the circuit per account: one account re-enabled MAX_REMEDIATIONS_PER_HOUR times is left alone, the others are fixed', async () => {
+    const [fighting, other] = organization.addMembers(2, 'DISABLED');
     const now = Date.now();
     table.seedRemediations(
       `organization#${ACCOUNT}#${REGION}`,
       [1, 2, 3].map((minutes) => new Date(now - minutes * 60_000)),
+      [fighting ?? ''],
+    );
+    const responder = await organizationScope();
+
+    const result = await responder.invoke(sweep());
+
+    expect(result).toMatchObject({ organization: { outcome: 'remediate', remediatedAccounts: 1 } });
+    expect(calls(UpdateMemberDetectorsCommand).map((input) => input.AccountIds)).toEqual([[other]]);
+    const alert = publishedInputs(mocks)[0];
+    expect(alert?.MessageAttributes?.severity?.StringValue).toBe('critical');
+    expect(structuredAlertOf(alert ?? {})).toMatchObject({
+      accounts: expect.arrayContaining([
+        expect.objectContaining({ accountId: fighting, result: 'circuit open' }),
+      ]),
+    });
+  });
+
+  it('stops and pages critical when every target hit the limit; history counts per account, written once per run', async () => {
+    const drifted = organization.addMembers(2, 'DISABLED');
+    const now = Date.now();
+    table.seedRemediations(
+      `organization#${ACCOUNT}#${REGION}`,
+      [1, 2, 3].map((minutes) => new Date(now - minutes * 60_000)),
+      drifted,
     );
     const responder = await organizationScope();
 
@@ -240,6 +264,35 @@ describe('organization scope: the sweep', () => {
     expect(result).toMatchObject({ organization: { outcome: 'circuit-open' } });
     expect(calls(UpdateMemberDetectorsCommand)).toEqual([]);
     expect(publishedInputs(mocks)[0]?.MessageAttributes?.severity?.StringValue).toBe('critical');
+  });
+
+  it('records which accounts a run re-enabled, so the next runs count them', async () => {
+    const drifted = organization.addMembers(3, 'DISABLED');
+    const responder = await organizationScope();
+
+    await responder.invoke(sweep());
+
+    const history = [...table.items.values()].filter((item) => item.sk?.S?.startsWith('remediation#'));
+    expect(history).toHaveLength(1);
+    expect(history[0]?.accounts?.SS).toEqual(drifted);
+  });
+
+  it('reports members that cannot be re-enabled once a day, without counting a remediation', async () => {
+    organization.addMembers(2, 'ENABLED');
+    organization.addMembers(1, 'ENABLED', 50, 'Disabled');
+    const responder = await organizationScope();
+
+    const first = await responder.invoke(sweep());
+    const second = await responder.invoke(sweep());
+
+    expect(first).toMatchObject({
+      organization: { outcome: 'remediate', evaluatedAccounts: 3, affectedAccounts: 1 },
+    });
+    expect(second).toMatchObject({
+      organization: { outcome: 'ignored', reason: expect.stringMatching(/^duplicate/) },
+    });
+    expect(publishedInputs(mocks)).toHaveLength(1);
+    expect([...table.items.values()].filter((item) => item.sk?.S?.startsWith('remediation#'))).toEqual([]);
   });
 
   it('says clearly when organization scope runs in an account that is not the delegated administrator', async () => {

@@ -239,9 +239,13 @@ export class FakeStateTable {
   }
 
   /** Remediation history entries of a detector, as the settle after a remediation writes them. */
-  seedRemediations(detectorKey: string, times: readonly Date[]): void {
+  seedRemediations(detectorKey: string, times: readonly Date[], accounts?: readonly string[]): void {
     for (const [index, time] of times.entries()) {
-      this.store({ pk: { S: detectorKey }, sk: { S: `remediation#${time.toISOString()}#seeded-${index}` } });
+      this.store({
+        pk: { S: detectorKey },
+        sk: { S: `remediation#${time.toISOString()}#seeded-${index}` },
+        ...(accounts ? { accounts: { SS: [...accounts] } } : {}),
+      });
     }
   }
 
@@ -289,11 +293,15 @@ export class FakeStateTable {
     }
     const from = values[':from']?.S ?? '';
     const to = values[':to']?.S ?? '';
-    const count = [...this.items.values()].filter((item) => {
+    const items = [...this.items.values()].filter((item) => {
       const sk = item.sk?.S ?? '';
       return item.pk?.S === pk && sk >= from && sk <= to;
-    }).length;
-    return { Count: count, ScannedCount: count };
+    });
+    return {
+      ...(input.Select === 'COUNT' ? {} : { Items: items }),
+      Count: items.length,
+      ScannedCount: items.length,
+    };
   }
 }
 
