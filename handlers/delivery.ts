@@ -71,8 +71,12 @@ export class Delivery {
 
   /** A retry after a failed Publish: the remediation is done, only the alert is owed. */
   deliverPending(key: string, ttlSeconds: number, previous: ClaimRecord): Promise<string> {
-    const rendered = JSON.parse(previous.pendingNotification ?? '{}') as RenderedNotification;
-    return this.alert(key, ttlSeconds, previous.outcome ?? 'unknown', rendered);
+    return this.alert(
+      key,
+      ttlSeconds,
+      previous.outcome ?? 'unknown',
+      storedAlert(previous.pendingNotification),
+    );
   }
 
   /**
@@ -113,6 +117,26 @@ export class Delivery {
       });
     }
   }
+}
+
+/** The rendered alert a failed attempt kept in its claim; a corrupt one fails loudly rather than pages nonsense. */
+function storedAlert(text: string | undefined): RenderedNotification {
+  let value: unknown;
+  try {
+    value = JSON.parse(text ?? '');
+  } catch (error) {
+    throw new ResponderError('the alert kept by a previous attempt is not JSON', { cause: error });
+  }
+  const candidate = value as Partial<RenderedNotification> | null;
+  if (
+    typeof candidate?.subject !== 'string' ||
+    typeof candidate.message !== 'string' ||
+    typeof candidate.attributes !== 'object' ||
+    candidate.attributes === null
+  ) {
+    throw new ResponderError('the alert kept by a previous attempt has no subject, message or attributes');
+  }
+  return candidate as RenderedNotification;
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; never rejects, reports each result in order. */

@@ -170,7 +170,8 @@ export function snsSubject(text: string): string {
 
 export function subjectOf(facts: AlertFacts): string {
   return snsSubject(
-    `[${severityOf(facts).toUpperCase()}] ${headline(facts)} - ${facts.accountId} ${facts.region}`,
+    // Account and Region first: a long headline is what gets cut, never where it happened.
+    `[${severityOf(facts).toUpperCase()}] ${facts.accountId} ${facts.region}: ${headline(facts)}`,
   );
 }
 

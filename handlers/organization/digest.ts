@@ -216,7 +216,7 @@ export function structuredDigest(facts: DigestFacts): object {
 export function renderDigest(facts: DigestFacts): RenderedNotification {
   const severity = digestSeverityOf(facts);
   const subject = snsSubject(
-    `[${severity.toUpperCase()}] ${headline(facts)} - ${facts.accountId} ${facts.region}`,
+    `[${severity.toUpperCase()}] ${facts.accountId} ${facts.region}: ${headline(facts)}`,
   );
   return renderForProtocols({
     subject,

@@ -153,7 +153,7 @@ describe('Function: subjectOf', () => {
 
     expect(subject.length).toBeLessThanOrEqual(99);
     expect(subject).toMatch(/^[\x20-\x7e]+$/);
-    expect(subject).toMatch(/^\[CRITICAL\] /);
+    expect(subject).toMatch(/^\[CRITICAL\] 123456789012 ap-southeast-5: /);
   });
 });
 

@@ -593,3 +593,23 @@ describe('Function: handler, a failing Publish in the other outcomes', () => {
     expect(aws.dynamoDb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 });
+
+describe('Function: handler, a corrupt stored alert', () => {
+  it('fails loudly instead of publishing nonsense when the kept alert cannot be read', async () => {
+    // Prepare: a previous attempt left a RETRYABLE claim whose kept alert is damaged.
+    aws.guardDuty.on(GetDetectorCommand).resolves(DRIFTED);
+    table.seedClaim(CLAIM_KEY, {
+      status: { S: 'RETRYABLE' },
+      outcome: { S: 'remediate' },
+      pendingNotification: { S: '{"subject": 42}' },
+    });
+    const responder = await coldStart({ RESPONDER_MODE: 'remediate' });
+
+    // Act
+    const result = responder.invoke(syntheticFixture(DISABLE_RUNTIME));
+
+    // Assess
+    await expect(result).rejects.toThrow(/kept by a previous attempt has no subject/);
+    expect(publishedInputs(aws)).toEqual([]);
+  });
+});

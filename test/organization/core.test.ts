@@ -257,7 +257,7 @@ describe('Function: renderDigest', () => {
     const messages = JSON.parse(rendered.message) as Record<string, string>;
 
     expect(rendered.subject).toBe(
-      '[HIGH] EKS Runtime Monitoring lost in 1 member account; re-enabled - 123456789012 us-east-1',
+      '[HIGH] 123456789012 us-east-1: EKS Runtime Monitoring lost in 1 member account; re-enabled',
     );
     expect(messages.email).toContain('  - 111111111111: RUNTIME_MONITORING is DISABLED [remediated]');
     expect(JSON.parse(messages.sqs ?? '{}')).toMatchObject({
