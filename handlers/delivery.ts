@@ -1,3 +1,4 @@
+import type { MetricsPort } from './adapters/cloudwatch.js';
 import type { NotifierPort } from './adapters/sns.js';
 import type {
   ClaimRecord,
@@ -6,6 +7,7 @@ import type {
   SettleOptions,
   StateStorePort,
 } from './adapters/state-store.js';
+import type { MetricPoint } from './core/metrics.js';
 import type { RenderedNotification } from './core/notification.js';
 
 /** The logging the responder needs: a constant message and structured fields (see logger.ts). */
@@ -116,6 +118,21 @@ export class Delivery {
         error: describeError(error),
       });
     }
+  }
+}
+
+/** Sends an invocation's datapoints; a failure is logged and never fails an invocation whose work is done. */
+export async function flushMetrics(
+  points: readonly MetricPoint[],
+  metrics: MetricsPort,
+  logger: LogPort,
+  eventId: string,
+): Promise<void> {
+  if (points.length === 0) return;
+  try {
+    await metrics.put(points);
+  } catch (error) {
+    logger.error('metrics-failed', { eventId, error: describeError(error) });
   }
 }
 

@@ -30,7 +30,14 @@ import {
   snapshot,
 } from './core/notification.js';
 import type { ApiCallInput, DetectorState, ResponderConfig, ResponderInput } from './core/types.js';
-import { Delivery, describeError, type LogPort, ResponderError, settleWithConcurrency } from './delivery.js';
+import {
+  Delivery,
+  describeError,
+  flushMetrics,
+  type LogPort,
+  ResponderError,
+  settleWithConcurrency,
+} from './delivery.js';
 
 export { describeError, type LogPort, ResponderError };
 
@@ -166,14 +173,9 @@ class Invocation {
     return reports;
   }
 
-  async flushMetrics(): Promise<void> {
-    if (this.metricBatch.points.length === 0) return;
-    try {
-      await this.deps.metrics.put(this.metricBatch.points);
-    } catch (error) {
-      // Metrics never block a remediation or an alert: both are done by now.
-      this.deps.logger.error('metrics-failed', { eventId: this.input.eventId, error: describeError(error) });
-    }
+  flushMetrics(): Promise<void> {
+    // Metrics never block a remediation or an alert: both are done by now.
+    return flushMetrics(this.metricBatch.points, this.deps.metrics, this.deps.logger, this.input.eventId);
   }
 
   private async readTarget(detectorId: string): Promise<Target> {

@@ -175,8 +175,22 @@ export function subjectOf(facts: AlertFacts): string {
   );
 }
 
-function emailText(facts: AlertFacts): string {
+/** Who did it, from where, when, through which call: the email lines every alert shares. */
+export function whoLines(facts: Pick<AlertFacts, 'actor' | 'eventTime' | 'eventName' | 'eventId'>): string[] {
   const actor = facts.actor;
+  return [
+    `Who:       ${actorLabel(actor)}${actor?.type ? ` (${clean(actor.type, 32)})` : ''}`,
+    ...(actor
+      ? [
+          `From:      ${clean(actor.sourceIp, LIMITS.sourceIp)} using ${clean(actor.userAgent, LIMITS.userAgent)}`,
+        ]
+      : []),
+    `When:      ${facts.eventTime}`,
+    `Event:     ${facts.eventName ?? 'scheduled sweep'} (${facts.eventId})`,
+  ];
+}
+
+function emailText(facts: AlertFacts): string {
   const lines = [
     headline(facts),
     '',
@@ -186,14 +200,7 @@ function emailText(facts: AlertFacts): string {
     `Detector:  ${facts.detectorId ?? 'none'}`,
     `Mode:      ${facts.mode}`,
     '',
-    `Who:       ${actorLabel(actor)}${actor?.type ? ` (${clean(actor.type, 32)})` : ''}`,
-    ...(actor
-      ? [
-          `From:      ${clean(actor.sourceIp, LIMITS.sourceIp)} using ${clean(actor.userAgent, LIMITS.userAgent)}`,
-        ]
-      : []),
-    `When:      ${facts.eventTime}`,
-    `Event:     ${facts.eventName ?? 'scheduled sweep'} (${facts.eventId})`,
+    ...whoLines(facts),
     '',
     'What changed:',
     ...(facts.changes.length ? facts.changes : facts.problems).map((line) => `  - ${clean(line)}`),

@@ -9,6 +9,7 @@ import {
   type RenderedNotification,
   renderForProtocols,
   snsSubject,
+  whoLines,
 } from '../core/notification.js';
 import { digestSeverity } from './core.js';
 
@@ -101,7 +102,6 @@ function more(total: number, shown: number): string[] {
 
 function emailText(facts: DigestFacts): string {
   const { affected, remediated, failed } = digestCounts(facts);
-  const actor = facts.actor;
   return [
     headline(facts),
     '',
@@ -110,14 +110,7 @@ function emailText(facts: DigestFacts): string {
     `Mode:      ${facts.mode}`,
     `Accounts:  ${facts.evaluatedAccounts} evaluated, ${affected} without protection, ${remediated} re-enabled, ${failed} failed`,
     '',
-    `Who:       ${actorLabel(actor)}${actor?.type ? ` (${clean(actor.type, 32)})` : ''}`,
-    ...(actor
-      ? [
-          `From:      ${clean(actor.sourceIp, LIMITS.sourceIp)} using ${clean(actor.userAgent, LIMITS.userAgent)}`,
-        ]
-      : []),
-    `When:      ${facts.eventTime}`,
-    `Event:     ${facts.eventName ?? 'scheduled sweep'} (${facts.eventId})`,
+    ...whoLines(facts),
     ...(facts.changes.length
       ? ['', 'What changed:', ...facts.changes.map((line) => `  - ${clean(line)}`)]
       : []),

@@ -18,7 +18,14 @@ import {
 } from '../core/metrics.js';
 import { eventContext } from '../core/notification.js';
 import type { ApiCallInput, ResponderConfig, ResponderInput } from '../core/types.js';
-import { Delivery, describeError, type LogPort, ResponderError, settleWithConcurrency } from '../delivery.js';
+import {
+  Delivery,
+  describeError,
+  flushMetrics,
+  type LogPort,
+  ResponderError,
+  settleWithConcurrency,
+} from '../delivery.js';
 import {
   batchRemediations,
   chunk,
@@ -120,13 +127,9 @@ class OrganizationRun {
     return this.evaluate(await this.read(adminDetectorId, [], true));
   }
 
-  async flushMetrics(): Promise<void> {
-    if (this.metricBatch.points.length === 0) return;
-    try {
-      await this.deps.metrics.put(this.metricBatch.points);
-    } catch (error) {
-      this.deps.logger.error('metrics-failed', { eventId: this.input.eventId, error: describeError(error) });
-    }
+  flushMetrics(): Promise<void> {
+    // Metrics never block a remediation or an alert: both are done by now.
+    return flushMetrics(this.metricBatch.points, this.deps.metrics, this.deps.logger, this.input.eventId);
   }
 
   private async adminDetectorId(): Promise<string> {
