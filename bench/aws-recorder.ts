@@ -12,7 +12,7 @@ export interface AwsCall {
 
 const field = (input: object, name: string): unknown => Reflect.get(input, name);
 
-/** `Query[count detector#…]`, `Query[consistent claim#event#…]`, `PutItem[conditional]`: read from the request. */
+/** `Query[count detector#…]`, `Query[consistent claim#event#…]`, `UpdateItem[claim]`: read from the request. */
 export function describeRequest(command: string, input: object): string | undefined {
   if (command === 'Query') {
     const values = field(input, 'ExpressionAttributeValues');
@@ -26,7 +26,8 @@ export function describeRequest(command: string, input: object): string | undefi
           : 'read';
     return `${kind} ${key.split('#').slice(0, 2).join('#')}#…`;
   }
-  if (command === 'PutItem') return field(input, 'ConditionExpression') ? 'conditional' : 'unconditional';
+  if (command === 'PutItem') return 'settle';
+  if (command === 'UpdateItem') return 'claim';
   return undefined;
 }
 

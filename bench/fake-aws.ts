@@ -8,6 +8,8 @@ import {
   type PutItemCommandInput,
   QueryCommand,
   type QueryCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
   GetDetectorCommand,
@@ -105,10 +107,16 @@ export class FakeAws {
         await this.answer('PutItem', await client().config.region(), input);
         return this.putItem(input);
       })
+      .on(UpdateItemCommand)
+      .callsFake(async (input: UpdateItemCommandInput, client: () => DynamoDBClient) => {
+        await this.answer('UpdateItem', await client().config.region(), input);
+        return this.claim(input);
+      })
       .on(QueryCommand)
       .callsFake(async (input: QueryCommandInput, client: () => DynamoDBClient) => {
         await this.answer('Query', await client().config.region(), input);
-        return { Count: this.count(input) };
+        const items = this.range(input);
+        return input.Select === 'COUNT' ? { Count: items.length } : { Items: items, Count: items.length };
       })
       .on(BatchWriteItemCommand)
       .callsFake(async (input: BatchWriteItemCommandInput, client: () => DynamoDBClient) => {
@@ -231,12 +239,19 @@ export class FakeAws {
     this.items.set(`${item.pk?.S}|${item.sk?.S}`, item);
   }
 
-  /** The claim's condition: free, released for retry, or an abandoned claim whose lease ran out. */
+  /** The settle: an unconditional PutItem. */
   private putItem(input: PutItemCommandInput) {
-    const item = input.Item ?? {};
-    const existing = this.items.get(`${item.pk?.S}|${item.sk?.S}`);
-    if (input.ConditionExpression && existing) {
-      const now = Number(input.ExpressionAttributeValues?.[':now']?.N ?? '0');
+    this.store(input.Item ?? {});
+    return {};
+  }
+
+  /** The claim (UpdateItem): free, released for retry, or an abandoned claim whose lease ran out; keeps the rest. */
+  private claim(input: UpdateItemCommandInput) {
+    const key = input.Key ?? {};
+    const existing = this.items.get(`${key.pk?.S}|${key.sk?.S}`);
+    const values = input.ExpressionAttributeValues ?? {};
+    if (existing) {
+      const now = Number(values[':now']?.N ?? '0');
       const status = existing.status?.S;
       const free =
         status === 'RETRYABLE' || (status === 'IN_PROGRESS' && Number(existing.leaseUntil?.N ?? '0') < now);
@@ -246,20 +261,29 @@ export class FakeAws {
         });
       }
     }
-    this.store(item);
+    this.store({
+      ...existing,
+      ...key,
+      status: { S: 'IN_PROGRESS' },
+      ...(values[':lease'] ? { leaseUntil: values[':lease'] } : {}),
+      ...(values[':expires'] ? { expiresAt: values[':expires'] } : {}),
+    });
     return input.ReturnValues === 'ALL_OLD' && existing ? { Attributes: existing } : {};
   }
 
-  private count(input: QueryCommandInput): number {
+  /** The items of a Query: a sort-key range (history) or one exact key (a claim). */
+  private range(input: QueryCommandInput): Item[] {
     const values = input.ExpressionAttributeValues ?? {};
     const pk = values[':pk']?.S;
+    if (values[':sk'] !== undefined) {
+      const item = this.items.get(`${pk}|${values[':sk'].S}`);
+      return item ? [item] : [];
+    }
     const from = values[':from']?.S ?? '';
     const to = values[':to']?.S ?? '';
-    let count = 0;
-    for (const item of this.items.values()) {
+    return [...this.items.values()].filter((item) => {
       const sk = item.sk?.S ?? '';
-      if (item.pk?.S === pk && sk >= from && sk <= to) count += 1;
-    }
-    return count;
+      return item.pk?.S === pk && sk >= from && sk <= to;
+    });
   }
 }

@@ -170,7 +170,7 @@ export interface CallsRow {
   readonly floorWhy: string;
 }
 
-const REMEDIATION = ['Query', 'PutItem', 'UpdateDetector', 'GetDetector', 'Publish', 'BatchWriteItem'];
+const REMEDIATION = ['Query', 'UpdateItem', 'UpdateDetector', 'GetDetector', 'Publish', 'BatchWriteItem'];
 const SWEEP_DETECTORS = 5;
 
 interface CallScenario {
@@ -211,14 +211,14 @@ const CALL_SCENARIOS: readonly CallScenario[] = [
   {
     name: 'would-remediate (notify mode)',
     expectedOutcome: 'would-remediate',
-    floor: ['GetDetector', 'PutItem', 'Publish', 'BatchWriteItem', 'PutMetricData'],
+    floor: ['GetDetector', 'UpdateItem', 'Publish', 'BatchWriteItem', 'PutMetricData'],
     floorWhy: 'read, claim, alert, settle + mark the standing drift for the sweep (one request), metrics',
     run: async (w) => w.invoke(w.apiEvent(FIXTURE.disableRuntime, await w.driftedDetector()), 'notify'),
   },
   {
     name: 'exempt',
     expectedOutcome: 'exempt',
-    floor: ['GetDetector', 'PutItem', 'Publish', 'BatchWriteItem', 'PutMetricData'],
+    floor: ['GetDetector', 'UpdateItem', 'Publish', 'BatchWriteItem', 'PutMetricData'],
     floorWhy: 'read (tags come with GetDetector), claim, alert, settle + mark the standing drift, metrics',
     run: async (w) =>
       w.invoke(w.apiEvent(FIXTURE.disableRuntime, await w.driftedDetector(EXEMPT_TAGS)), 'remediate'),
@@ -226,7 +226,7 @@ const CALL_SCENARIOS: readonly CallScenario[] = [
   {
     name: 'circuit-open (4th drift in an hour)',
     expectedOutcome: 'circuit-open',
-    floor: ['GetDetector', 'Query', 'PutItem', 'Publish', 'BatchWriteItem', 'PutMetricData'],
+    floor: ['GetDetector', 'Query', 'UpdateItem', 'Publish', 'BatchWriteItem', 'PutMetricData'],
     floorWhy: 'read, breaker count, claim, alert, settle + mark the standing drift, metrics',
     run: async (w) => {
       const id = await w.compliantDetector();
@@ -248,14 +248,14 @@ const CALL_SCENARIOS: readonly CallScenario[] = [
   {
     name: 'disable-denied',
     expectedOutcome: 'disable-denied',
-    floor: ['PutItem', 'Publish', 'PutItem', 'PutMetricData'],
+    floor: ['UpdateItem', 'Publish', 'PutItem', 'PutMetricData'],
     floorWhy: 'nothing changed, so no read: claim, alert, settle, metrics',
     run: async (w) => w.invoke(w.apiEvent(FIXTURE.denied, await w.compliantDetector()), 'remediate'),
   },
   {
     name: 'duplicate delivery, drift still standing (notify)',
     expectedOutcome: 'ignored',
-    floor: ['GetDetector', 'PutItem', 'PutMetricData'],
+    floor: ['GetDetector', 'UpdateItem', 'PutMetricData'],
     floorWhy: 'read, claim refused (no second page), compliance metric',
     run: async (w) => {
       const event = w.apiEvent(FIXTURE.disableRuntime, await w.driftedDetector());

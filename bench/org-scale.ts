@@ -105,7 +105,7 @@ export function floorOf(scenario: OrgScenario): FloorStep[] {
         concurrent: false,
         why: 'circuit breaker: remediations in the last hour',
       },
-      { command: 'PutItem', calls: 1, concurrent: false, why: 'claim the sweep' },
+      { command: 'UpdateItem', calls: 1, concurrent: false, why: 'claim the sweep' },
       {
         command: 'UpdateMemberDetectors',
         calls: batches,
@@ -128,7 +128,7 @@ export function floorOf(scenario: OrgScenario): FloorStep[] {
     );
   } else if (drifted > 0) {
     steps.push(
-      { command: 'PutItem', calls: 1, concurrent: false, why: 'claim the drift' },
+      { command: 'UpdateItem', calls: 1, concurrent: false, why: 'claim the drift' },
       { command: 'Publish', calls: 1, concurrent: false, why: 'one digest' },
       { command: 'PutItem', calls: 1, concurrent: false, why: 'settle the claim' },
     );

@@ -17,6 +17,9 @@ export interface LogPort {
   error(message: string, fields: Record<string, unknown>): void;
 }
 
+/** A standing drift (notify mode, exemption, open circuit, no detector) pages again after a day, not before. */
+export const STANDING_DRIFT_TTL_SECONDS = 24 * 60 * 60;
+
 /** The remediation, an alert, or the state store failed: the invocation must fail so Lambda retries it. */
 export class ResponderError extends Error {
   override readonly name = 'ResponderError';
@@ -64,6 +67,7 @@ export class Delivery {
         outcome,
         pendingNotification: JSON.stringify(rendered),
         remediation,
+        alsoComplete,
       });
       throw new ResponderError(`the ${outcome} alert could not be published`, { cause: error });
     }
@@ -73,11 +77,16 @@ export class Delivery {
 
   /** A retry after a failed Publish: the remediation is done, only the alert is owed. */
   deliverPending(key: string, ttlSeconds: number, previous: ClaimRecord): Promise<string> {
+    const alsoComplete = previous.alsoCompleteKey
+      ? { key: previous.alsoCompleteKey, ttlSeconds: STANDING_DRIFT_TTL_SECONDS }
+      : undefined;
     return this.alert(
       key,
       ttlSeconds,
       previous.outcome ?? 'unknown',
       storedAlert(previous.pendingNotification),
+      undefined,
+      alsoComplete,
     );
   }
 

@@ -37,6 +37,16 @@ export type HandlerResult =
 
 const DEFAULT_LEASE_MS = 60_000;
 
+/** An error and its causes, one `name: message` each, for the log. */
+function describeChain(error: unknown): string[] {
+  const chain: string[] = [];
+  for (let current = error; current !== undefined && chain.length < 5; ) {
+    chain.push(current instanceof Error ? `${current.name}: ${current.message}` : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return chain;
+}
+
 function identityOf(context: Context): ResponderIdentity {
   // arn:aws:lambda:REGION:ACCOUNT:function:NAME
   const accountId = context.invokedFunctionArn?.split(':')[4];
@@ -59,7 +69,13 @@ async function lambdaHandler(event: unknown, context: Context): Promise<HandlerR
     return { eventId: parsed.eventId, ignored: parsed.reason };
   }
   const leaseMs = context.getRemainingTimeInMillis?.() ?? DEFAULT_LEASE_MS;
-  return dispatch(parsed.input, deps, config, { self: identityOf(context), leaseMs });
+  try {
+    return await dispatch(parsed.input, deps, config, { self: identityOf(context), leaseMs });
+  } catch (error) {
+    // The invocation fails so that Lambda retries it (then the dead-letter queue); say why, with the cause chain.
+    logger.error('invocation-failed', { eventId: parsed.input.eventId, error: describeChain(error) });
+    throw error;
+  }
 }
 
 /** Lambda entry point: an EventBridge event in (a GuardDuty CloudTrail record or the sweep schedule). */

@@ -36,6 +36,7 @@ import {
   flushMetrics,
   type LogPort,
   ResponderError,
+  STANDING_DRIFT_TTL_SECONDS,
   settleWithConcurrency,
 } from './delivery.js';
 
@@ -72,7 +73,6 @@ export interface InvocationResult {
 
 const HOUR_MS = 60 * 60 * 1000;
 const EVENT_CLAIM_TTL_SECONDS = 2 * 24 * 60 * 60; // longer than EventBridge (24 h) and Lambda (6 h) retry windows
-const DRIFT_CLAIM_TTL_SECONDS = 24 * 60 * 60; // a standing drift found by the sweep pages again after a day
 const SWEEP_CONCURRENCY = 4;
 
 /** Handles one validated input: every detector it concerns is decided, acted on, reported and measured. */
@@ -247,11 +247,14 @@ class Invocation {
   private async deliverOwedAlert(detectorId: string, target: Target): Promise<DetectorReport | undefined> {
     const key = this.remediationKey(detectorId);
     const record = await this.deps.store.readClaim(key);
-    if (record?.status !== 'RETRYABLE' || (!record.pendingNotification && record.outcome !== 'remediate')) {
-      return undefined;
-    }
+    // Released for retry, or left by an attempt that crashed (its lease decides whether the claim can be taken).
+    const owes = (claim: ClaimRecord | undefined) =>
+      claim !== undefined &&
+      claim.status !== 'COMPLETED' &&
+      (claim.pendingNotification !== undefined || claim.outcome === 'remediate');
+    if (!owes(record)) return undefined;
     const claim = await this.delivery.claim(key, EVENT_CLAIM_TTL_SECONDS);
-    if (!claim.claimed || claim.previous?.status !== 'RETRYABLE') return undefined;
+    if (!claim.claimed || !owes(claim.previous) || claim.previous === undefined) return undefined;
     if (claim.previous.pendingNotification) {
       return this.deliverPending(key, EVENT_CLAIM_TTL_SECONDS, claim.previous, detectorId);
     }
@@ -475,12 +478,13 @@ class Invocation {
   private dedupeKey(decision: Decision, target: Target): [string, number] {
     if (this.input.kind === 'api-call' || decision.outcome === 'remediate')
       return [this.remediationKey(target.detectorId ?? 'none'), EVENT_CLAIM_TTL_SECONDS];
-    return [this.driftKey(decision.outcome, target), DRIFT_CLAIM_TTL_SECONDS];
+    return [this.driftKey(decision.outcome, target), STANDING_DRIFT_TTL_SECONDS];
   }
 
   /** A drift that stays in place (notify mode, exemption, open circuit, no detector), by what it looks like. */
   private driftKey(outcome: Outcome, target: Target): string {
-    const detector = target.detectorId ?? 'none';
+    // A detector that is gone is the same drift as a Region without one, which is how the sweep sees it.
+    const detector = target.state === undefined ? 'none' : (target.detectorId ?? 'none');
     const fingerprint = driftFingerprint(target.state, target.evaluation);
     return `drift#${this.input.accountId}#${this.input.region}#${detector}#${outcome}#${fingerprint}`;
   }
@@ -491,7 +495,7 @@ class Invocation {
    */
   private standingMark(outcome: Outcome, target: Target) {
     return this.input.kind === 'api-call'
-      ? { key: this.driftKey(outcome, target), ttlSeconds: DRIFT_CLAIM_TTL_SECONDS }
+      ? { key: this.driftKey(outcome, target), ttlSeconds: STANDING_DRIFT_TTL_SECONDS }
       : undefined;
   }
 

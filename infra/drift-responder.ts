@@ -634,7 +634,7 @@ export class GuardDutyDriftResponder extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'KeepIdempotencyAndRemediationHistory',
-          actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+          actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
           resources: [this.stateTable.tableArn],
         }),
         new iam.PolicyStatement({

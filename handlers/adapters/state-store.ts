@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 
 /**
@@ -22,6 +23,8 @@ export interface ClaimRecord {
   readonly pendingNotification?: string | undefined;
   /** A failure alert already went out for this drift: retries stay quiet until they succeed. */
   readonly failureAlerted?: boolean | undefined;
+  /** The standing-drift key the kept alert must mark when it is finally delivered (see SettleOptions). */
+  readonly alsoCompleteKey?: string | undefined;
 }
 
 export type ClaimResult =
@@ -81,6 +84,7 @@ function toClaimRecord(item: Record<string, AttributeValue> | undefined): ClaimR
     outcome: item.outcome?.S,
     pendingNotification: item.pendingNotification?.S,
     failureAlerted: item.failureAlerted?.BOOL,
+    alsoCompleteKey: item.alsoCompleteKey?.S,
   };
 }
 
@@ -101,7 +105,8 @@ function historyItem(record: RemediationRecord): Record<string, AttributeValue> 
     actor: { S: record.actor },
     eventId: { S: record.eventId },
     expiresAt: { N: epochSeconds(record.at, HISTORY_TTL_SECONDS) },
-    ...(record.accounts?.length ? { accounts: { SS: [...record.accounts] } } : {}),
+    // A string set takes no duplicates (DynamoDB would reject the whole write).
+    ...(record.accounts?.length ? { accounts: { SS: [...new Set(record.accounts)] } } : {}),
   };
 }
 
@@ -109,15 +114,13 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
   return {
     async claim(key, now, leaseMs, ttlSeconds) {
       try {
+        // UpdateItem, not PutItem: taking over a released claim keeps what the previous attempt left in it (a kept
+        // alert, whether its failure was paged), so a retry that crashes in turn does not lose it.
         const output = await client.send(
-          new PutItemCommand({
+          new UpdateItemCommand({
             TableName: tableName,
-            Item: {
-              ...claimKey(key),
-              status: { S: 'IN_PROGRESS' },
-              leaseUntil: { N: String(now.getTime() + leaseMs) },
-              expiresAt: { N: epochSeconds(now, ttlSeconds) },
-            },
+            Key: claimKey(key),
+            UpdateExpression: 'SET #status = :inProgress, leaseUntil = :lease, expiresAt = :expires',
             // Free, released for retry, or abandoned by a crashed invocation whose lease ran out.
             ConditionExpression:
               'attribute_not_exists(pk) OR #status = :retryable OR (#status = :inProgress AND leaseUntil < :now)',
@@ -126,6 +129,8 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
               ':retryable': { S: 'RETRYABLE' },
               ':inProgress': { S: 'IN_PROGRESS' },
               ':now': { N: String(now.getTime()) },
+              ':lease': { N: String(now.getTime() + leaseMs) },
+              ':expires': { N: epochSeconds(now, ttlSeconds) },
             },
             ReturnValues: 'ALL_OLD',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -150,10 +155,14 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
         ...(options.outcome ? { outcome: { S: options.outcome } } : {}),
         ...(options.pendingNotification ? { pendingNotification: { S: options.pendingNotification } } : {}),
         ...(options.failureAlerted ? { failureAlerted: { BOOL: true } } : {}),
+        // A kept alert remembers the standing drift it must mark once it is delivered.
+        ...(options.status === 'RETRYABLE' && options.alsoComplete
+          ? { alsoCompleteKey: { S: options.alsoComplete.key } }
+          : {}),
       };
       const extra: Record<string, AttributeValue>[] = [];
       if (options.remediation) extra.push(historyItem(options.remediation));
-      if (options.alsoComplete) {
+      if (options.alsoComplete && options.status === 'COMPLETED') {
         extra.push({
           ...claimKey(options.alsoComplete.key),
           status: { S: 'COMPLETED' },

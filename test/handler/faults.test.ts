@@ -12,7 +12,7 @@
  * |---|---|---|---|---|---|
  * | GetDetector (read the state) | rejects with the SDK error → Lambda retries, then DLQ | none | none | none | none |
  * | DynamoDB Query (circuit-breaker count) | rejects with the SDK error | none | none | none | none |
- * | DynamoDB PutItem (claim) | rejects with the SDK error | none | none | none | none |
+ * | DynamoDB UpdateItem (claim) | rejects with the SDK error | none | none | none | none |
  * | UpdateDetector | rejects (ResponderError, cause = the error) | 1, failed | 1 critical "re-enabling FAILED" | RETRYABLE + failureAlerted | DriftDetected, RemediationFailed, compliant 0 |
  * | GetDetector (read-back) | rejects (ResponderError) | 1 | 1 critical "re-enabling FAILED" | RETRYABLE + failureAlerted, history written | DriftDetected, RemediationFailed, compliant 0 |
  * | SNS Publish | rejects (ResponderError) | 1 | attempted, failed | RETRYABLE + pendingNotification (the rendered alert), history written | DriftDetected, RemediationSucceeded, compliant 1 |
@@ -26,7 +26,12 @@
  * published, the retry pages. A retried alert counts its drift (DriftDetected / DisableDenied) once.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { BatchWriteItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { GetDetectorCommand, ListDetectorsCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -74,7 +79,7 @@ afterAll(() => {
 type Failing =
   | 'GetDetector'
   | 'DynamoDB Query (count)'
-  | 'DynamoDB PutItem (claim)'
+  | 'DynamoDB UpdateItem (claim)'
   | 'UpdateDetector'
   | 'GetDetector (read-back)'
   | 'SNS Publish'
@@ -114,7 +119,7 @@ function inject(call: Failing, kind: FaultKind): Error {
     case 'DynamoDB Query (count)':
       table.faults.query = error;
       break;
-    case 'DynamoDB PutItem (claim)':
+    case 'DynamoDB UpdateItem (claim)':
       table.faults.claim = error;
       break;
     case 'DynamoDB BatchWriteItem (settle)':
@@ -156,7 +161,7 @@ const EXPECTED: Record<Failing, Expected> = {
     history: false,
     metrics: [],
   },
-  'DynamoDB PutItem (claim)': {
+  'DynamoDB UpdateItem (claim)': {
     invocation: 'sdk-error',
     updateDetector: 0,
     published: 'none',
@@ -579,7 +584,7 @@ describe('Function: handler, a failing Publish in the other outcomes', () => {
   it('does not count a failed settle against the alert: the invocation resolves', async () => {
     // Prepare
     aws.guardDuty.on(GetDetectorCommand).resolves(DRIFTED);
-    aws.dynamoDb.on(PutItemCommand).resolves({});
+    aws.dynamoDb.on(UpdateItemCommand).resolves({});
     // The settle of an event's standing drift also marks the drift for the sweep: one BatchWriteItem.
     aws.dynamoDb.on(BatchWriteItemCommand).rejects(awsFault('dynamodb', 'throttling'));
 
@@ -588,7 +593,7 @@ describe('Function: handler, a failing Publish in the other outcomes', () => {
 
     // Assess
     expect(result).toMatchObject({ reports: [{ outcome: 'would-remediate', messageId: 'message-1' }] });
-    expect(aws.dynamoDb.commandCalls(PutItemCommand)).toHaveLength(1);
+    expect(aws.dynamoDb.commandCalls(UpdateItemCommand)).toHaveLength(1);
     expect(aws.dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(1);
     expect(aws.dynamoDb.commandCalls(QueryCommand)).toHaveLength(0);
   });

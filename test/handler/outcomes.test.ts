@@ -4,6 +4,7 @@ import {
   BatchWriteItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   type DetectorFeatureConfigurationResult,
@@ -670,7 +671,7 @@ describe('Function: handler, remediate mode', () => {
     it('is ignored when the claim is refused with ConditionalCheckFailedException and no old item', async () => {
       // Prepare
       detectorReads(DRIFTED);
-      aws.dynamoDb.on(PutItemCommand).rejects(
+      aws.dynamoDb.on(UpdateItemCommand).rejects(
         Object.assign(new Error('The conditional request failed'), {
           name: 'ConditionalCheckFailedException',
         }),

@@ -167,6 +167,7 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
           'dynamodb:BatchWriteItem',
           'dynamodb:PutItem',
           'dynamodb:Query',
+          'dynamodb:UpdateItem',
           'guardduty:GetDetector',
           'guardduty:ListDetectors',
           'guardduty:UpdateDetector',
@@ -224,7 +225,12 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
       expect(resourceOf('kms:GenerateDataKey*')).toStrictEqual({ 'Fn::GetAtt': [topicKey, 'Arn'] });
       expect(resourceOf('kms:Decrypt')).toStrictEqual({ 'Fn::GetAtt': [topicKey, 'Arn'] });
       const table = onlyResource(template, 'AWS::DynamoDB::Table').id;
-      for (const action of ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem']) {
+      for (const action of [
+        'dynamodb:UpdateItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:BatchWriteItem',
+      ]) {
         expect(resourceOf(action)).toStrictEqual({ 'Fn::GetAtt': [table, 'Arn'] });
       }
       expect(resourceOf('logs:PutLogEvents')).toStrictEqual({
@@ -580,6 +586,7 @@ const ACCOUNT_SCOPE_ACTIONS = [
   'dynamodb:BatchWriteItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
+  'dynamodb:UpdateItem',
   'guardduty:GetDetector',
   'guardduty:ListDetectors',
   'guardduty:UpdateDetector',

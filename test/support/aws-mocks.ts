@@ -8,6 +8,8 @@ import {
   type PutItemCommandInput,
   QueryCommand,
   type QueryCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import {
   BadRequestException,
@@ -219,6 +221,7 @@ export class FakeStateTable {
 
   constructor(mocks: AwsMocks) {
     mocks.dynamoDb.on(PutItemCommand).callsFake((input: PutItemCommandInput) => this.putItem(input));
+    mocks.dynamoDb.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => this.claim(input));
     mocks.dynamoDb
       .on(BatchWriteItemCommand)
       .callsFake((input: { RequestItems?: Record<string, unknown[]> }) => {
@@ -257,16 +260,24 @@ export class FakeStateTable {
     this.items.set(`${item.pk?.S}|${item.sk?.S}`, item);
   }
 
+  /** PutItem: the settle (unconditional). */
   private putItem(input: PutItemCommandInput) {
-    const item = input.Item ?? {};
-    if (input.ConditionExpression === undefined) {
-      if (this.faults.settle) throw this.faults.settle;
-      this.store(item);
-      return {};
-    }
+    if (this.faults.settle) throw this.faults.settle;
+    this.store(input.Item ?? {});
+    return {};
+  }
+
+  /**
+   * The claim: UpdateItem that sets status, lease and expiry and keeps every other attribute, if the claim is free,
+   * released (RETRYABLE), or IN_PROGRESS with a lease that ran out.
+   */
+  private claim(input: UpdateItemCommandInput) {
     if (this.faults.claim) throw this.faults.claim;
-    const existing = this.items.get(`${item.pk?.S}|${item.sk?.S}`);
-    const now = Number(input.ExpressionAttributeValues?.[':now']?.N);
+    const key = input.Key ?? {};
+    const id = `${key.pk?.S}|${key.sk?.S}`;
+    const existing = this.items.get(id);
+    const values = input.ExpressionAttributeValues ?? {};
+    const now = Number(values[':now']?.N);
     const status = existing?.status?.S;
     const free =
       existing === undefined ||
@@ -279,7 +290,13 @@ export class FakeStateTable {
         ...(input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? { Item: existing } : {}),
       });
     }
-    this.store(item);
+    this.items.set(id, {
+      ...existing,
+      ...key,
+      status: values[':inProgress'] ?? { S: 'IN_PROGRESS' },
+      ...(values[':lease'] ? { leaseUntil: values[':lease'] } : {}),
+      ...(values[':expires'] ? { expiresAt: values[':expires'] } : {}),
+    });
     return existing && input.ReturnValues === 'ALL_OLD' ? { Attributes: existing } : {};
   }
 
