@@ -132,6 +132,13 @@ export function floorOf(scenario: OrgScenario): FloorStep[] {
       { command: 'Publish', calls: 1, concurrent: false, why: 'one digest' },
       { command: 'PutItem', calls: 1, concurrent: false, why: 'settle the claim' },
     );
+  } else {
+    steps.push({
+      command: 'Query',
+      calls: 1,
+      concurrent: false,
+      why: 'owed-digest read: the sweep may be the retry of a run whose digest is still owed',
+    });
   }
   steps.push({
     command: 'PutMetricData',

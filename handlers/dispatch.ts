@@ -31,7 +31,13 @@ export async function dispatch(
   const organizationDeps = { ...deps, organization };
 
   if (input.kind === 'api-call') {
-    const verdict = triage(input, options.self, config.requireAgentManagement, config.scope);
+    const verdict = triage(
+      input,
+      options.self,
+      config.requireAgentManagement,
+      config.scope,
+      config.autoEnableTarget,
+    );
     if (verdict.action !== 'organization') return respond(input, deps, config, options);
     const report = await respondForOrganization(input, organizationDeps, config, options.leaseMs);
     return { eventId: input.eventId, trigger: input.kind, reports: [], organization: report };

@@ -126,7 +126,8 @@ export function parseEvent(raw: unknown): ParsedEvent {
     errorCode: record.errorCode,
     errorMessage: record.errorMessage,
     change: describeChange(record.eventName, request),
-    memberAccountIds: request?.accountIds,
+    // A repeated account would make GetMemberDetectors read it twice and the history set invalid.
+    memberAccountIds: request?.accountIds && [...new Set(request.accountIds)],
     organizationFeatures:
       record.eventName === 'UpdateOrganizationConfiguration'
         ? request?.features?.map((feature) => ({

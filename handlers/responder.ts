@@ -122,7 +122,13 @@ class Invocation {
   }
 
   async apiCall(input: ApiCallInput): Promise<DetectorReport> {
-    const verdict = triage(input, this.options.self, this.config.requireAgentManagement, this.config.scope);
+    const verdict = triage(
+      input,
+      this.options.self,
+      this.config.requireAgentManagement,
+      this.config.scope,
+      this.config.autoEnableTarget,
+    );
     switch (verdict.action) {
       case 'ignore':
         return this.log({ outcome: 'ignored', detectorId: input.detectorId ?? null, reason: verdict.reason });

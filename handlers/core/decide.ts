@@ -1,3 +1,4 @@
+import { type AutoEnableTarget, loweredFeature } from './auto-enable.js';
 import { reducesProtection } from './change.js';
 import { type Evaluation, findFeature } from './evaluate.js';
 import type { Exemption } from './exemption.js';
@@ -68,16 +69,6 @@ function sessionName(principalArn: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** An organization-configuration request that sets any auto-enable below ALL (the responder never does that). */
-function lowersAutoEnable(input: ApiCallInput): boolean {
-  const belowAll = (value: string | undefined) => value !== undefined && value !== 'ALL';
-  return (input.organizationFeatures ?? []).some(
-    (feature) =>
-      belowAll(feature.autoEnable) ||
-      (feature.additionalConfiguration ?? []).some((config) => belowAll(config.autoEnable)),
-  );
-}
-
 /**
  * The responder's own re-enable: made by its execution role (the session issuer), in a session Lambda named after
  * the function, carrying its user agent, and only ever adding protection. All four must hold: anyone may pick a
@@ -87,6 +78,7 @@ export function isOwnChange(
   input: ApiCallInput,
   self: ResponderIdentity,
   requireAgentManagement: boolean,
+  autoEnableTarget: AutoEnableTarget = 'ALL',
 ): boolean {
   return (
     self.roleArn !== undefined &&
@@ -95,7 +87,7 @@ export function isOwnChange(
     sessionName(input.actor.principalArn) === self.functionName &&
     (input.actor.userAgent ?? '').includes(RESPONDER_USER_AGENT) &&
     !reducesProtection(input.change, requireAgentManagement) &&
-    !lowersAutoEnable(input)
+    loweredFeature(input.organizationFeatures, autoEnableTarget, requireAgentManagement) === undefined
   );
 }
 
@@ -105,6 +97,7 @@ export function triage(
   self: ResponderIdentity,
   requireAgentManagement: boolean,
   scope: ResponderScope = 'account',
+  autoEnableTarget: AutoEnableTarget = 'ALL',
 ): Triage {
   if (input.region !== self.region) {
     return {
@@ -130,7 +123,7 @@ export function triage(
   if (!organizationCall && !(SUPPORTED_API_CALLS as readonly string[]).includes(input.eventName)) {
     return { action: 'ignore', reason: `${input.eventName} does not change EKS runtime monitoring` };
   }
-  if (input.errorCode === undefined && isOwnChange(input, self, requireAgentManagement)) {
+  if (input.errorCode === undefined && isOwnChange(input, self, requireAgentManagement, autoEnableTarget)) {
     return { action: 'ignore', reason: "the responder's own re-enable" };
   }
   // The organization path judges failed calls itself: its requests lower auto-enable settings the change does not see.

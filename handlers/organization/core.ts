@@ -1,3 +1,4 @@
+import { type AutoEnableTarget, level } from '../core/auto-enable.js';
 import { planRemediation, type RemediationPlan } from '../core/decide.js';
 import { type Evaluation, evaluate } from '../core/evaluate.js';
 import {
@@ -6,22 +7,15 @@ import {
   EKS_ADDON_MANAGEMENT,
   ENABLED,
   isRuntimeFeature,
-  type OrganizationFeatureRequest,
   type RequestedChange,
   RUNTIME_FEATURES,
   type RuntimeFeature,
 } from '../core/types.js';
 
-/** Organization auto-enable settings, weakest first. */
-export const AUTO_ENABLE_LEVELS = ['NONE', 'NEW', 'ALL'] as const;
-export type AutoEnableTarget = 'NEW' | 'ALL';
+export { AUTO_ENABLE_LEVELS, type AutoEnableTarget, loweredFeature } from '../core/auto-enable.js';
 
 /** UpdateMemberDetectors and GetMemberDetectors take at most 50 account ids per call. */
 export const MEMBER_BATCH_SIZE = 50;
-
-function level(value: string | undefined): number {
-  return AUTO_ENABLE_LEVELS.indexOf((value ?? 'NONE') as (typeof AUTO_ENABLE_LEVELS)[number]);
-}
 
 export interface OrganizationFeature {
   readonly name: string;
@@ -124,25 +118,6 @@ export function planOrganization(
 /** Never lowers a setting: `ALL` stays `ALL` when the target is `NEW`. */
 function raise(current: string | undefined, target: AutoEnableTarget): string {
   return level(current) >= level(target) ? (current ?? target) : target;
-}
-
-/**
- * Which runtime feature an UpdateOrganizationConfiguration request lowered below the target (the feature itself, or,
- * when agent management is required, its EKS_ADDON_MANAGEMENT), if any.
- */
-export function loweredFeature(
-  features: readonly OrganizationFeatureRequest[] | undefined,
-  target: AutoEnableTarget,
-  requireAgentManagement: boolean,
-): RuntimeFeature | undefined {
-  const below = (value: string | undefined) => value !== undefined && level(value) < level(target);
-  for (const feature of features ?? []) {
-    if (!isRuntimeFeature(feature.name)) continue;
-    const agent = feature.additionalConfiguration?.find((config) => config.name === EKS_ADDON_MANAGEMENT);
-    if (below(feature.autoEnable) || (requireAgentManagement && below(agent?.autoEnable)))
-      return feature.name;
-  }
-  return undefined;
 }
 
 /** One member account's runtime features, as GetMemberDetectors returns them. */

@@ -68,7 +68,10 @@ export function digestSeverityOf(facts: DigestFacts): 'critical' | 'high' {
 }
 
 function headline(facts: DigestFacts): string {
-  const { affected, failed } = digestCounts(facts);
+  const { affected, remediated, failed } = digestCounts(facts);
+  const count = (result: AccountLine['result']) =>
+    facts.accounts.filter((line) => line.result === result).length;
+  const circuitOpen = count('circuit open');
   const what = [
     affected > 0 ? `${affected} member account${affected === 1 ? '' : 's'}` : undefined,
     facts.organizationProblems.length > 0 ? 'the organization auto-enable setting' : undefined,
@@ -76,10 +79,20 @@ function headline(facts: DigestFacts): string {
     .filter(Boolean)
     .join(' and ');
   switch (facts.outcome) {
-    case 'remediate':
-      return failed > 0
-        ? `EKS Runtime Monitoring lost in ${what}; re-enabling FAILED for ${failed}`
-        : `EKS Runtime Monitoring lost in ${what}; re-enabled`;
+    case 'remediate': {
+      if (what === '') return 'EKS Runtime Monitoring is protected again across the organization';
+      const attempted = remediated > 0 || failed > 0 || facts.organizationResult !== undefined;
+      if (!attempted) {
+        return circuitOpen > 0
+          ? `EKS Runtime Monitoring lost in ${what}; circuit open, nothing re-enabled`
+          : `EKS Runtime Monitoring lost in ${what}; cannot be re-enabled automatically`;
+      }
+      const notes = [
+        failed > 0 ? `re-enabling FAILED for ${failed}` : 're-enabled',
+        circuitOpen > 0 ? `circuit open for ${circuitOpen}` : undefined,
+      ].filter(Boolean);
+      return `EKS Runtime Monitoring lost in ${what}; ${notes.join(', ')}`;
+    }
     case 'would-remediate':
       return `EKS Runtime Monitoring lost in ${what} (notify mode: not re-enabled)`;
     case 'circuit-open':

@@ -57,6 +57,8 @@ export interface OrganizationReport {
   readonly affectedAccounts: number;
   readonly remediatedAccounts?: number;
   readonly failedAccounts?: number;
+  /** Accounts left alone because they were re-enabled MAX_REMEDIATIONS_PER_HOUR times in the last hour. */
+  readonly circuitOpenAccounts?: number;
   readonly reason?: string;
   readonly messageId?: string;
 }
@@ -229,6 +231,8 @@ class OrganizationRun {
       this.metricBatch.compliance(!organizationDrift, ORG_AUTO_ENABLE_COMPLIANT_METRIC);
     if (affected === 0 && !organizationDrift) {
       this.metricBatch.compliance(true, COMPLIANCE_METRIC);
+      const owed = await this.deliverOwedDigest(findings);
+      if (owed) return owed;
       return this.log({
         outcome: 'compliant',
         scope: 'organization',
@@ -322,6 +326,50 @@ class OrganizationRun {
     );
   }
 
+  /**
+   * Everything reads compliant, but this delivery may be the retry of a run that still owes a digest: its
+   * remediation went through and its Publish failed (the digest is kept), or it could not re-enable every target
+   * (failure paged, or not even that) and protection is back now.
+   */
+  private async deliverOwedDigest(findings: Findings): Promise<OrganizationReport | undefined> {
+    const key =
+      this.input.kind === 'api-call'
+        ? `event#${this.input.eventId}`
+        : `sweep#${this.input.eventId}#organization`;
+    const owes = (claim: ClaimRecord | undefined): claim is ClaimRecord =>
+      claim !== undefined &&
+      claim.status !== 'COMPLETED' &&
+      (claim.pendingNotification !== undefined || claim.outcome === 'remediate');
+    if (!owes(await this.deps.store.readClaim(key))) return undefined;
+    const claim = await this.delivery.claim(key, EVENT_TTL_SECONDS);
+    if (!claim.claimed || !owes(claim.previous)) return undefined;
+    const messageId = claim.previous.pendingNotification
+      ? await this.delivery.deliverPending(key, EVENT_TTL_SECONDS, claim.previous)
+      : await this.delivery.alert(
+          key,
+          EVENT_TTL_SECONDS,
+          'remediate',
+          renderDigest(
+            this.facts(
+              'remediate',
+              findings,
+              [],
+              findings.organization ? 'remediated' : undefined,
+              'An earlier attempt could not re-enable every target; this retry finds every member and the ' +
+                'organization configuration protected again.',
+            ),
+          ),
+        );
+    return this.log({
+      outcome: 'remediate',
+      scope: 'organization',
+      evaluatedAccounts: findings.evaluatedAccounts,
+      affectedAccounts: 0,
+      messageId,
+      reason: 'delivered what a previous attempt owed',
+    });
+  }
+
   private async remediate(
     findings: Findings,
     drifted: readonly MemberVerdict[],
@@ -335,6 +383,8 @@ class OrganizationRun {
     const { adminDetectorId } = findings;
     let organizationResult: DigestFacts['organizationResult'];
     const actions: string[] = [];
+    // The SDK errors themselves (not only their text), kept as the cause of a failed run.
+    const errors: unknown[] = [];
     if (findings.organization && restoreConfiguration) {
       const lowered =
         this.input.kind === 'api-call'
@@ -362,6 +412,7 @@ class OrganizationRun {
           ? 'remediated'
           : 'failed';
       } catch (error) {
+        errors.push(error);
         this.deps.logger.error('organization-configuration-failed', {
           eventId: this.input.eventId,
           error: describeError(error),
@@ -382,6 +433,7 @@ class OrganizationRun {
     results.forEach((result, index) => {
       const batch = batches[index];
       if (!batch) return;
+      if (result.status === 'rejected') errors.push(result.reason);
       const unprocessed: UnprocessedAccount[] =
         result.status === 'fulfilled'
           ? result.value
@@ -399,6 +451,7 @@ class OrganizationRun {
     readBack.forEach((result, index) => {
       const batch = readBackBatches[index] ?? [];
       if (result.status === 'rejected') {
+        errors.push(result.reason);
         for (const accountId of batch)
           failed.set(accountId, `read back failed: ${describeError(result.reason)}`);
         return;
@@ -465,15 +518,19 @@ class OrganizationRun {
       affectedAccounts: lines.length,
       remediatedAccounts: confirmed.size,
       failedAccounts: failures,
+      circuitOpenAccounts: lines.filter((line) => line.result === 'circuit open').length,
     };
     if (failures > 0) {
       const messageId = await this.delivery.failure(key, ttl, 'remediate', rendered, previous, remediation);
       this.log({ ...report, ...(messageId ? { messageId } : {}) });
       const reasons = [...failed].slice(0, 10).map(([accountId, reason]) => `${accountId}: ${reason}`);
       if (organizationResult === 'failed') reasons.unshift('organization configuration: not restored');
-      throw new ResponderError(`organization remediation failed for ${failures} target(s)`, {
-        cause: new Error(reasons.join('; ')),
-      });
+      throw new ResponderError(
+        `organization remediation failed for ${failures} target(s): ${reasons.join('; ')}`,
+        {
+          cause: errors.length > 0 ? new AggregateError(errors, 'the AWS calls that failed') : undefined,
+        },
+      );
     }
     const messageId = await this.delivery.alert(key, ttl, 'remediate', rendered, remediation);
     return this.log({ ...report, messageId });

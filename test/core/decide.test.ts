@@ -476,6 +476,27 @@ describe('Function: isOwnChange', () => {
     ).toBe(false);
   });
 
+  it("recognises its own organization restore at the configured target, whatever the other agents' settings", () => {
+    const restoreToNew = apiCall({
+      eventName: 'UpdateOrganizationConfiguration',
+      actor: OWN_ACTOR,
+      request: {},
+      organizationFeatures: [
+        {
+          name: 'RUNTIME_MONITORING',
+          autoEnable: 'NEW',
+          additionalConfiguration: [
+            { name: 'EKS_ADDON_MANAGEMENT', autoEnable: 'NEW' },
+            { name: 'ECS_FARGATE_AGENT_MANAGEMENT', autoEnable: 'NONE' },
+          ],
+        },
+      ],
+    });
+
+    expect(isOwnChange(restoreToNew, SELF, true, 'NEW')).toBe(true);
+    expect(isOwnChange(restoreToNew, SELF, true, 'ALL')).toBe(false);
+  });
+
   it('never hides an organization auto-enable lowered below ALL, even from the responder identity', () => {
     const lowering = apiCall({
       eventName: 'UpdateOrganizationConfiguration',

@@ -20,7 +20,7 @@ import {
 } from '../support/aws-mocks.js';
 import { retarget, sweepEvent, syntheticFixture } from '../support/fixtures.js';
 import { ACCOUNT, coldStart, REGION } from '../support/mocked-responder.js';
-import { ADMIN_DETECTOR, FakeOrganization } from './fake-organization.js';
+import { ADMIN_DETECTOR, FakeOrganization, memberFeatures } from './fake-organization.js';
 
 const mocks = mockAws();
 let organization: FakeOrganization;
@@ -166,6 +166,47 @@ describe('organization scope: the sweep', () => {
     expect(publishedInputs(mocks)).toHaveLength(1);
   });
 
+  it('delivers the kept digest when the retry finds every member protected (the Publish had failed)', async () => {
+    organization.addMembers(3, 'DISABLED');
+    mocks.sns
+      .on(PublishCommand)
+      .rejectsOnce(awsFault('sns', 'server error (500)'))
+      .resolves({ MessageId: 'message-2' });
+    const responder = await organizationScope();
+    const event = sweep();
+    await expect(responder.invoke(event)).rejects.toThrow(/could not be published/);
+
+    const retry = await responder.invoke(event);
+
+    expect(retry).toMatchObject({
+      organization: { outcome: 'remediate', reason: 'delivered what a previous attempt owed' },
+    });
+    const published = publishedInputs(mocks);
+    expect(published).toHaveLength(2);
+    expect(published[1]?.Message).toBe(published[0]?.Message);
+    expect(calls(UpdateMemberDetectorsCommand)).toHaveLength(1);
+  });
+
+  it('says protection is back when a retry finds compliant what a failed run could not re-enable', async () => {
+    const [stuck] = organization.addMembers(1, 'DISABLED');
+    organization.unprocessed.set(stuck ?? '', 'InternalError');
+    const responder = await organizationScope();
+    const event = sweep();
+    await expect(responder.invoke(event)).rejects.toThrow(/failed for 1 target/);
+    // Someone (or GuardDuty, late) re-enables the member before Lambda retries.
+    organization.members.set(stuck ?? '', { relationship: 'Enabled', features: memberFeatures('ENABLED') });
+
+    await responder.invoke(event);
+    await responder.invoke(event);
+
+    const published = publishedInputs(mocks);
+    expect(published.map((input) => input.MessageAttributes?.severity?.StringValue)).toEqual([
+      'critical',
+      'high',
+    ]);
+    expect(published[1]?.Subject).toContain('protected again across the organization');
+  });
+
   it('keeps going when one batch is throttled: the other batches are re-enabled, the throttled ones fail the invocation', async () => {
     const drifted = organization.addMembers(60, 'DISABLED');
     organization.faults.update = { error: awsFault('guardduty', 'throttling'), onlyFor: drifted[55] ?? '' };
@@ -292,6 +333,8 @@ describe('organization scope: the sweep', () => {
       organization: { outcome: 'ignored', reason: expect.stringMatching(/^duplicate/) },
     });
     expect(publishedInputs(mocks)).toHaveLength(1);
+    const email = (JSON.parse(publishedInputs(mocks)[0]?.Message ?? '{}') as { email?: string }).email;
+    expect(email).toContain('1 member account; cannot be re-enabled automatically');
     expect([...table.items.values()].filter((item) => item.sk?.S?.startsWith('remediation#'))).toEqual([]);
   });
 
