@@ -2,14 +2,19 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GuardDutyClient, type GuardDutyClientConfig } from '@aws-sdk/client-guardduty';
 import { SNSClient } from '@aws-sdk/client-sns';
-import packageJson from '../package.json' with { type: 'json' };
 import { RESPONDER_USER_AGENT } from './core/decide.js';
+
+/**
+ * The version in the user agent. A constant rather than an import of package.json, which would put the whole
+ * manifest into the Lambda bundle; a test keeps the two equal.
+ */
+export const RESPONDER_VERSION = '0.1.0';
 
 /** Settings a caller may pin instead of the SDK defaults: the operator CLI uses one Region and profile per client. */
 export type ClientOverrides = Pick<GuardDutyClientConfig, 'region' | 'profile' | 'requestHandler'>;
 
 function commonConfig(userAgent: string, overrides: ClientOverrides = {}) {
-  return { ...overrides, customUserAgent: [[userAgent, packageJson.version]] as [string, string][] };
+  return { ...overrides, customUserAgent: [[userAgent, RESPONDER_VERSION]] as [string, string][] };
 }
 
 /** One GuardDuty client with the given user-agent marker, e.g. the operator CLI's own, for one Region. */

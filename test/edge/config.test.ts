@@ -83,3 +83,12 @@ describe('Function: loadConfig', () => {
     }
   });
 });
+
+describe('Constant: RESPONDER_VERSION', () => {
+  it('is the version in package.json (it marks the responder in CloudTrail user agents)', async () => {
+    const { RESPONDER_VERSION } = await import('../../handlers/clients.js');
+    const packageJson = await import('../../package.json', { with: { type: 'json' } });
+
+    expect(RESPONDER_VERSION).toBe(packageJson.default.version);
+  });
+});
