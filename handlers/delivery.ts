@@ -19,6 +19,8 @@ export interface LogPort {
 
 /** A standing drift (notify mode, exemption, open circuit, no detector) pages again after a day, not before. */
 export const STANDING_DRIFT_TTL_SECONDS = 24 * 60 * 60;
+/** Claims of events and sweep runs outlive EventBridge's (24 h) and Lambda's (6 h) retry windows. */
+export const EVENT_CLAIM_TTL_SECONDS = 2 * 24 * 60 * 60;
 
 /** The remediation, an alert, or the state store failed: the invocation must fail so Lambda retries it. */
 export class ResponderError extends Error {
@@ -45,6 +47,21 @@ export class Delivery {
 
   claim(key: string, ttlSeconds: number): Promise<ClaimResult> {
     return this.store.claim(key, this.now(), this.leaseMs, ttlSeconds);
+  }
+
+  /**
+   * For a delivery that finds everything compliant: if a previous attempt of it still owes an alert (a kept one, or
+   * the news that a remediation it could not confirm has worked), takes its claim and returns what it left. Released
+   * claims and those of crashed attempts qualify; the claim's own condition decides between concurrent deliveries.
+   */
+  async claimOwed(key: string, ttlSeconds: number): Promise<ClaimRecord | undefined> {
+    const owes = (claim: ClaimRecord | undefined): claim is ClaimRecord =>
+      claim !== undefined &&
+      claim.status !== 'COMPLETED' &&
+      (claim.pendingNotification !== undefined || claim.outcome === 'remediate');
+    if (!owes(await this.store.readClaim(key))) return undefined;
+    const claim = await this.claim(key, ttlSeconds);
+    return claim.claimed && owes(claim.previous) ? claim.previous : undefined;
   }
 
   /** Publishes the alert and settles the claim; a failed Publish keeps the rendered alert for the retry. */

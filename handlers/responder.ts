@@ -33,6 +33,7 @@ import type { ApiCallInput, DetectorState, ResponderConfig, ResponderInput } fro
 import {
   Delivery,
   describeError,
+  EVENT_CLAIM_TTL_SECONDS,
   flushMetrics,
   type LogPort,
   ResponderError,
@@ -72,7 +73,6 @@ export interface InvocationResult {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
-const EVENT_CLAIM_TTL_SECONDS = 2 * 24 * 60 * 60; // longer than EventBridge (24 h) and Lambda (6 h) retry windows
 const SWEEP_CONCURRENCY = 4;
 
 /** Handles one validated input: every detector it concerns is decided, acted on, reported and measured. */
@@ -252,17 +252,10 @@ class Invocation {
    */
   private async deliverOwedAlert(detectorId: string, target: Target): Promise<DetectorReport | undefined> {
     const key = this.remediationKey(detectorId);
-    const record = await this.deps.store.readClaim(key);
-    // Released for retry, or left by an attempt that crashed (its lease decides whether the claim can be taken).
-    const owes = (claim: ClaimRecord | undefined) =>
-      claim !== undefined &&
-      claim.status !== 'COMPLETED' &&
-      (claim.pendingNotification !== undefined || claim.outcome === 'remediate');
-    if (!owes(record)) return undefined;
-    const claim = await this.delivery.claim(key, EVENT_CLAIM_TTL_SECONDS);
-    if (!claim.claimed || !owes(claim.previous) || claim.previous === undefined) return undefined;
-    if (claim.previous.pendingNotification) {
-      return this.deliverPending(key, EVENT_CLAIM_TTL_SECONDS, claim.previous, detectorId);
+    const previous = await this.delivery.claimOwed(key, EVENT_CLAIM_TTL_SECONDS);
+    if (previous === undefined) return undefined;
+    if (previous.pendingNotification) {
+      return this.deliverPending(key, EVENT_CLAIM_TTL_SECONDS, previous, detectorId);
     }
     this.metricBatch.count(REMEDIATION_SUCCEEDED_METRIC);
     const now = target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;

@@ -21,6 +21,7 @@ import type { ApiCallInput, ResponderConfig, ResponderInput } from '../core/type
 import {
   Delivery,
   describeError,
+  EVENT_CLAIM_TTL_SECONDS,
   flushMetrics,
   type LogPort,
   ResponderError,
@@ -71,10 +72,8 @@ export class OrganizationScopeError extends Error {
 /** Member reads and writes in flight at once: enough for 10,000 accounts in seconds, gentle on GuardDuty's limits. */
 export const MEMBER_CONCURRENCY = 10;
 const HOUR_MS = 60 * 60 * 1000;
-const EVENT_TTL_SECONDS = 2 * 24 * 60 * 60;
 const DRIFT_TTL_SECONDS = 24 * 60 * 60;
 
-export const ORGANIZATION_EVENTS = ['UpdateMemberDetectors', 'UpdateOrganizationConfiguration'] as const;
 /** The circuit breaker's name for the organization's auto-enable configuration, beside the member accounts. */
 const CONFIGURATION_TARGET = 'organization-configuration';
 
@@ -336,18 +335,13 @@ class OrganizationRun {
       this.input.kind === 'api-call'
         ? `event#${this.input.eventId}`
         : `sweep#${this.input.eventId}#organization`;
-    const owes = (claim: ClaimRecord | undefined): claim is ClaimRecord =>
-      claim !== undefined &&
-      claim.status !== 'COMPLETED' &&
-      (claim.pendingNotification !== undefined || claim.outcome === 'remediate');
-    if (!owes(await this.deps.store.readClaim(key))) return undefined;
-    const claim = await this.delivery.claim(key, EVENT_TTL_SECONDS);
-    if (!claim.claimed || !owes(claim.previous)) return undefined;
-    const messageId = claim.previous.pendingNotification
-      ? await this.delivery.deliverPending(key, EVENT_TTL_SECONDS, claim.previous)
+    const previous = await this.delivery.claimOwed(key, EVENT_CLAIM_TTL_SECONDS);
+    if (previous === undefined) return undefined;
+    const messageId = previous.pendingNotification
+      ? await this.delivery.deliverPending(key, EVENT_CLAIM_TTL_SECONDS, previous)
       : await this.delivery.alert(
           key,
-          EVENT_TTL_SECONDS,
+          EVENT_CLAIM_TTL_SECONDS,
           'remediate',
           renderDigest(
             this.facts(
@@ -554,7 +548,7 @@ class OrganizationRun {
       });
     }
     const key = `event#${input.eventId}`;
-    const claim = await this.delivery.claim(key, EVENT_TTL_SECONDS);
+    const claim = await this.delivery.claim(key, EVENT_CLAIM_TTL_SECONDS);
     if (!claim.claimed) {
       return this.log({
         outcome: 'ignored',
@@ -586,7 +580,7 @@ class OrganizationRun {
     };
     const messageId = await this.delivery.alert(
       key,
-      EVENT_TTL_SECONDS,
+      EVENT_CLAIM_TTL_SECONDS,
       'disable-denied',
       renderDigest(facts),
     );
@@ -626,9 +620,9 @@ class OrganizationRun {
     findings: Findings,
     writable: boolean,
   ): [string, number] {
-    if (this.input.kind === 'api-call') return [`event#${this.input.eventId}`, EVENT_TTL_SECONDS];
+    if (this.input.kind === 'api-call') return [`event#${this.input.eventId}`, EVENT_CLAIM_TTL_SECONDS];
     if (outcome === 'remediate' && writable)
-      return [`sweep#${this.input.eventId}#organization`, EVENT_TTL_SECONDS];
+      return [`sweep#${this.input.eventId}#organization`, EVENT_CLAIM_TTL_SECONDS];
     const fingerprint = createHash('sha256')
       .update(
         JSON.stringify([

@@ -28,7 +28,6 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   BatchWriteItemCommand,
-  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
