@@ -26,11 +26,7 @@
  * published, the retry pages. A retried alert counts its drift (DriftDetected / DisableDenied) once.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  BatchWriteItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetDetectorCommand, ListDetectorsCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
