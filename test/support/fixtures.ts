@@ -1,21 +1,36 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
-const SHARED_FIXTURES = here('../../../shared/fixtures/');
-const OWN_FIXTURES = here('../fixtures/');
+/** Every fixture lives here, inside the repository: a fresh clone has nothing beside it. */
+export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 export type Json = Record<string, unknown>;
 
-/** A real sample from ../shared/fixtures, as captured (never edited). */
+/** The absolute path of a fixture; a name that resolves outside test/fixtures is refused, not read. */
+export function fixturePath(name: string): string {
+  const path = resolve(FIXTURES_DIR, name);
+  const inside = relative(FIXTURES_DIR, path);
+  if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw new Error(`fixture "${name}" resolves outside test/fixtures (${path}); copy it into the repository`);
+  }
+  return path;
+}
+
+function readFixture(name: string): Json {
+  return JSON.parse(readFileSync(fixturePath(name), 'utf8')) as Json;
+}
+
+/** A real sample (test/fixtures/cloudtrail, test/fixtures/guardduty), as captured (never edited; see SOURCES.md). */
 export function realFixture(relativePath: string): Json {
-  return JSON.parse(readFileSync(`${SHARED_FIXTURES}${relativePath}`, 'utf8')) as Json;
+  return readFixture(relativePath);
 }
 
 /** A hand-written fixture from test/fixtures (its name says `synthetic`). */
 export function syntheticFixture(name: string): Json {
-  return JSON.parse(readFileSync(`${OWN_FIXTURES}${name}`, 'utf8')) as Json;
+  if (!name.includes('synthetic')) throw new Error(`synthetic fixture "${name}" must say so in its name`);
+  return readFixture(name);
 }
 
 /** Wraps a bare CloudTrail record the way EventBridge delivers it. */
