@@ -21,7 +21,13 @@ function filesUnder(dir: string): string[] {
 describe('Repository: self-contained', () => {
   it('refuses a fixture path that resolves outside test/fixtures', () => {
     // Prepare
-    const escapes = ['../../../shared/fixtures/SOURCES.md', '../support/fixtures.ts', '/etc/hostname', '..', ''];
+    const escapes = [
+      '../../../shared/fixtures/SOURCES.md',
+      '../support/fixtures.ts',
+      '/etc/hostname',
+      '..',
+      '',
+    ];
     // Act + Assess
     for (const name of escapes) expect(() => fixturePath(name), name).toThrow(/outside test\/fixtures/);
     expect(() => realFixture('../../../shared/fixtures/guardduty/x.json')).toThrow(/outside test\/fixtures/);
@@ -38,7 +44,9 @@ describe('Repository: self-contained', () => {
   it('lists every real record in SOURCES.md and keeps every listed one', () => {
     // Prepare
     const sources = readFileSync(join(FIXTURES_DIR, 'SOURCES.md'), 'utf8');
-    const listed = [...sources.matchAll(/`((?:cloudtrail|guardduty)\/[^`]+\.json)`/g)].map((match) => match[1]);
+    const listed = [...sources.matchAll(/`((?:cloudtrail|guardduty)\/[^`]+\.json)`/g)].map(
+      (match) => match[1],
+    );
     const present = ['cloudtrail', 'guardduty'].flatMap((dir) =>
       readdirSync(join(FIXTURES_DIR, dir)).map((name) => `${dir}/${name}`),
     );

@@ -13,7 +13,9 @@ export function fixturePath(name: string): string {
   const path = resolve(FIXTURES_DIR, name);
   const inside = relative(FIXTURES_DIR, path);
   if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
-    throw new Error(`fixture "${name}" resolves outside test/fixtures (${path}); copy it into the repository`);
+    throw new Error(
+      `fixture "${name}" resolves outside test/fixtures (${path}); copy it into the repository`,
+    );
   }
   return path;
 }
