@@ -1,7 +1,7 @@
+import { type DetectorSnapshot, snapshot } from '../handlers/alerts/detector.js';
 import { type Decision, decide } from '../handlers/core/decide.js';
 import { type Evaluation, evaluate } from '../handlers/core/evaluate.js';
 import { type Exemption, parseExemption } from '../handlers/core/exemption.js';
-import { type DetectorSnapshot, snapshot } from '../handlers/core/notification.js';
 import type { DetectorState } from '../handlers/core/types.js';
 
 export type Verdict = 'compliant' | 'non-compliant' | 'exempt';

@@ -1,5 +1,5 @@
 import type { Exemption } from '../handlers/core/exemption.js';
-import { clean } from '../handlers/core/notification.js';
+import { clean } from '../handlers/alerts/text.js';
 import type { DetectorView, Verdict } from './inspect.js';
 import { type CommandReport, type DetectorResult, exitCodeOf, finalVerdict, summarize } from './report.js';
 

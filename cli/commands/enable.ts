@@ -1,5 +1,5 @@
 import { planRemediation } from '../../handlers/core/decide.js';
-import { describePlan } from '../../handlers/core/notification.js';
+import { describePlan } from '../../handlers/alerts/detector.js';
 import { ENABLED, type RuntimeFeature } from '../../handlers/core/types.js';
 import { planCli } from '../awscli.js';
 import type { CommandReport } from '../report.js';

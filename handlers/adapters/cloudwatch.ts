@@ -1,9 +1,5 @@
 import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { MetricPoint } from '../core/metrics.js';
-
-export interface MetricsPort {
-  put(points: readonly MetricPoint[]): Promise<void>;
-}
+import type { MetricsPort } from '../ports.js';
 
 /** PutMetricData takes at most 1,000 metrics per call; a sweep of one Region never comes close, but stay correct. */
 const MAX_PER_CALL = 1000;

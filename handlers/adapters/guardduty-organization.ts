@@ -11,35 +11,8 @@ import {
   UpdateMemberDetectorsCommand,
   UpdateOrganizationConfigurationCommand,
 } from '@aws-sdk/client-guardduty';
-import type { RemediationPlan } from '../core/decide.js';
-import type { MemberState, OrganizationConfiguration, OrganizationPlan } from '../organization/core.js';
-
-export interface UnprocessedAccount {
-  readonly accountId: string;
-  readonly reason: string;
-}
-
-export interface MemberSummary {
-  readonly accountId: string;
-  readonly relationshipStatus: string;
-}
-
-/** The delegated administrator's view of the organization, in domain types. Callers keep batches to 50 accounts. */
-export interface OrganizationPort {
-  describeConfiguration(adminDetectorId: string): Promise<OrganizationConfiguration>;
-  updateConfiguration(adminDetectorId: string, plan: OrganizationPlan): Promise<void>;
-  listMembers(adminDetectorId: string): Promise<MemberSummary[]>;
-  getMemberDetectors(
-    adminDetectorId: string,
-    accountIds: readonly string[],
-  ): Promise<{ members: MemberState[]; unprocessed: UnprocessedAccount[] }>;
-  /** Resolves with the accounts GuardDuty did not process: the call succeeds while some accounts fail. */
-  updateMemberDetectors(
-    adminDetectorId: string,
-    accountIds: readonly string[],
-    feature: NonNullable<RemediationPlan['feature']>,
-  ): Promise<UnprocessedAccount[]>;
-}
+import type { OrganizationConfiguration } from '../core/organization.js';
+import type { MemberSummary, OrganizationPort } from '../ports.js';
 
 const unprocessedOf = (list: { AccountId?: string | undefined; Result?: string | undefined }[] | undefined) =>
   (list ?? []).map((entry) => ({

@@ -7,17 +7,8 @@ import {
   ListDetectorsCommand,
   UpdateDetectorCommand,
 } from '@aws-sdk/client-guardduty';
-import type { RemediationPlan } from '../core/decide.js';
 import type { DetectorState } from '../core/types.js';
-
-/** GuardDuty as the responder needs it, in domain types. */
-export interface GuardDutyPort {
-  /** The detector's state, or undefined when it does not exist (deleted). */
-  getDetector(detectorId: string): Promise<DetectorState | undefined>;
-  listDetectorIds(): Promise<string[]>;
-  /** One UpdateDetector call carrying the plan. */
-  updateDetector(plan: RemediationPlan): Promise<void>;
-}
+import type { GuardDutyPort } from '../ports.js';
 
 /**
  * GuardDuty answers GetDetector for an unknown id with BadRequestException "...input detectorId is not owned by the

@@ -1,12 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { RenderedNotification } from '../core/notification.js';
+import type { AlertTopicPort } from '../ports.js';
 
-export interface NotifierPort {
-  /** Publishes one alert; resolves with the SNS message id. */
-  publish(notification: RenderedNotification): Promise<string>;
-}
-
-export function snsAdapter(client: SNSClient, topicArn: string): NotifierPort {
+export function snsAdapter(client: SNSClient, topicArn: string): AlertTopicPort {
   return {
     async publish(notification) {
       const output = await client.send(

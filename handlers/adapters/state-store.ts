@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { ClaimRecord, RemediationRecord, StateStorePort } from '../ports.js';
 
 /**
  * One DynamoDB table (contract: `pk`/`sk` strings, TTL attribute `expiresAt`) holds two kinds of item:
@@ -13,61 +14,6 @@ import {
  * - remediation history (`pk = detector#<account>#<region>#<id>`, `sk = remediation#<ISO time>#<event id>`),
  *   which the circuit breaker counts.
  */
-
-export type ClaimStatus = 'IN_PROGRESS' | 'COMPLETED' | 'RETRYABLE';
-
-export interface ClaimRecord {
-  readonly status: ClaimStatus;
-  readonly outcome?: string | undefined;
-  /** A rendered alert whose remediation succeeded but whose Publish failed: the retry sends it. */
-  readonly pendingNotification?: string | undefined;
-  /** A failure alert already went out for this drift: retries stay quiet until they succeed. */
-  readonly failureAlerted?: boolean | undefined;
-  /** The standing-drift key the kept alert must mark when it is finally delivered (see SettleOptions). */
-  readonly alsoCompleteKey?: string | undefined;
-}
-
-export type ClaimResult =
-  | { readonly claimed: true; readonly previous: ClaimRecord | undefined }
-  | { readonly claimed: false; readonly existing: ClaimRecord | undefined };
-
-export interface RemediationRecord {
-  readonly detectorKey: string;
-  readonly at: Date;
-  readonly eventId: string;
-  readonly generation: string;
-  readonly actor: string;
-  /** Organization scope: the member accounts (and `organization-configuration`) this run changed. */
-  readonly accounts?: readonly string[] | undefined;
-}
-
-export interface SettleOptions {
-  readonly key: string;
-  readonly status: Exclude<ClaimStatus, 'IN_PROGRESS'>;
-  readonly now: Date;
-  readonly ttlSeconds: number;
-  readonly outcome?: string | undefined;
-  readonly pendingNotification?: string | undefined;
-  readonly failureAlerted?: boolean | undefined;
-  /** Written in the same request, so the history never misses a remediation that was settled. */
-  readonly remediation?: RemediationRecord | undefined;
-  /**
-   * Another key to mark as handled in the same request: the standing drift an event reported, so the next sweep
-   * does not page for it again.
-   */
-  readonly alsoComplete?: { readonly key: string; readonly ttlSeconds: number } | undefined;
-}
-
-export interface StateStorePort {
-  /** Takes the claim unless another delivery holds it (in progress within its lease) or has completed it. */
-  claim(key: string, now: Date, leaseMs: number, ttlSeconds: number): Promise<ClaimResult>;
-  settle(options: SettleOptions): Promise<void>;
-  /** The claim record under a key, read consistently; undefined when there is none. */
-  readClaim(key: string): Promise<ClaimRecord | undefined>;
-  countRemediationsSince(detectorKey: string, since: Date): Promise<number>;
-  /** Organization scope: how often each account was remediated since then (one Query for the organization). */
-  remediationsPerAccountSince(historyKey: string, since: Date): Promise<Map<string, number>>;
-}
 
 const HISTORY_TTL_SECONDS = 7 * 24 * 60 * 60;
 

@@ -1,3 +1,5 @@
+import type { MetricPoint } from '../ports.js';
+
 /** Metric names are part of the contract: dashboards and alarms are built on them. */
 export const COMPLIANCE_METRIC = 'EksRuntimeMonitoringCompliant';
 export const DRIFT_DETECTED_METRIC = 'DriftDetected';
@@ -5,13 +7,6 @@ export const REMEDIATION_SUCCEEDED_METRIC = 'RemediationSucceeded';
 export const REMEDIATION_FAILED_METRIC = 'RemediationFailed';
 export const DISABLE_DENIED_METRIC = 'DisableDenied';
 
-export interface MetricPoint {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: 'None' | 'Count';
-  readonly timestamp: Date;
-  readonly dimensions: Readonly<Record<string, string>>;
-}
 
 /** Collects the datapoints of one invocation so they go out in a single PutMetricData call at the end. */
 export class MetricBatch {

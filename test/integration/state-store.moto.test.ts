@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { dynamoDbStateStore, type StateStorePort } from '../../handlers/adapters/state-store.js';
+import { dynamoDbStateStore } from '../../handlers/adapters/state-store.js';
+import type { StateStorePort } from '../../handlers/ports.js';
 import { createStateTable, motoClients } from '../support/moto-aws.js';
 
 // The DynamoDB adapter against moto's DynamoDB: the conditional claim, the settle (with history and a second key in

@@ -1,17 +1,9 @@
-import {
-  type AlertFacts,
-  actorLabel,
-  COST_NOTE,
-  clean,
-  codeSpan,
-  consoleUrl,
-  LIMITS,
-  type RenderedNotification,
-  renderForProtocols,
-  snsSubject,
-  whoLines,
-} from '../core/notification.js';
-import { digestSeverity } from './core.js';
+/** The organization digest: one alert per event or sweep for the whole organization, never one per account. */
+import { digestSeverity } from '../core/organization.js';
+import type { RenderedNotification } from '../ports.js';
+import type { AlertFacts } from './detector.js';
+import { chatbotNotification, renderForProtocols } from './protocols.js';
+import { actorLabel, COST_NOTE, clean, codeSpan, consoleUrl, LIMITS, snsSubject, whoLines } from './text.js';
 
 export type DigestOutcome = 'remediate' | 'would-remediate' | 'circuit-open' | 'disable-denied';
 
@@ -164,24 +156,18 @@ function chatbotPayload(facts: DigestFacts, subject: string): object {
     ...(affected > CHAT_ACCOUNTS ? [`…and ${affected - CHAT_ACCOUNTS} more`] : []),
     `*Responder* ${codeSpan(facts.action, 600)}`,
   ];
-  return {
-    version: '1.0',
-    source: 'custom',
+  return chatbotNotification({
     id: facts.eventId,
-    content: {
-      textType: 'client-markdown',
-      title: `:rotating_light: ${headline(facts)}`,
-      description: lines.join('\n'),
-      nextSteps: [`Open GuardDuty Runtime Monitoring: ${consoleUrl(facts.region)}`],
-      keywords: [facts.outcome, digestSeverityOf(facts), facts.region, 'organization'],
-    },
-    metadata: {
-      threadId: `guardduty-drift/${facts.accountId}/${facts.region}/organization`,
-      summary: subject,
-      eventType: facts.outcome,
-      additionalContext: { accountId: facts.accountId, region: facts.region, eventId: facts.eventId },
-    },
-  };
+    title: `:rotating_light: ${headline(facts)}`,
+    description: lines.join('\n'),
+    nextSteps: [`Open GuardDuty Runtime Monitoring: ${consoleUrl(facts.region)}`],
+    keywords: [facts.outcome, digestSeverityOf(facts), facts.region, 'organization'],
+    threadId: `guardduty-drift/${facts.accountId}/${facts.region}/organization`,
+    summary: subject,
+    eventType: facts.outcome,
+    accountId: facts.accountId,
+    region: facts.region,
+  });
 }
 
 /** The digest for SQS/Lambda subscribers: the contract fields, counts, and at most 200 accounts (SNS caps at 256 KB). */
@@ -230,6 +216,8 @@ export function renderDigest(facts: DigestFacts): RenderedNotification {
     structured: structuredDigest(facts),
     chat: chatbotPayload(facts, subject),
     severity,
-    facts,
+    outcome: facts.outcome,
+    accountId: facts.accountId,
+    region: facts.region,
   });
 }

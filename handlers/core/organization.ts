@@ -1,6 +1,6 @@
-import { type AutoEnableTarget, level } from '../core/auto-enable.js';
-import { planRemediation, type RemediationPlan } from '../core/decide.js';
-import { type Evaluation, evaluate } from '../core/evaluate.js';
+import { type AutoEnableTarget, level } from './auto-enable.js';
+import { planRemediation, type RemediationPlan } from './decide.js';
+import { type Evaluation, evaluate } from './evaluate.js';
 import {
   type DetectorFeature,
   type DetectorState,
@@ -10,9 +10,7 @@ import {
   type RequestedChange,
   RUNTIME_FEATURES,
   type RuntimeFeature,
-} from '../core/types.js';
-
-export { AUTO_ENABLE_LEVELS, type AutoEnableTarget, loweredFeature } from '../core/auto-enable.js';
+} from './types.js';
 
 /** UpdateMemberDetectors and GetMemberDetectors take at most 50 account ids per call. */
 export const MEMBER_BATCH_SIZE = 50;

@@ -3,12 +3,12 @@ import {
   batchRemediations,
   evaluateMember,
   evaluateOrganization,
-  loweredFeature,
   type MemberState,
   type OrganizationConfiguration,
   planOrganization,
-} from '../../handlers/organization/core.js';
-import { type AccountLine, type DigestFacts, renderDigest } from '../../handlers/organization/digest.js';
+} from '../../handlers/core/organization.js';
+import { type AccountLine, type DigestFacts, renderDigest } from '../../handlers/alerts/digest.js';
+import { loweredFeature } from '../../handlers/core/auto-enable.js';
 
 function orgConfig(
   features: [name: string, autoEnable: string, agent?: string][],

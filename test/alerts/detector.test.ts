@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type AlertFacts,
-  codeSpan,
-  renderNotification,
-  severityOf,
-  subjectOf,
-} from '../../handlers/core/notification.js';
+import { type AlertFacts, renderNotification, severityOf, subjectOf } from '../../handlers/alerts/detector.js';
+import { codeSpan } from '../../handlers/alerts/text.js';
 
 const BASE: AlertFacts = {
   outcome: 'remediate',

@@ -1,7 +1,11 @@
-import type { RemediationPlan } from './decide.js';
-import type { Evaluation, RuntimeFeatureView } from './evaluate.js';
-import type { Exemption } from './exemption.js';
-import type { Actor, ResponderInput, ResponderMode } from './types.js';
+/** The alert for one detector: plain facts in, one rendering per SNS protocol out. */
+import type { RemediationPlan } from '../core/decide.js';
+import type { Evaluation, RuntimeFeatureView } from '../core/evaluate.js';
+import type { Exemption } from '../core/exemption.js';
+import type { Actor, ResponderInput, ResponderMode } from '../core/types.js';
+import type { RenderedNotification } from '../ports.js';
+import { chatbotNotification, renderForProtocols } from './protocols.js';
+import { actorLabel, COST_NOTE, clean, codeSpan, consoleUrl, LIMITS, snsSubject, whoLines } from './text.js';
 
 export type AlertOutcome =
   | 'remediate'
@@ -29,7 +33,7 @@ export interface AlertFacts {
   readonly region: string;
   readonly detectorId: string | null;
   readonly mode: ResponderMode;
-  readonly trigger: 'api-call' | 'sweep';
+  readonly trigger: ResponderInput['kind'];
   readonly eventId: string;
   readonly eventTime: string;
   readonly eventName: string | null;
@@ -41,13 +45,6 @@ export interface AlertFacts {
   readonly before: DetectorSnapshot | null;
   readonly after: DetectorSnapshot | null;
   readonly exemption: Exemption;
-}
-
-export interface RenderedNotification {
-  readonly subject: string;
-  /** The SNS `MessageStructure: json` document: one rendering per protocol. */
-  readonly message: string;
-  readonly attributes: Readonly<Record<'severity' | 'outcome' | 'accountId' | 'region', string>>;
 }
 
 export function snapshot(status: string, evaluation: Evaluation): DetectorSnapshot {
@@ -106,34 +103,6 @@ export function describePlan(plan: RemediationPlan): string {
   return `UpdateDetector ${plan.detectorId}: ${parts.join('; ')}`;
 }
 
-export const LIMITS = { principal: 256, userAgent: 200, sourceIp: 64, text: 400 } as const;
-
-/** Removes control characters and cuts attacker-controlled text to a sane length. */
-export function clean(text: string | undefined, max: number = LIMITS.text): string {
-  if (text === undefined || text === '') return 'unknown';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-/** Markdown-safe inline code for chat: no backticks or entities can break out of it. */
-export function codeSpan(text: string | undefined, max: number = LIMITS.text): string {
-  const safe = clean(text, max)
-    .replace(/`/g, "'")
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-  return `\`${safe}\``;
-}
-
-export function actorLabel(actor: Actor | undefined): string {
-  return actor === undefined ? 'scheduled sweep' : clean(actor.principalArn, LIMITS.principal);
-}
-
-export function consoleUrl(region: string): string {
-  return `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/runtime-monitoring`;
-}
-
 function describeSnapshot(detector: DetectorSnapshot | null): string {
   if (detector === null) return 'no detector';
   const features = detector.runtimeFeatures.map(
@@ -158,36 +127,11 @@ function describeExemption(exemption: Exemption): string | undefined {
   }
 }
 
-export const COST_NOTE =
-  'Re-enabling runtime monitoring with agent management installs the aws-guardduty-agent add-on and a VPC ' +
-  'endpoint per cluster VPC, and is billed per monitored vCPU.';
-
-/** SNS subjects: printable ASCII, no line breaks, fewer than 100 characters. */
-export function snsSubject(text: string): string {
-  const ascii = text.replace(/[^\x20-\x7e]/g, '?');
-  return ascii.length > 99 ? `${ascii.slice(0, 96)}...` : ascii;
-}
-
 export function subjectOf(facts: AlertFacts): string {
   return snsSubject(
     // Account and Region first: a long headline is what gets cut, never where it happened.
     `[${severityOf(facts).toUpperCase()}] ${facts.accountId} ${facts.region}: ${headline(facts)}`,
   );
-}
-
-/** Who did it, from where, when, through which call: the email lines every alert shares. */
-export function whoLines(facts: Pick<AlertFacts, 'actor' | 'eventTime' | 'eventName' | 'eventId'>): string[] {
-  const actor = facts.actor;
-  return [
-    `Who:       ${actorLabel(actor)}${actor?.type ? ` (${clean(actor.type, 32)})` : ''}`,
-    ...(actor
-      ? [
-          `From:      ${clean(actor.sourceIp, LIMITS.sourceIp)} using ${clean(actor.userAgent, LIMITS.userAgent)}`,
-        ]
-      : []),
-    `When:      ${facts.eventTime}`,
-    `Event:     ${facts.eventName ?? 'scheduled sweep'} (${facts.eventId})`,
-  ];
 }
 
 function emailText(facts: AlertFacts): string {
@@ -230,24 +174,18 @@ function chatbotPayload(facts: AlertFacts, subject: string): object {
   ];
   const exemption = describeExemption(facts.exemption);
   if (exemption) description.push(`*Exemption* ${codeSpan(exemption)}`);
-  return {
-    version: '1.0',
-    source: 'custom',
+  return chatbotNotification({
     id: facts.eventId,
-    content: {
-      textType: 'client-markdown',
-      title: `${facts.outcome === 'exempt' ? ':warning:' : ':rotating_light:'} ${headline(facts)}`,
-      description: description.join('\n'),
-      nextSteps: [`Open GuardDuty Runtime Monitoring: ${consoleUrl(facts.region)}`],
-      keywords: [facts.outcome, severityOf(facts), facts.region],
-    },
-    metadata: {
-      threadId: `guardduty-drift/${facts.accountId}/${facts.region}/${facts.detectorId ?? 'none'}`,
-      summary: subject,
-      eventType: facts.outcome,
-      additionalContext: { accountId: facts.accountId, region: facts.region, eventId: facts.eventId },
-    },
-  };
+    title: `${facts.outcome === 'exempt' ? ':warning:' : ':rotating_light:'} ${headline(facts)}`,
+    description: description.join('\n'),
+    nextSteps: [`Open GuardDuty Runtime Monitoring: ${consoleUrl(facts.region)}`],
+    keywords: [facts.outcome, severityOf(facts), facts.region],
+    threadId: `guardduty-drift/${facts.accountId}/${facts.region}/${facts.detectorId ?? 'none'}`,
+    summary: subject,
+    eventType: facts.outcome,
+    accountId: facts.accountId,
+    region: facts.region,
+  });
 }
 
 /** The machine-readable alert for SQS and Lambda subscribers. Field names are part of the contract. */
@@ -295,53 +233,8 @@ export function renderNotification(facts: AlertFacts): RenderedNotification {
     structured: structuredAlert(facts),
     chat: chatbotPayload(facts, subject),
     severity: severityOf(facts),
-    facts,
+    outcome: facts.outcome,
+    accountId: facts.accountId,
+    region: facts.region,
   });
-}
-
-/** The SNS `MessageStructure: json` document every alert shares, with the attributes filter policies use. */
-export function renderForProtocols(parts: {
-  readonly subject: string;
-  readonly email: string;
-  readonly structured: object;
-  readonly chat: object;
-  readonly severity: string;
-  readonly facts: Pick<AlertFacts, 'accountId' | 'region'> & { readonly outcome: string };
-}): RenderedNotification {
-  const structured = JSON.stringify(parts.structured);
-  return {
-    subject: parts.subject,
-    message: JSON.stringify({
-      default: parts.email,
-      email: parts.email,
-      'email-json': structured,
-      sqs: structured,
-      lambda: structured,
-      // AWS Chatbot subscribes over HTTPS and only renders its own schema.
-      https: JSON.stringify(parts.chat),
-    }),
-    attributes: {
-      severity: parts.severity,
-      outcome: parts.facts.outcome,
-      accountId: parts.facts.accountId,
-      region: parts.facts.region,
-    },
-  };
-}
-
-/** The fields every alert takes from the input that triggered it. */
-export function eventContext(input: ResponderInput) {
-  return {
-    accountId: input.accountId,
-    region: input.region,
-    trigger: input.kind,
-    eventId: input.eventId,
-    eventTime: input.eventTime,
-    eventName: input.kind === 'api-call' ? input.eventName : null,
-    actor: input.kind === 'api-call' ? input.actor : undefined,
-    changes: input.kind === 'api-call' ? input.change.summary : [],
-  } satisfies Pick<
-    AlertFacts,
-    'accountId' | 'region' | 'trigger' | 'eventId' | 'eventTime' | 'eventName' | 'actor' | 'changes'
-  >;
 }

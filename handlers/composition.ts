@@ -1,0 +1,93 @@
+/**
+ * The composition root: configuration, SDK clients, adapters and the flow, wired once. The Lambda entry point, the
+ * demo and the benchmark all build the responder here, so none of them wires the graph by hand.
+ */
+import type { Context } from 'aws-lambda';
+import { cloudWatchAdapter } from './adapters/cloudwatch.js';
+import { guardDutyAdapter } from './adapters/guardduty.js';
+import { organizationAdapter } from './adapters/guardduty-organization.js';
+import { snsAdapter } from './adapters/sns.js';
+import { dynamoDbStateStore } from './adapters/state-store.js';
+import { createClients } from './clients.js';
+import { loadConfig } from './config.js';
+import type { ResponderIdentity } from './core/decide.js';
+import type { ResponderConfig } from './core/types.js';
+import { describeChain, InvalidEventError } from './errors.js';
+import { parseEvent } from './events.js';
+import type { ResponderDeps } from './flow/context.js';
+import { type DispatchResult, dispatch } from './flow/dispatch.js';
+import { JsonLogger } from './logger.js';
+
+export const SERVICE_NAME = 'guardduty-drift-responder';
+/** Used when the Lambda context does not say how much time is left (tests, the demo). */
+const DEFAULT_LEASE_MS = 60_000;
+
+export type HandlerResult =
+  | DispatchResult
+  | { readonly eventId: string | undefined; readonly ignored: string };
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface ResponderOptions {
+  /** The function's environment; read once for the configuration, and per invocation for AWS_REGION. */
+  readonly env: Environment;
+  /** The SDK clients; built from the standard SDK settings when left out. */
+  readonly clients?: ReturnType<typeof createClients>;
+  readonly logger?: JsonLogger;
+  readonly now?: () => Date;
+}
+
+export interface Responder {
+  readonly config: ResponderConfig;
+  readonly deps: ResponderDeps;
+  readonly logger: JsonLogger;
+  /** Handles one EventBridge event (a GuardDuty CloudTrail record or the sweep schedule). */
+  handle(event: unknown, context: Context): Promise<HandlerResult>;
+}
+
+/** Builds the responder; a misconfigured environment throws here, naming the variable, before any event. */
+export function createResponder(options: ResponderOptions): Responder {
+  const { env } = options;
+  const config = loadConfig(env);
+  const logger = options.logger ?? new JsonLogger(SERVICE_NAME, env.LOG_LEVEL ?? env.AWS_LAMBDA_LOG_LEVEL);
+  const clients = options.clients ?? createClients();
+  const deps: ResponderDeps = {
+    guardDuty: guardDutyAdapter(clients.guardDuty),
+    organization: config.scope === 'organization' ? organizationAdapter(clients.guardDuty) : undefined,
+    alerts: snsAdapter(clients.sns, config.notificationTopicArn),
+    metrics: cloudWatchAdapter(clients.cloudWatch, config.metricNamespace),
+    store: dynamoDbStateStore(clients.dynamoDb, config.stateTableName),
+    logger,
+    now: options.now ?? (() => new Date()),
+  };
+
+  const identityOf = (context: Context): ResponderIdentity => ({
+    region: env.AWS_REGION ?? 'unknown',
+    // arn:aws:lambda:REGION:ACCOUNT:function:NAME
+    accountId: context.invokedFunctionArn?.split(':')[4] || undefined,
+    functionName: context.functionName || env.AWS_LAMBDA_FUNCTION_NAME,
+    roleArn: config.roleArn,
+  });
+
+  async function handle(event: unknown, context: Context): Promise<HandlerResult> {
+    const parsed = parseEvent(event);
+    if (parsed.status === 'invalid') {
+      logger.error('invalid-event', { problems: parsed.problems });
+      throw new InvalidEventError(`event failed validation: ${parsed.problems.join('; ')}`);
+    }
+    if (parsed.status === 'unsupported') {
+      logger.info('decision', { outcome: 'ignored', eventId: parsed.eventId, reason: parsed.reason });
+      return { eventId: parsed.eventId, ignored: parsed.reason };
+    }
+    const leaseMs = context.getRemainingTimeInMillis?.() ?? DEFAULT_LEASE_MS;
+    try {
+      return await dispatch(parsed.input, deps, config, { self: identityOf(context), leaseMs });
+    } catch (error) {
+      // The invocation fails so that Lambda retries it (then the dead-letter queue); say why, with the cause chain.
+      logger.error('invocation-failed', { eventId: parsed.input.eventId, error: describeChain(error) });
+      throw error;
+    }
+  }
+
+  return { config, deps, logger, handle };
+}

@@ -1,0 +1,159 @@
+/**
+ * The only code that knows trigger kinds. It turns one validated input into the facts every target reads
+ * (TriggerFacts), triages it once, and routes it to the account target, the organization target or both, sharing
+ * one invocation context (one metrics batch, one delivery, one ListDetectors). A new kind of input is a new `case`
+ * here: the exhaustive switches make it fail to compile until it is routed.
+ */
+import { reducesProtection } from '../core/change.js';
+import { type ResponderIdentity, triage } from '../core/decide.js';
+import type { ApiCallInput, ResponderConfig, ResponderInput, SweepInput } from '../core/types.js';
+import { assertNever } from '../errors.js';
+import {
+  type DetectorReport,
+  ignoreDetector,
+  reportDeniedCall,
+  respondForDetector,
+  sweepDetectors,
+} from './account.js';
+import {
+  createContext,
+  flushMetrics,
+  type InvocationContext,
+  type ResponderDeps,
+  type TriggerFacts,
+} from './context.js';
+import { eventKey, sweepKey } from './keys.js';
+import {
+  type OrganizationReport,
+  readingFor,
+  reportDeniedOrganizationCall,
+  respondForOrganization,
+} from './organization.js';
+
+export interface DispatchOptions {
+  readonly self: ResponderIdentity;
+  /** How long a claim is held before another delivery may take it over: the invocation's remaining time. */
+  readonly leaseMs: number;
+}
+
+export interface DispatchResult {
+  readonly eventId: string;
+  readonly trigger: ResponderInput['kind'];
+  readonly reports: readonly DetectorReport[];
+  /** The organization part: organization-level events, and the members and configuration in a sweep. */
+  readonly organization?: OrganizationReport;
+}
+
+/** Routes one validated input and flushes its metrics once, whatever happened. */
+export async function dispatch(
+  input: ResponderInput,
+  deps: ResponderDeps,
+  config: ResponderConfig,
+  options: DispatchOptions,
+): Promise<DispatchResult> {
+  const context = createContext({ trigger: triggerFacts(input, config), config, deps, ...options });
+  try {
+    switch (input.kind) {
+      case 'api-call':
+        return await routeApiCall(context, input);
+      case 'sweep':
+        return await routeSweep(context, input);
+      default:
+        return assertNever(input);
+    }
+  } finally {
+    // Metrics never block a remediation or an alert: both are done by now.
+    await flushMetrics(context);
+  }
+}
+
+/** What each kind of trigger means for the targets. */
+export function triggerFacts(input: ResponderInput, config: ResponderConfig): TriggerFacts {
+  const common = {
+    kind: input.kind,
+    eventId: input.eventId,
+    eventTime: input.eventTime,
+    accountId: input.accountId,
+    region: input.region,
+  };
+  switch (input.kind) {
+    case 'api-call':
+      return {
+        ...common,
+        eventName: input.eventName,
+        actor: input.actor,
+        historyActor: input.actor.principalArn ?? 'unknown',
+        change: input.change,
+        organizationFeatures: input.organizationFeatures,
+        caseKey: () => eventKey(input.eventId),
+        standingDrift: 'per-trigger',
+        mayOweAlert:
+          input.eventName !== 'UpdateDetector' || reducesProtection(input.change, config.requireAgentManagement),
+      };
+    case 'sweep':
+      return {
+        ...common,
+        eventName: null,
+        actor: undefined,
+        historyActor: 'scheduled sweep',
+        change: undefined,
+        organizationFeatures: undefined,
+        caseKey: (target) => sweepKey(input.eventId, target),
+        standingDrift: 'per-drift',
+        mayOweAlert: true,
+      };
+    default:
+      return assertNever(input);
+  }
+}
+
+async function routeApiCall(context: InvocationContext, input: ApiCallInput): Promise<DispatchResult> {
+  const { config, deps, self } = context;
+  const result = (report: DetectorReport): DispatchResult => ({
+    eventId: input.eventId,
+    trigger: input.kind,
+    reports: [report],
+  });
+  const verdict = triage(input, self, config.requireAgentManagement, config.scope, config.autoEnableTarget);
+  switch (verdict.action) {
+    case 'ignore':
+      return result(ignoreDetector(context, input.detectorId, verdict.reason));
+    case 'report-denied':
+      return result(await reportDeniedCall(context, input));
+    case 'evaluate':
+      return result(await respondForDetector(context, verdict.detectorId));
+    case 'organization': {
+      if (deps.organization === undefined) {
+        return result(
+          ignoreDetector(context, input.detectorId, `${input.eventName} belongs to the organization path`),
+        );
+      }
+      const organization =
+        input.errorCode !== undefined
+          ? await reportDeniedOrganizationCall(context, input)
+          : await respondForOrganization(context, deps.organization, readingFor(input));
+      return { eventId: input.eventId, trigger: input.kind, reports: [], organization };
+    }
+    default:
+      return assertNever(verdict);
+  }
+}
+
+async function routeSweep(context: InvocationContext, input: SweepInput): Promise<DispatchResult> {
+  const { deps, self } = context;
+  if (input.region !== self.region) {
+    const reason = `sweep is for Region ${input.region}; this responder serves ${self.region}`;
+    return { eventId: input.eventId, trigger: input.kind, reports: [ignoreDetector(context, undefined, reason)] };
+  }
+  if (deps.organization === undefined) {
+    return { eventId: input.eventId, trigger: input.kind, reports: await sweepDetectors(context) };
+  }
+  // One failure must not hide the other part's result: both run, then the first failure fails the invocation.
+  const [own, members] = await Promise.allSettled([
+    sweepDetectors(context),
+    respondForOrganization(context, deps.organization, { members: 'all', configuration: true }),
+  ]);
+  if (own.status === 'rejected') throw own.reason;
+  if (members.status === 'rejected') throw members.reason;
+  return { eventId: input.eventId, trigger: input.kind, reports: own.value, organization: members.value };
+}
