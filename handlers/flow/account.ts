@@ -110,7 +110,12 @@ export function reportDeniedCall(context: InvocationContext, input: ApiCallInput
       const target: Target = { ...NO_DETECTOR, detectorId: input.detectorId };
       const error = `${input.errorCode ?? 'an error'}${input.errorMessage ? ` (${input.errorMessage})` : ''}`;
       return alertAct(
-        facts(context, 'disable-denied', target, `Nothing: the call failed with ${error}, so nothing changed.`),
+        facts(
+          context,
+          'disable-denied',
+          target,
+          `Nothing: the call failed with ${error}, so nothing changed.`,
+        ),
       );
     },
   });
@@ -146,7 +151,9 @@ async function handleDetector(context: InvocationContext, target: Target): Promi
   if (decision.outcome !== 'remediate') metrics.compliance(decision.outcome === 'compliant');
   if (decision.outcome === 'compliant') {
     const owed =
-      target.detectorId && trigger.mayOweAlert ? await deliverOwed(context, target.detectorId, target) : undefined;
+      target.detectorId && trigger.mayOweAlert
+        ? await deliverOwed(context, target.detectorId, target)
+        : undefined;
     return owed ?? context.log<DetectorReport>({ outcome: 'compliant', detectorId });
   }
 
@@ -178,7 +185,9 @@ async function act(
     case 'detector-deleted':
       return alertAct(facts(context, decision.outcome, target, standingAction(context, decision)), {
         standing:
-          context.trigger.standingDrift === 'per-trigger' ? standingKey(context, decision.outcome, target) : undefined,
+          context.trigger.standingDrift === 'per-trigger'
+            ? standingKey(context, decision.outcome, target)
+            : undefined,
       });
     case 'compliant':
     case 'disable-denied':
@@ -190,7 +199,10 @@ async function act(
 /** What the responder did (nothing) about a drift it leaves in place, and why. */
 function standingAction(
   context: InvocationContext,
-  decision: Extract<Decision, { outcome: 'would-remediate' | 'exempt' | 'circuit-open' | 'detector-deleted' }>,
+  decision: Extract<
+    Decision,
+    { outcome: 'would-remediate' | 'exempt' | 'circuit-open' | 'detector-deleted' }
+  >,
 ): string {
   switch (decision.outcome) {
     case 'would-remediate':
@@ -327,7 +339,12 @@ function pendingReport(previous: ClaimRecord, detectorId: string | null, message
   };
 }
 
-function facts(context: InvocationContext, outcome: AlertOutcome, target: Target, action: string): AlertFacts {
+function facts(
+  context: InvocationContext,
+  outcome: AlertOutcome,
+  target: Target,
+  action: string,
+): AlertFacts {
   const before = target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
   return {
     ...alertContext(context.trigger),

@@ -63,7 +63,10 @@ export interface OwedSpec<R> {
   readonly claim: ClaimKey;
   readonly pending: (previous: ClaimRecord, messageId: string) => R;
   /** The news that protection is back, owed by an attempt that could not confirm its remediation. */
-  readonly back: () => { readonly alert: Omit<AlertOptions, 'claim'>; readonly report: (messageId: string) => R };
+  readonly back: () => {
+    readonly alert: Omit<AlertOptions, 'claim'>;
+    readonly report: (messageId: string) => R;
+  };
 }
 
 /**

@@ -1,7 +1,13 @@
 import type { AlertFacts } from '../alerts/detector.js';
 import type { ResponderIdentity } from '../core/decide.js';
 import { MetricBatch } from '../core/metrics.js';
-import type { Actor, OrganizationFeatureRequest, RequestedChange, ResponderConfig, ResponderInput } from '../core/types.js';
+import type {
+  Actor,
+  OrganizationFeatureRequest,
+  RequestedChange,
+  ResponderConfig,
+  ResponderInput,
+} from '../core/types.js';
 import { describeError } from '../errors.js';
 import type {
   AlertTopicPort,
@@ -116,7 +122,8 @@ export function createContext(options: ContextOptions): InvocationContext {
         durationMs: deps.now().getTime() - startedAt,
         ...(report as object),
       };
-      if (report.outcome === 'compliant' || report.outcome === 'ignored') deps.logger.info('decision', fields);
+      if (report.outcome === 'compliant' || report.outcome === 'ignored')
+        deps.logger.info('decision', fields);
       else deps.logger.warn('decision', fields);
       return report;
     },

@@ -88,7 +88,8 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         caseKey: () => eventKey(input.eventId),
         standingDrift: 'per-trigger',
         mayOweAlert:
-          input.eventName !== 'UpdateDetector' || reducesProtection(input.change, config.requireAgentManagement),
+          input.eventName !== 'UpdateDetector' ||
+          reducesProtection(input.change, config.requireAgentManagement),
       };
     case 'sweep':
       return {
@@ -143,7 +144,11 @@ async function routeSweep(context: InvocationContext, input: SweepInput): Promis
   const { deps, self } = context;
   if (input.region !== self.region) {
     const reason = `sweep is for Region ${input.region}; this responder serves ${self.region}`;
-    return { eventId: input.eventId, trigger: input.kind, reports: [ignoreDetector(context, undefined, reason)] };
+    return {
+      eventId: input.eventId,
+      trigger: input.kind,
+      reports: [ignoreDetector(context, undefined, reason)],
+    };
   }
   if (deps.organization === undefined) {
     return { eventId: input.eventId, trigger: input.kind, reports: await sweepDetectors(context) };

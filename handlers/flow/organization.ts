@@ -96,14 +96,23 @@ export function reportDeniedOrganizationCall(
   input: ApiCallInput,
 ): Promise<OrganizationReport> {
   const { config, metrics } = context;
-  const lowered = loweredFeature(input.organizationFeatures, config.autoEnableTarget, config.requireAgentManagement);
+  const lowered = loweredFeature(
+    input.organizationFeatures,
+    config.autoEnableTarget,
+    config.requireAgentManagement,
+  );
   if (!reducesProtection(input.change, config.requireAgentManagement) && lowered === undefined) {
     return Promise.resolve(
-      context.log(report({ outcome: 'ignored', reason: `the call failed with ${input.errorCode} and changed nothing` })),
+      context.log(
+        report({ outcome: 'ignored', reason: `the call failed with ${input.errorCode} and changed nothing` }),
+      ),
     );
   }
   const claim = eventKey(input.eventId);
-  const accounts = (input.memberAccountIds ?? []).map((accountId) => ({ accountId, problems: input.change.summary }));
+  const accounts = (input.memberAccountIds ?? []).map((accountId) => ({
+    accountId,
+    problems: input.change.summary,
+  }));
   return runCase<OrganizationReport>(context, {
     claim,
     duplicate: () => report({ outcome: 'ignored', reason: `duplicate: ${claim.key} already handled` }),
@@ -119,8 +128,9 @@ export function reportDeniedOrganizationCall(
         organization: undefined,
       };
       const action = `Nothing: the call failed with ${input.errorCode}, so nothing changed.`;
-      return digestAct(digestFacts(context, 'disable-denied', findings, accounts, undefined, action), (messageId) =>
-        report({ outcome: 'disable-denied', affectedAccounts: accounts.length, messageId }),
+      return digestAct(
+        digestFacts(context, 'disable-denied', findings, accounts, undefined, action),
+        (messageId) => report({ outcome: 'disable-denied', affectedAccounts: accounts.length, messageId }),
       );
     },
   });
@@ -154,7 +164,10 @@ async function readConfiguration(
     throw error;
   }
   const { autoEnableTarget, requireAgentManagement } = context.config;
-  return { configuration, evaluation: evaluateOrganization(configuration, autoEnableTarget, requireAgentManagement) };
+  return {
+    configuration,
+    evaluation: evaluateOrganization(configuration, autoEnableTarget, requireAgentManagement),
+  };
 }
 
 async function read(
@@ -171,7 +184,9 @@ async function read(
   let ids: readonly string[];
   if (reading.members === 'all') {
     const members = await organization.listMembers(adminDetectorId);
-    ids = members.filter((member) => member.relationshipStatus === 'Enabled').map((member) => member.accountId);
+    ids = members
+      .filter((member) => member.relationshipStatus === 'Enabled')
+      .map((member) => member.accountId);
     for (const member of members) {
       if (member.relationshipStatus === 'Enabled') continue;
       notEnabled += 1;
@@ -189,7 +204,8 @@ async function read(
     organization.getMemberDetectors(adminDetectorId, batch),
   );
   for (const batch of batches) {
-    if (batch.status === 'rejected') throw new ResponderError('GetMemberDetectors failed', { cause: batch.reason });
+    if (batch.status === 'rejected')
+      throw new ResponderError('GetMemberDetectors failed', { cause: batch.reason });
     for (const member of batch.value.members)
       verdicts.push(evaluateMember(member, context.config.requireAgentManagement, context.trigger.change));
     for (const entry of batch.value.unprocessed) {
@@ -216,7 +232,8 @@ async function decideAndAct(
 ): Promise<OrganizationReport> {
   const { config, deps, metrics } = context;
   const drifted = findings.verdicts.filter((verdict) => !verdict.evaluation.compliant);
-  const organizationDrift = findings.organization !== undefined && !findings.organization.evaluation.compliant;
+  const organizationDrift =
+    findings.organization !== undefined && !findings.organization.evaluation.compliant;
   const affected = drifted.length + findings.unreadable.length;
   const counts = { evaluatedAccounts: findings.evaluatedAccounts, affectedAccounts: affected };
   metrics.count(ORG_ACCOUNTS_EVALUATED_METRIC, findings.evaluatedAccounts);
@@ -225,7 +242,9 @@ async function decideAndAct(
   if (affected === 0 && !organizationDrift) {
     metrics.compliance(true, COMPLIANCE_METRIC);
     const owed = context.trigger.mayOweAlert ? await deliverOwed(context, findings) : undefined;
-    return owed ?? context.log(report({ outcome: 'compliant', evaluatedAccounts: findings.evaluatedAccounts }));
+    return (
+      owed ?? context.log(report({ outcome: 'compliant', evaluatedAccounts: findings.evaluatedAccounts }))
+    );
   }
 
   let outcome: DigestOutcome = config.mode === 'notify' ? 'would-remediate' : 'remediate';
@@ -248,7 +267,11 @@ async function decideAndAct(
   const lines: AccountLine[] = [
     ...drifted.map((verdict) =>
       blocked.has(verdict.accountId)
-        ? { accountId: verdict.accountId, problems: verdict.evaluation.problems, result: 'circuit open' as const }
+        ? {
+            accountId: verdict.accountId,
+            problems: verdict.evaluation.problems,
+            result: 'circuit open' as const,
+          }
         : { accountId: verdict.accountId, problems: verdict.evaluation.problems },
     ),
     ...findings.unreadable,
@@ -294,7 +317,10 @@ async function decideAndAct(
 }
 
 /** Everything reads compliant: an earlier attempt of this delivery may still owe its digest. */
-function deliverOwed(context: InvocationContext, findings: Findings): Promise<OrganizationReport | undefined> {
+function deliverOwed(
+  context: InvocationContext,
+  findings: Findings,
+): Promise<OrganizationReport | undefined> {
   const owedReport = (messageId: string) =>
     report({
       outcome: 'remediate',
@@ -343,7 +369,11 @@ async function remediate(
   const errors: unknown[] = [];
   let organizationResult: DigestFacts['organizationResult'];
   if (findings.organization && work.restoreConfiguration) {
-    const lowered = loweredFeature(trigger.organizationFeatures, config.autoEnableTarget, config.requireAgentManagement);
+    const lowered = loweredFeature(
+      trigger.organizationFeatures,
+      config.autoEnableTarget,
+      config.requireAgentManagement,
+    );
     const plan = planOrganization(
       findings.organization.configuration,
       findings.organization.evaluation,
@@ -371,7 +401,13 @@ async function remediate(
     );
   }
 
-  const { batches, confirmed, failed } = await remediateMembers(context, organization, adminDetectorId, work, errors);
+  const { batches, confirmed, failed } = await remediateMembers(
+    context,
+    organization,
+    adminDetectorId,
+    work,
+    errors,
+  );
   if (batches.length > 0) {
     actions.push(
       `UpdateMemberDetectors in ${batches.length} call(s): ${confirmed.size} account(s) re-enabled, ${failed.size} failed`,
@@ -430,9 +466,12 @@ async function remediate(
   return {
     status: 'failed',
     failure: { outcome: 'remediate', rendered: renderDigest(facts), remediation },
-    error: new ResponderError(`organization remediation failed for ${failures} target(s): ${reasons.join('; ')}`, {
-      cause: errors.length > 0 ? new AggregateError(errors, 'the AWS calls that failed') : undefined,
-    }),
+    error: new ResponderError(
+      `organization remediation failed for ${failures} target(s): ${reasons.join('; ')}`,
+      {
+        cause: errors.length > 0 ? new AggregateError(errors, 'the AWS calls that failed') : undefined,
+      },
+    ),
     report: outcomeReport,
   };
 }
@@ -461,7 +500,9 @@ async function remediateMembers(
         : batch.accountIds.map((accountId) => ({ accountId, reason: describeError(result.reason) }));
     for (const entry of unprocessed) failed.set(entry.accountId, entry.reason);
   });
-  const attempted = batches.flatMap((batch) => batch.accountIds).filter((accountId) => !failed.has(accountId));
+  const attempted = batches
+    .flatMap((batch) => batch.accountIds)
+    .filter((accountId) => !failed.has(accountId));
   const readBackBatches = chunk(attempted, MEMBER_BATCH_SIZE);
   const readBack = await settleWithConcurrency(readBackBatches, MEMBER_CONCURRENCY, (batch) =>
     organization.getMemberDetectors(adminDetectorId, batch),
@@ -471,7 +512,8 @@ async function remediateMembers(
     const batch = readBackBatches[index] ?? [];
     if (result.status === 'rejected') {
       errors.push(result.reason);
-      for (const accountId of batch) failed.set(accountId, `read back failed: ${describeError(result.reason)}`);
+      for (const accountId of batch)
+        failed.set(accountId, `read back failed: ${describeError(result.reason)}`);
       return;
     }
     for (const member of result.value.members) {
@@ -480,7 +522,8 @@ async function remediateMembers(
       }
     }
     for (const accountId of batch) {
-      if (!confirmed.has(accountId) && !failed.has(accountId)) failed.set(accountId, 'read back: still not compliant');
+      if (!confirmed.has(accountId) && !failed.has(accountId))
+        failed.set(accountId, 'read back: still not compliant');
     }
   });
   return { batches, confirmed, failed };
@@ -499,8 +542,10 @@ function digestAct(
   };
 }
 
-function report(fields: Omit<OrganizationReport, 'scope' | 'evaluatedAccounts' | 'affectedAccounts'> &
-  Partial<Pick<OrganizationReport, 'evaluatedAccounts' | 'affectedAccounts'>>): OrganizationReport {
+function report(
+  fields: Omit<OrganizationReport, 'scope' | 'evaluatedAccounts' | 'affectedAccounts'> &
+    Partial<Pick<OrganizationReport, 'evaluatedAccounts' | 'affectedAccounts'>>,
+): OrganizationReport {
   return { scope: 'organization', evaluatedAccounts: 0, affectedAccounts: 0, ...fields };
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type AlertFacts, renderNotification, severityOf, subjectOf } from '../../handlers/alerts/detector.js';
+import {
+  type AlertFacts,
+  renderNotification,
+  severityOf,
+  subjectOf,
+} from '../../handlers/alerts/detector.js';
 import { codeSpan } from '../../handlers/alerts/text.js';
 
 const BASE: AlertFacts = {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { type AccountLine, type DigestFacts, renderDigest } from '../../handlers/alerts/digest.js';
+import { loweredFeature } from '../../handlers/core/auto-enable.js';
 import {
   batchRemediations,
   evaluateMember,
@@ -7,8 +9,6 @@ import {
   type OrganizationConfiguration,
   planOrganization,
 } from '../../handlers/core/organization.js';
-import { type AccountLine, type DigestFacts, renderDigest } from '../../handlers/alerts/digest.js';
-import { loweredFeature } from '../../handlers/core/auto-enable.js';
 
 function orgConfig(
   features: [name: string, autoEnable: string, agent?: string][],
