@@ -7,7 +7,6 @@ export const REMEDIATION_SUCCEEDED_METRIC = 'RemediationSucceeded';
 export const REMEDIATION_FAILED_METRIC = 'RemediationFailed';
 export const DISABLE_DENIED_METRIC = 'DisableDenied';
 
-
 /** Collects the datapoints of one invocation so they go out in a single PutMetricData call at the end. */
 export class MetricBatch {
   readonly points: MetricPoint[] = [];

@@ -14,7 +14,7 @@ import {
   reportDeniedCall,
   respondForDetector,
   sweepDetectors,
-} from './account.js';
+} from './account/index.js';
 import {
   createContext,
   flushMetrics,
@@ -28,7 +28,7 @@ import {
   readingFor,
   reportDeniedOrganizationCall,
   respondForOrganization,
-} from './organization.js';
+} from './organization/index.js';
 
 export interface DispatchOptions {
   readonly self: ResponderIdentity;

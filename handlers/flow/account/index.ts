@@ -1,63 +1,45 @@
 /**
- * Account target: the detectors of this account and Region. It reads, decides through the pure core, remediates
- * one detector and describes the facts; the pipeline (flow/case.ts) does the claiming, paging and settling.
+ * Account target: the detectors of this account and Region. It reads, decides through the pure core, remediates one
+ * detector (remediate.ts) and describes the facts (describe.ts); the pipeline (flow/case.ts) does the claiming,
+ * paging and settling.
  */
-import {
-  type AlertFacts,
-  type AlertOutcome,
-  describePlan,
-  renderNotification,
-  snapshot,
-} from '../alerts/detector.js';
+import { snapshot } from '../../alerts/detector.js';
 import {
   applyCircuitBreaker,
   type Decision,
   decide,
   driftFingerprint,
   type Outcome,
-  type RemediationPlan,
-} from '../core/decide.js';
-import { type Evaluation, evaluate } from '../core/evaluate.js';
-import { type Exemption, parseExemption } from '../core/exemption.js';
+} from '../../core/decide.js';
+import { evaluate } from '../../core/evaluate.js';
+import { parseExemption } from '../../core/exemption.js';
 import {
   DISABLE_DENIED_METRIC,
   DRIFT_DETECTED_METRIC,
-  REMEDIATION_FAILED_METRIC,
   REMEDIATION_SUCCEEDED_METRIC,
-} from '../core/metrics.js';
-import type { ApiCallInput, DetectorState } from '../core/types.js';
-import { describeError, ResponderError } from '../errors.js';
-import type { ClaimRecord, RemediationRecord } from '../ports.js';
-import { type CaseAct, runCase, runOwed } from './case.js';
-import { alertContext, type InvocationContext } from './context.js';
-import { type ClaimKey, detectorHistoryKey, driftKey, eventKey } from './keys.js';
-import { settleWithConcurrency } from './pool.js';
+} from '../../core/metrics.js';
+import type { ApiCallInput } from '../../core/types.js';
+import { ResponderError } from '../../errors.js';
+import { type CaseAct, runCase, runOwed } from '../case.js';
+import type { InvocationContext } from '../context.js';
+import { type ClaimKey, driftKey, eventKey } from '../keys.js';
+import { settleWithConcurrency } from '../pool.js';
+import {
+  alertAct,
+  type DetectorReport,
+  facts,
+  NO_DETECTOR,
+  pendingReport,
+  standingAction,
+  type Target,
+} from './describe.js';
+import { historyKey, remediateDetector } from './remediate.js';
 
-export interface DetectorReport {
-  readonly outcome: Outcome;
-  readonly detectorId: string | null;
-  readonly reason?: string;
-  readonly remediation?: 'succeeded' | 'failed';
-  readonly messageId?: string;
-}
+export type { DetectorReport } from './describe.js';
 
 const HOUR_MS = 60 * 60 * 1000;
+
 const SWEEP_CONCURRENCY = 4;
-
-/** One detector as read for a decision. */
-interface Target {
-  readonly detectorId: string | undefined;
-  readonly state: DetectorState | undefined;
-  readonly evaluation: Evaluation | undefined;
-  readonly exemption: Exemption;
-}
-
-const NO_DETECTOR: Target = {
-  detectorId: undefined,
-  state: undefined,
-  evaluation: undefined,
-  exemption: { status: 'none' },
-};
 
 /** A decision line for an input the responder leaves alone. */
 export function ignoreDetector(
@@ -178,7 +160,7 @@ async function act(
 ): Promise<CaseAct<DetectorReport>> {
   switch (decision.outcome) {
     case 'remediate':
-      return remediate(context, decision.plan, target);
+      return remediateDetector(context, decision.plan, target);
     case 'would-remediate':
     case 'exempt':
     case 'circuit-open':
@@ -194,96 +176,6 @@ async function act(
     case 'ignored':
       throw new ResponderError(`unexpected decision ${decision.outcome} after the claim`);
   }
-}
-
-/** What the responder did (nothing) about a drift it leaves in place, and why. */
-function standingAction(
-  context: InvocationContext,
-  decision: Extract<
-    Decision,
-    { outcome: 'would-remediate' | 'exempt' | 'circuit-open' | 'detector-deleted' }
-  >,
-): string {
-  switch (decision.outcome) {
-    case 'would-remediate':
-      return `Nothing (notify mode). Remediate mode would send ${describePlan(decision.plan)}.`;
-    case 'exempt':
-      return 'Nothing: the detector is exempt, so the change is reported and left in place.';
-    case 'circuit-open':
-      return (
-        `Nothing: ${decision.recentRemediations} remediations of this detector in the last hour reached the limit ` +
-        `of ${context.config.maxRemediationsPerHour}. Something keeps turning protection off; automatic re-enable ` +
-        `resumes when the count drops. Would have sent ${describePlan(decision.plan)}.`
-      );
-    case 'detector-deleted':
-      return (
-        'Nothing: the responder does not re-create detectors. Re-create one with `aws guardduty create-detector ' +
-        "--enable --features 'Name=RUNTIME_MONITORING,Status=ENABLED,AdditionalConfiguration=[{Name=EKS_ADDON_MANAGEMENT,Status=ENABLED}]'`."
-      );
-  }
-}
-
-async function remediate(
-  context: InvocationContext,
-  plan: RemediationPlan,
-  target: Target,
-): Promise<CaseAct<DetectorReport>> {
-  const { config, deps, metrics, trigger } = context;
-  let written = false;
-  let after: DetectorState | undefined;
-  let failure: unknown;
-  try {
-    await deps.guardDuty.updateDetector(plan);
-    written = true;
-    after = await deps.guardDuty.getDetector(plan.detectorId);
-  } catch (error) {
-    failure = error;
-  }
-  const afterEvaluation = after && evaluate(after, config.requireAgentManagement);
-  const succeeded = afterEvaluation?.compliant === true;
-  metrics.count(succeeded ? REMEDIATION_SUCCEEDED_METRIC : REMEDIATION_FAILED_METRIC);
-  metrics.compliance(succeeded);
-  const remediation: RemediationRecord | undefined = written
-    ? {
-        detectorKey: historyKey(context, plan.detectorId),
-        at: deps.now(),
-        eventId: trigger.eventId,
-        generation: plan.generation,
-        actor: trigger.historyActor,
-      }
-    : undefined;
-  const outcomeText = succeeded
-    ? 'read back: compliant'
-    : failure
-      ? `failed: ${describeError(failure)}`
-      : `read back: still not compliant (${afterEvaluation?.problems.join('; ') ?? 'detector not found'})`;
-  const alertFacts: AlertFacts = {
-    ...facts(context, 'remediate', target, `${describePlan(plan)}; ${outcomeText}.`),
-    remediation: succeeded ? 'succeeded' : 'failed',
-    after: after && afterEvaluation ? snapshot(after.status, afterEvaluation) : null,
-  };
-  if (succeeded) {
-    deps.logger.info('remediated', {
-      eventId: trigger.eventId,
-      detectorId: plan.detectorId,
-      generation: plan.generation,
-    });
-    return alertAct(alertFacts, { remediation });
-  }
-  // Page once per drift about the failure; the retries Lambda makes stay quiet unless they succeed.
-  return {
-    status: 'failed',
-    failure: { outcome: 'remediate', rendered: renderNotification(alertFacts), remediation },
-    error: new ResponderError(`remediation of detector ${plan.detectorId} failed: ${outcomeText}`, {
-      cause: failure,
-    }),
-    report: (messageId) => ({
-      outcome: 'remediate',
-      detectorId: plan.detectorId,
-      remediation: 'failed',
-      ...(messageId ? { messageId } : {}),
-    }),
-  };
 }
 
 /** The detector reads compliant: an earlier attempt of this delivery may still owe its alert. */
@@ -313,52 +205,6 @@ function deliverOwed(
   });
 }
 
-/** The page for one detector, and the decision line it becomes once published. */
-function alertAct(
-  alertFacts: AlertFacts,
-  extra: { remediation?: RemediationRecord | undefined; standing?: ClaimKey | undefined } = {},
-): Extract<CaseAct<DetectorReport>, { status: 'alert' }> {
-  return {
-    status: 'alert',
-    alert: { outcome: alertFacts.outcome, rendered: renderNotification(alertFacts), ...extra },
-    report: (messageId) => ({
-      outcome: alertFacts.outcome,
-      detectorId: alertFacts.detectorId,
-      messageId,
-      ...(alertFacts.remediation ? { remediation: alertFacts.remediation } : {}),
-    }),
-  };
-}
-
-function pendingReport(previous: ClaimRecord, detectorId: string | null, messageId: string): DetectorReport {
-  return {
-    outcome: (previous.outcome ?? 'remediate') as AlertOutcome,
-    detectorId,
-    messageId,
-    reason: 'delivered the alert a previous attempt could not publish',
-  };
-}
-
-function facts(
-  context: InvocationContext,
-  outcome: AlertOutcome,
-  target: Target,
-  action: string,
-): AlertFacts {
-  const before = target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
-  return {
-    ...alertContext(context.trigger),
-    outcome,
-    detectorId: target.detectorId ?? null,
-    mode: context.config.mode,
-    problems: target.evaluation?.problems ?? (target.state ? [] : ['no GuardDuty detector in this Region']),
-    action,
-    before,
-    after: outcome === 'remediate' ? null : before,
-    exemption: target.exemption,
-  };
-}
-
 /**
  * What makes two deliveries "the same case": the trigger's own claim when it remediates or when it pages the drift
  * it caused; a standing drift seen by a sweep is the drift itself (a page a day).
@@ -379,8 +225,4 @@ function standingKey(context: InvocationContext, outcome: Outcome, target: Targe
     outcome,
     fingerprint: driftFingerprint(target.state, target.evaluation),
   });
-}
-
-function historyKey(context: InvocationContext, detectorId: string): string {
-  return detectorHistoryKey(context.trigger.accountId, context.trigger.region, detectorId);
 }

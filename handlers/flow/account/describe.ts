@@ -1,0 +1,116 @@
+/** How the account target describes what it found and did: the alert facts and the decision line. */
+import {
+  type AlertFacts,
+  type AlertOutcome,
+  describePlan,
+  renderNotification,
+  snapshot,
+} from '../../alerts/detector.js';
+import type { Decision, Outcome } from '../../core/decide.js';
+import type { Evaluation } from '../../core/evaluate.js';
+import type { Exemption } from '../../core/exemption.js';
+import type { DetectorState } from '../../core/types.js';
+import type { ClaimRecord, RemediationRecord } from '../../ports.js';
+import type { CaseAct } from '../case.js';
+import { alertContext, type InvocationContext } from '../context.js';
+import type { ClaimKey } from '../keys.js';
+
+export interface DetectorReport {
+  readonly outcome: Outcome;
+  readonly detectorId: string | null;
+  readonly reason?: string;
+  readonly remediation?: 'succeeded' | 'failed';
+  readonly messageId?: string;
+}
+
+/** One detector as read for a decision. */
+export interface Target {
+  readonly detectorId: string | undefined;
+  readonly state: DetectorState | undefined;
+  readonly evaluation: Evaluation | undefined;
+  readonly exemption: Exemption;
+}
+
+export const NO_DETECTOR: Target = {
+  detectorId: undefined,
+  state: undefined,
+  evaluation: undefined,
+  exemption: { status: 'none' },
+};
+
+/** What the responder did (nothing) about a drift it leaves in place, and why. */
+export function standingAction(
+  context: InvocationContext,
+  decision: Extract<
+    Decision,
+    { outcome: 'would-remediate' | 'exempt' | 'circuit-open' | 'detector-deleted' }
+  >,
+): string {
+  switch (decision.outcome) {
+    case 'would-remediate':
+      return `Nothing (notify mode). Remediate mode would send ${describePlan(decision.plan)}.`;
+    case 'exempt':
+      return 'Nothing: the detector is exempt, so the change is reported and left in place.';
+    case 'circuit-open':
+      return (
+        `Nothing: ${decision.recentRemediations} remediations of this detector in the last hour reached the limit ` +
+        `of ${context.config.maxRemediationsPerHour}. Something keeps turning protection off; automatic re-enable ` +
+        `resumes when the count drops. Would have sent ${describePlan(decision.plan)}.`
+      );
+    case 'detector-deleted':
+      return (
+        'Nothing: the responder does not re-create detectors. Re-create one with `aws guardduty create-detector ' +
+        "--enable --features 'Name=RUNTIME_MONITORING,Status=ENABLED,AdditionalConfiguration=[{Name=EKS_ADDON_MANAGEMENT,Status=ENABLED}]'`."
+      );
+  }
+}
+
+/** The page for one detector, and the decision line it becomes once published. */
+export function alertAct(
+  alertFacts: AlertFacts,
+  extra: { remediation?: RemediationRecord | undefined; standing?: ClaimKey | undefined } = {},
+): Extract<CaseAct<DetectorReport>, { status: 'alert' }> {
+  return {
+    status: 'alert',
+    alert: { outcome: alertFacts.outcome, rendered: renderNotification(alertFacts), ...extra },
+    report: (messageId) => ({
+      outcome: alertFacts.outcome,
+      detectorId: alertFacts.detectorId,
+      messageId,
+      ...(alertFacts.remediation ? { remediation: alertFacts.remediation } : {}),
+    }),
+  };
+}
+
+export function pendingReport(
+  previous: ClaimRecord,
+  detectorId: string | null,
+  messageId: string,
+): DetectorReport {
+  return {
+    outcome: (previous.outcome ?? 'remediate') as AlertOutcome,
+    detectorId,
+    messageId,
+    reason: 'delivered the alert a previous attempt could not publish',
+  };
+}
+
+export function facts(
+  context: InvocationContext,
+  outcome: AlertOutcome,
+  target: Target,
+  action: string,
+): AlertFacts {
+  const before = target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
+  return {
+    ...alertContext(context.trigger),
+    outcome,
+    detectorId: target.detectorId ?? null,
+    mode: context.config.mode,
+    problems: target.evaluation?.problems ?? (target.state ? [] : ['no GuardDuty detector in this Region']),
+    action,
+    before,
+    after: outcome === 'remediate' ? null : before,
+    exemption: target.exemption,
+  };
+}

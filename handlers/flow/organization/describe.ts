@@ -1,0 +1,63 @@
+/** How the organization target describes what it found and did: the digest facts and the decision line. */
+import { type AccountLine, type DigestFacts, type DigestOutcome, renderDigest } from '../../alerts/digest.js';
+import type { RemediationRecord } from '../../ports.js';
+import type { CaseAct } from '../case.js';
+import { alertContext, type InvocationContext } from '../context.js';
+import type { Findings } from './read.js';
+
+export interface OrganizationReport {
+  readonly outcome: DigestOutcome | 'compliant' | 'ignored';
+  readonly scope: 'organization';
+  readonly evaluatedAccounts: number;
+  readonly affectedAccounts: number;
+  readonly remediatedAccounts?: number;
+  readonly failedAccounts?: number;
+  /** Accounts left alone because they were re-enabled MAX_REMEDIATIONS_PER_HOUR times in the last hour. */
+  readonly circuitOpenAccounts?: number;
+  readonly reason?: string;
+  readonly messageId?: string;
+}
+
+/** The circuit breaker's name for the organization's auto-enable configuration, beside the member accounts. */
+export const CONFIGURATION_TARGET = 'organization-configuration';
+
+/** The digest to page, and the decision line it becomes once published. */
+export function digestAct(
+  facts: DigestFacts,
+  toReport: (messageId: string) => OrganizationReport,
+  remediation?: RemediationRecord,
+): Extract<CaseAct<OrganizationReport>, { status: 'alert' }> {
+  return {
+    status: 'alert',
+    alert: { outcome: facts.outcome, rendered: renderDigest(facts), remediation },
+    report: toReport,
+  };
+}
+
+export function report(
+  fields: Omit<OrganizationReport, 'scope' | 'evaluatedAccounts' | 'affectedAccounts'> &
+    Partial<Pick<OrganizationReport, 'evaluatedAccounts' | 'affectedAccounts'>>,
+): OrganizationReport {
+  return { scope: 'organization', evaluatedAccounts: 0, affectedAccounts: 0, ...fields };
+}
+
+export function digestFacts(
+  context: InvocationContext,
+  outcome: DigestOutcome,
+  findings: Findings,
+  accounts: readonly AccountLine[],
+  organizationResult: DigestFacts['organizationResult'],
+  action: string,
+): DigestFacts {
+  return {
+    ...alertContext(context.trigger),
+    outcome,
+    adminDetectorId: findings.adminDetectorId || null,
+    mode: context.config.mode,
+    evaluatedAccounts: findings.evaluatedAccounts,
+    accounts,
+    organizationProblems: findings.organization?.evaluation.problems ?? [],
+    organizationResult,
+    action,
+  };
+}
