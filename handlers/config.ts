@@ -1,53 +1,73 @@
 import * as z from 'zod/mini';
+import {
+  DEFAULTS,
+  ENV,
+  isMaxRemediationsPerHour,
+  MAX_REMEDIATIONS_PER_HOUR,
+  MAX_REMEDIATIONS_PER_HOUR_EXPECTED,
+  ORGANIZATION_AUTO_ENABLE_TARGETS,
+  RESPONDER_MODES,
+  RESPONDER_SCOPES,
+} from './contract.js';
 import type { ResponderConfig } from './core/types.js';
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const NAMESPACE = /^[^:][\x20-\x7E]{0,254}$/;
 
+/** `"a" or "b"`, for the messages of the enumerated variables. */
+const oneOf = (values: readonly string[]): string => values.map((value) => `"${value}"`).join(' or ');
+
+// Variable names and accepted values come from the contract, which infra/ sets and validates against too.
 const environmentSchema = z.object({
-  RESPONDER_MODE: z._default(
-    z.enum(['remediate', 'notify'], { error: 'expected "remediate" or "notify"' }),
-    'remediate',
+  [ENV.mode]: z._default(
+    z.enum(RESPONDER_MODES, { error: `expected ${oneOf(RESPONDER_MODES)}` }),
+    DEFAULTS.mode,
   ),
-  NOTIFICATION_TOPIC_ARN: z.string({ error: 'is required (the ARN of the SNS topic for alerts)' }).check(
+  [ENV.notificationTopicArn]: z.string({ error: 'is required (the ARN of the SNS topic for alerts)' }).check(
     z.regex(TOPIC_ARN, {
       error: 'expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts',
     }),
   ),
-  METRIC_NAMESPACE: z._default(
+  [ENV.metricNamespace]: z._default(
     z.string().check(
       z.regex(NAMESPACE, { error: 'expected 1-255 printable ASCII characters, not starting with ":"' }),
       z.refine((value) => !value.startsWith('AWS/'), {
         error: 'the AWS/ prefix is reserved for AWS services',
       }),
     ),
-    'GuardDutyDriftResponder',
+    DEFAULTS.metricNamespace,
   ),
-  REQUIRE_AGENT_MANAGEMENT: z._default(
+  [ENV.requireAgentManagement]: z._default(
     z.enum(['true', 'false'], { error: 'expected "true" or "false"' }),
-    'true',
+    DEFAULTS.requireAgentManagement ? 'true' : 'false',
   ),
-  MAX_REMEDIATIONS_PER_HOUR: z._default(
-    z.string().check(z.regex(/^[1-9]\d{0,2}$/, { error: 'expected a whole number from 1 to 999' })),
-    '3',
+  [ENV.maxRemediationsPerHour]: z._default(
+    z.string().check(
+      z.refine((value) => /^[1-9]\d*$/.test(value) && isMaxRemediationsPerHour(Number(value)), {
+        error: `expected ${MAX_REMEDIATIONS_PER_HOUR_EXPECTED}`,
+      }),
+    ),
+    String(MAX_REMEDIATIONS_PER_HOUR.default),
   ),
-  RESPONDER_SCOPE: z._default(
-    z.enum(['account', 'organization'], { error: 'expected "account" or "organization"' }),
-    'account',
+  [ENV.scope]: z._default(
+    z.enum(RESPONDER_SCOPES, { error: `expected ${oneOf(RESPONDER_SCOPES)}` }),
+    DEFAULTS.scope,
   ),
-  ORGANIZATION_AUTO_ENABLE_TARGET: z._default(
-    z.enum(['ALL', 'NEW'], { error: 'expected "ALL" or "NEW"' }),
-    'ALL',
+  [ENV.organizationAutoEnableTarget]: z._default(
+    z.enum(ORGANIZATION_AUTO_ENABLE_TARGETS, {
+      error: `expected ${oneOf(ORGANIZATION_AUTO_ENABLE_TARGETS)}`,
+    }),
+    DEFAULTS.organizationAutoEnableTarget,
   ),
-  RESPONDER_ROLE_ARN: z.optional(
+  [ENV.roleArn]: z.optional(
     z.string().check(
       z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
         error: 'expected the IAM role ARN of the function, such as arn:aws:iam::123456789012:role/responder',
       }),
     ),
   ),
-  STATE_TABLE_NAME: z
+  [ENV.stateTableName]: z
     .string({ error: 'is required (the DynamoDB table for idempotency and remediation history)' })
     .check(z.regex(TABLE_NAME, { error: 'expected a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)' })),
 });
@@ -75,14 +95,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   }
   const values = parsed.data;
   return {
-    mode: values.RESPONDER_MODE,
-    notificationTopicArn: values.NOTIFICATION_TOPIC_ARN,
-    metricNamespace: values.METRIC_NAMESPACE,
-    requireAgentManagement: values.REQUIRE_AGENT_MANAGEMENT === 'true',
-    maxRemediationsPerHour: Number(values.MAX_REMEDIATIONS_PER_HOUR),
-    stateTableName: values.STATE_TABLE_NAME,
-    scope: values.RESPONDER_SCOPE,
-    autoEnableTarget: values.ORGANIZATION_AUTO_ENABLE_TARGET,
-    roleArn: values.RESPONDER_ROLE_ARN,
+    mode: values[ENV.mode],
+    notificationTopicArn: values[ENV.notificationTopicArn],
+    metricNamespace: values[ENV.metricNamespace],
+    requireAgentManagement: values[ENV.requireAgentManagement] === 'true',
+    maxRemediationsPerHour: Number(values[ENV.maxRemediationsPerHour]),
+    stateTableName: values[ENV.stateTableName],
+    scope: values[ENV.scope],
+    autoEnableTarget: values[ENV.organizationAutoEnableTarget],
+    roleArn: values[ENV.roleArn],
   };
 }

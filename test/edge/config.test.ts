@@ -50,7 +50,12 @@ describe('Function: loadConfig', () => {
     [{ ...REQUIRED, REQUIRE_AGENT_MANAGEMENT: 'yes' }, /REQUIRE_AGENT_MANAGEMENT expected "true" or "false"/],
     [
       { ...REQUIRED, MAX_REMEDIATIONS_PER_HOUR: '0' },
-      /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 999/,
+      /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 60/,
+    ],
+    // The bound of handlers/contract.ts, which the construct and the CDK context refuse at synth too.
+    [
+      { ...REQUIRED, MAX_REMEDIATIONS_PER_HOUR: '61' },
+      /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 60 \(received "61"\)/,
     ],
     [{ ...REQUIRED, MAX_REMEDIATIONS_PER_HOUR: '2.5' }, /MAX_REMEDIATIONS_PER_HOUR/],
     [

@@ -34,12 +34,12 @@ describe('Function: handler, configuration at cold start', () => {
     {
       problem: 'MAX_REMEDIATIONS_PER_HOUR is not a number',
       env: { MAX_REMEDIATIONS_PER_HOUR: 'three' },
-      message: /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 999 \(received "three"\)/,
+      message: /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 60 \(received "three"\)/,
     },
     {
       problem: 'MAX_REMEDIATIONS_PER_HOUR is zero',
       env: { MAX_REMEDIATIONS_PER_HOUR: '0' },
-      message: /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 999 \(received "0"\)/,
+      message: /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 60 \(received "0"\)/,
     },
     {
       problem: 'STATE_TABLE_NAME is missing',
