@@ -1,14 +1,14 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { ConfigError, loadConfig } from './config.js';
+import { AppConfigError, loadAppConfig } from './config.js';
 import { addResponderStacks } from './stack.js';
 
 const app = new App();
 try {
-  const config = loadConfig(app.node.getAllContext());
+  const config = loadAppConfig(app.node.getAllContext());
   addResponderStacks(app, config, process.env.CDK_DEFAULT_ACCOUNT);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
+  if (!(error instanceof AppConfigError)) throw error;
   console.error(error.message);
   process.exit(1);
 }

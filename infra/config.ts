@@ -1,23 +1,19 @@
 import { z } from 'zod';
-
-/** Allowed values of the `mode` context key, the same as the function's `RESPONDER_MODE`. */
-export const RESPONDER_MODES = ['remediate', 'notify'] as const;
-export type ResponderMode = (typeof RESPONDER_MODES)[number];
-
-/** Allowed values of the `scope` context key, the same as the function's `RESPONDER_SCOPE`. */
-export const RESPONDER_SCOPES = ['account', 'organization'] as const;
-export type ResponderScope = (typeof RESPONDER_SCOPES)[number];
-
-/** Allowed values of the `organizationAutoEnableTarget` key, the same as `ORGANIZATION_AUTO_ENABLE_TARGET`. */
-export const ORGANIZATION_AUTO_ENABLE_TARGETS = ['ALL', 'NEW'] as const;
-export type OrganizationAutoEnableTarget = (typeof ORGANIZATION_AUTO_ENABLE_TARGETS)[number];
-
-/** Bounds of the sweep interval: EventBridge rates below 5 minutes buy nothing, above 12 hours the heartbeat alarm
- * (two intervals) would exceed CloudWatch's one-day evaluation window. */
-export const SWEEP_INTERVAL_MINUTES = { min: 5, max: 720, default: 30 } as const;
+import {
+  DEFAULTS,
+  MAX_REMEDIATIONS_PER_HOUR,
+  MAX_REMEDIATIONS_PER_HOUR_EXPECTED,
+  ORGANIZATION_AUTO_ENABLE_TARGETS,
+  type OrganizationAutoEnableTarget,
+  RESPONDER_MODES,
+  RESPONDER_SCOPES,
+  type ResponderMode,
+  type ResponderScope,
+} from '../handlers/contract.js';
+import { SWEEP_INTERVAL_MINUTES } from './responder/props.js';
 
 /** The validated deployment configuration of the app. */
-export interface ResponderConfig {
+export interface AppConfig {
   /** What the function does on drift: re-enable (`remediate`) or only report (`notify`). */
   readonly mode: ResponderMode;
   /**
@@ -47,7 +43,7 @@ export interface ResponderConfig {
 }
 
 /** Thrown when the CDK context holds an invalid configuration; its message lists every problem, one per line. */
-export class ConfigError extends Error {
+export class AppConfigError extends Error {
   constructor(
     readonly problems: readonly string[],
     options?: ErrorOptions,
@@ -56,7 +52,7 @@ export class ConfigError extends Error {
       `Invalid configuration (CDK context, see docs/deploy.md):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       options,
     );
-    this.name = 'ConfigError';
+    this.name = 'AppConfigError';
   }
 }
 
@@ -73,16 +69,23 @@ const fromBoolean = (value: unknown): unknown =>
 const fromNumber = (value: unknown): unknown =>
   typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
 
+/** `"a", "b"`, for the messages of the enumerated keys. */
+const oneOf = (values: readonly string[]): string => values.map((value) => `"${value}"`).join(', ');
+
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
 const SLACK_CHANNEL_ID = /^[A-Za-z0-9]+$/;
 
 const schema = z.object({
-  mode: z.enum(RESPONDER_MODES, { error: 'must be one of "remediate", "notify"' }).default('remediate'),
-  scope: z.enum(RESPONDER_SCOPES, { error: 'must be one of "account", "organization"' }).default('account'),
+  mode: z.enum(RESPONDER_MODES, { error: `must be one of ${oneOf(RESPONDER_MODES)}` }).default(DEFAULTS.mode),
+  scope: z
+    .enum(RESPONDER_SCOPES, { error: `must be one of ${oneOf(RESPONDER_SCOPES)}` })
+    .default(DEFAULTS.scope),
   organizationAutoEnableTarget: z
-    .enum(ORGANIZATION_AUTO_ENABLE_TARGETS, { error: 'must be one of "ALL", "NEW" (upper case)' })
-    .default('ALL'),
+    .enum(ORGANIZATION_AUTO_ENABLE_TARGETS, {
+      error: `must be one of ${oneOf(ORGANIZATION_AUTO_ENABLE_TARGETS)} (upper case)`,
+    })
+    .default(DEFAULTS.organizationAutoEnableTarget),
   regions: z.preprocess(
     fromList,
     z
@@ -121,16 +124,17 @@ const schema = z.object({
   ),
   requireAgentManagement: z.preprocess(
     fromBoolean,
-    z.boolean({ error: 'must be true or false' }).default(true),
+    z.boolean({ error: 'must be true or false' }).default(DEFAULTS.requireAgentManagement),
   ),
+  // The function's own bounds (handlers/contract.ts): a value outside them would fail every cold start.
   maxRemediationsPerHour: z.preprocess(
     fromNumber,
     z
-      .number({ error: 'must be a whole number from 1 to 60' })
-      .int({ error: 'must be a whole number from 1 to 60' })
-      .min(1, { error: 'must be a whole number from 1 to 60' })
-      .max(60, { error: 'must be a whole number from 1 to 60' })
-      .default(3),
+      .number({ error: `must be ${MAX_REMEDIATIONS_PER_HOUR_EXPECTED}` })
+      .int({ error: `must be ${MAX_REMEDIATIONS_PER_HOUR_EXPECTED}` })
+      .min(MAX_REMEDIATIONS_PER_HOUR.min, { error: `must be ${MAX_REMEDIATIONS_PER_HOUR_EXPECTED}` })
+      .max(MAX_REMEDIATIONS_PER_HOUR.max, { error: `must be ${MAX_REMEDIATIONS_PER_HOUR_EXPECTED}` })
+      .default(MAX_REMEDIATIONS_PER_HOUR.default),
   ),
   createTrail: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
 });
@@ -142,9 +146,9 @@ export const CONFIG_KEYS = Object.keys(schema.shape) as readonly (keyof typeof s
  * Validates the app's keys of a CDK context (as returned by `app.node.getAllContext()`: `cdk.json` "context" and
  * `cdk deploy -c key=value`). Other keys (feature flags, `aws:cdk:*`) are left alone, but a key one or two letters
  * away from one of ours is an error, so a typo never silently falls back to a default.
- * @throws ConfigError naming each wrong key, what it must be and what it received.
+ * @throws AppConfigError naming each wrong key, what it must be and what it received.
  */
-export function loadConfig(context: Readonly<Record<string, unknown>>): ResponderConfig {
+export function loadAppConfig(context: Readonly<Record<string, unknown>>): AppConfig {
   const known: readonly string[] = CONFIG_KEYS;
   const raw: Record<string, unknown> = {};
   const problems: string[] = [];
@@ -156,7 +160,7 @@ export function loadConfig(context: Readonly<Record<string, unknown>>): Responde
     const near = known.find((candidate) => editDistance(key.toLowerCase(), candidate.toLowerCase()) <= 2);
     if (near !== undefined) problems.push(`${key} is not a known key; did you mean ${near}?`);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new AppConfigError(problems);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const listed = {
@@ -169,17 +173,17 @@ export function loadConfig(context: Readonly<Record<string, unknown>>): Responde
       const where = rest.length > 0 ? `${String(head)}[${rest.map(String).join('][')}]` : String(head);
       problems.push(`${where} ${issue.message} (received ${describe(valueAt(listed, issue.path))})`);
     }
-    throw new ConfigError(problems, { cause: parsed.error });
+    throw new AppConfigError(problems, { cause: parsed.error });
   }
   const { slackWorkspaceId, slackChannelId, ...rest } = parsed.data;
   if ((slackWorkspaceId === undefined) !== (slackChannelId === undefined)) {
-    throw new ConfigError([
+    throw new AppConfigError([
       'slackWorkspaceId and slackChannelId must be set together ' +
         `(received workspace ${describe(slackWorkspaceId)}, channel ${describe(slackChannelId)})`,
     ]);
   }
   if (rest.scope !== 'organization' && raw.organizationAutoEnableTarget !== undefined) {
-    throw new ConfigError([
+    throw new AppConfigError([
       'organizationAutoEnableTarget applies only with scope "organization" ' +
         `(received ${describe(raw.organizationAutoEnableTarget)} with scope ${describe(rest.scope)})`,
     ]);

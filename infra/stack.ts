@@ -1,7 +1,7 @@
 import { type App, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { ResponderConfig } from './config.js';
-import { GuardDutyDriftResponder, type GuardDutyDriftResponderProps } from './drift-responder.js';
+import type { AppConfig } from './config.js';
+import { GuardDutyDriftResponder, type GuardDutyDriftResponderProps } from './responder/index.js';
 import { ResponderTrail } from './trail.js';
 
 /** Properties of {@link DriftResponderStack}. */
@@ -55,7 +55,7 @@ export function stackName(region: string | undefined): string {
  */
 export function addResponderStacks(
   app: App,
-  config: ResponderConfig,
+  config: AppConfig,
   account: string | undefined,
 ): DriftResponderStack[] {
   const regions: readonly (string | undefined)[] = config.regions.length > 0 ? config.regions : [undefined];

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../infra/config.js';
+import { loadAppConfig } from '../../infra/config.js';
 import { addResponderStacks } from '../../infra/stack.js';
 
 process.env.CDK_VALIDATION = 'false';
@@ -22,7 +22,7 @@ describe('Function bundle (real esbuild run)', () => {
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'drift-responder-bundle-'));
     const app = new App({ outdir });
-    const [stack] = addResponderStacks(app, loadConfig({ regions: ['eu-west-1'] }), undefined);
+    const [stack] = addResponderStacks(app, loadAppConfig({ regions: ['eu-west-1'] }), undefined);
     if (stack === undefined) throw new Error('the app defined no stack');
     const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
     // The code asset's S3 key is "<hash>.zip"; the cloud assembly keeps it unzipped in "asset.<hash>".

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../infra/config.js';
+import { AppConfigError, loadAppConfig } from '../../infra/config.js';
 
 function problemsOf(context: Record<string, unknown>): readonly string[] {
   try {
-    loadConfig(context);
+    loadAppConfig(context);
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
+    if (error instanceof AppConfigError) return error.problems;
     throw error;
   }
-  throw new Error('expected loadConfig to throw a ConfigError');
+  throw new Error('expected loadAppConfig to throw an AppConfigError');
 }
 
-describe('Function: loadConfig', () => {
+describe('Function: loadAppConfig', () => {
   it('applies the documented defaults to an empty context', () => {
     // Act
-    const config = loadConfig({});
+    const config = loadAppConfig({});
 
     // Assess
     expect(config).toEqual({
@@ -33,7 +33,7 @@ describe('Function: loadConfig', () => {
 
   it('reads command-line strings (-c key=value) as lists, booleans and numbers', () => {
     // Act
-    const config = loadConfig({
+    const config = loadAppConfig({
       mode: 'notify',
       regions: 'eu-west-1, us-east-1',
       notificationEmails: 'a@example.com,b@example.com',
@@ -62,7 +62,7 @@ describe('Function: loadConfig', () => {
 
   it('ignores context keys that are not its own (feature flags, CDK internals)', () => {
     expect(
-      loadConfig({ '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:bundling-stacks': [] }).mode,
+      loadAppConfig({ '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:bundling-stacks': [] }).mode,
     ).toBe('remediate');
   });
 
@@ -74,14 +74,14 @@ describe('Function: loadConfig', () => {
 
   it('reads organization scope and its auto-enable target', () => {
     // Act
-    const config = loadConfig({ scope: 'organization', organizationAutoEnableTarget: 'NEW' });
+    const config = loadAppConfig({ scope: 'organization', organizationAutoEnableTarget: 'NEW' });
 
     // Assess
     expect(config).toMatchObject({ scope: 'organization', organizationAutoEnableTarget: 'NEW' });
   });
 
   it('defaults the auto-enable target of organization scope to ALL', () => {
-    expect(loadConfig({ scope: 'organization' }).organizationAutoEnableTarget).toBe('ALL');
+    expect(loadAppConfig({ scope: 'organization' }).organizationAutoEnableTarget).toBe('ALL');
   });
 
   it('names the key, the accepted values and the received value of a wrong scope', () => {
@@ -165,10 +165,10 @@ describe('Function: loadConfig', () => {
 
   it('reports every problem at once, in a message that lists them', () => {
     // Act
-    const act = () => loadConfig({ mode: 'off', createTrail: 1 });
+    const act = () => loadAppConfig({ mode: 'off', createTrail: 1 });
 
     // Assess
-    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(AppConfigError);
     expect(act).toThrow(
       /Invalid configuration \(CDK context, see docs\/deploy.md\):\n {2}- mode .*\n {2}- createTrail/,
     );

@@ -2,7 +2,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../infra/config.js';
+import { loadAppConfig } from '../../infra/config.js';
 import { addResponderStacks } from '../../infra/stack.js';
 import { FULL_CONTEXT, synthStacks } from './synth.js';
 
@@ -68,7 +68,7 @@ describe('Synthesis with the CloudFormation template validation on', () => {
       const app = new App({
         context: { 'aws:cdk:bundling-stacks': [], ...FULL_CONTEXT, regions: ['eu-west-1'] },
       });
-      addResponderStacks(app, loadConfig(app.node.getAllContext()), undefined);
+      addResponderStacks(app, loadAppConfig(app.node.getAllContext()), undefined);
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
       const exitCode = process.exitCode;
 

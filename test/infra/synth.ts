@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { loadConfig } from '../../infra/config.js';
+import { loadAppConfig } from '../../infra/config.js';
 import { addResponderStacks, type DriftResponderStack } from '../../infra/stack.js';
 
 /** A full configuration: every optional part (e-mails, Slack, trail) switched on, two Regions. */
@@ -22,7 +22,7 @@ export const FULL_CONTEXT = {
  */
 export function synthStacks(context: Record<string, unknown> = {}): DriftResponderStack[] {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
-  return addResponderStacks(app, loadConfig(app.node.getAllContext()), undefined);
+  return addResponderStacks(app, loadAppConfig(app.node.getAllContext()), undefined);
 }
 
 /** The first stack of the app and its template. */

@@ -1,0 +1,224 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import {
+  DEFAULTS,
+  isMaxRemediationsPerHour,
+  MAX_REMEDIATIONS_PER_HOUR,
+  MAX_REMEDIATIONS_PER_HOUR_EXPECTED,
+  type OrganizationAutoEnableTarget,
+  type ResponderMode,
+  type ResponderScope,
+} from '../../handlers/contract.js';
+
+/**
+ * Bounds of the sweep interval: EventBridge rates below 5 minutes buy nothing, above 12 hours the heartbeat alarm
+ * (two intervals) would exceed CloudWatch's one-day evaluation window.
+ */
+export const SWEEP_INTERVAL_MINUTES = { min: 5, max: 720, default: 30 } as const;
+
+/** A Slack channel (AWS Chatbot / Amazon Q Developer in chat applications) that receives the topic's messages. */
+export interface SlackChannelProps {
+  /** Id of a Slack workspace already authorised in the AWS Chatbot console (e.g. `T012AB3CD`). */
+  readonly workspaceId: string;
+  /** Id of the channel (e.g. `C012AB3CD`); private channels need the AWS app invited first. */
+  readonly channelId: string;
+}
+
+/** Properties of {@link GuardDutyDriftResponder}. */
+export interface GuardDutyDriftResponderProps {
+  /**
+   * What the function does when it finds drift: `remediate` re-enables runtime monitoring, `notify` only reports.
+   * @default 'remediate'
+   */
+  readonly mode?: ResponderMode;
+  /**
+   * What the function watches. `account`: the detector of this account and Region. `organization`: deployed in the
+   * GuardDuty delegated administrator account, every associated member account (through `UpdateMemberDetectors`)
+   * and the organization's auto-enable setting; this adds the member and organization configuration permissions,
+   * the organization metrics on the dashboard and an auto-enable alarm.
+   * @default 'account'
+   */
+  readonly scope?: ResponderScope;
+  /**
+   * Organization scope only: the auto-enable setting of runtime monitoring (and of its agent management) that
+   * counts as compliant and that the function restores: `ALL` (every member account) or `NEW` (accounts that join
+   * later). Setting it with `account` scope is an error.
+   * @default 'ALL' in organization scope
+   */
+  readonly organizationAutoEnableTarget?: OrganizationAutoEnableTarget;
+  /**
+   * E-mail addresses subscribed to the alert topic. Each address receives a confirmation mail first.
+   * @default - no e-mail subscription
+   */
+  readonly notificationEmails?: readonly string[];
+  /**
+   * Slack channel bound to the alert topic through AWS Chatbot.
+   * @default - no Slack channel
+   */
+  readonly slack?: SlackChannelProps;
+  /**
+   * Time between two scheduled sweeps of every detector. The heartbeat alarm fires after two intervals without a
+   * compliance datapoint, so it must be between 5 minutes and 12 hours.
+   * @default Duration.minutes(30)
+   */
+  readonly sweepInterval?: Duration;
+  /**
+   * Whether EKS add-on (agent) management must be enabled for a detector to be compliant (GuardDuty.7).
+   * @default true
+   */
+  readonly requireAgentManagement?: boolean;
+  /**
+   * Remediations of one detector per hour after which the circuit breaker stops remediating and pages (1–60, the
+   * range of `MAX_REMEDIATIONS_PER_HOUR` in `handlers/contract.ts`).
+   * @default 3
+   */
+  readonly maxRemediationsPerHour?: number;
+  /**
+   * CloudWatch namespace of the responder's metrics (the function may only write to this one).
+   * @default 'GuardDutyDriftResponder'
+   */
+  readonly metricNamespace?: string;
+  /**
+   * Memory of the function, in MiB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of one invocation. It is also how long a claim is leased, i.e. how long a redelivery waits before it
+   * takes over from a crashed invocation.
+   * @default Duration.seconds(60); Duration.minutes(5) in organization scope
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retention of the function's log group (the logs are the audit record of every remediation).
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Asynchronous invocation retries by Lambda after a failed invocation (0–2).
+   * @default 2
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Oldest age of an event Lambda (and the EventBridge targets) still tries to deliver before sending it to the
+   * dead-letter queue. An hour covers two sweeps already: an older event only adds a late page, so it is better
+   * parked in the dead-letter queue (which alarms) than retried for the 6-hour maximum.
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * Reserved concurrency of the function. Not set by default: the load is a handful of events a day, and a
+   * reservation fails to deploy in accounts whose concurrency quota is still the new-account default of 10.
+   * @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Regions whose compliance metric the dashboard shows side by side (each Region's stack publishes its own).
+   * @default - this stack's Region only
+   */
+  readonly dashboardRegions?: readonly string[];
+  /**
+   * Name of the CloudWatch dashboard (dashboard names are unique per account, not per Region).
+   * @default `${metricNamespace}-${region}`, with characters a dashboard name cannot hold replaced by `-`
+   */
+  readonly dashboardName?: string;
+}
+
+/** The props with every default applied: what the helpers of `infra/responder/` build from. */
+export interface ResponderSettings {
+  readonly mode: ResponderMode;
+  readonly scope: ResponderScope;
+  /** Set in organization scope only. */
+  readonly organizationAutoEnableTarget: OrganizationAutoEnableTarget | undefined;
+  readonly notificationEmails: readonly string[];
+  readonly slack: SlackChannelProps | undefined;
+  readonly sweepInterval: Duration;
+  readonly requireAgentManagement: boolean;
+  readonly maxRemediationsPerHour: number;
+  readonly metricNamespace: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly logRetention: logs.RetentionDays;
+  readonly retryAttempts: number;
+  readonly maxEventAge: Duration;
+  readonly reservedConcurrentExecutions: number | undefined;
+  /** The stack's Region (a token in an environment-agnostic stack). */
+  readonly region: string;
+  readonly dashboardRegions: readonly string[];
+  readonly dashboardName: string;
+}
+
+/**
+ * Validates the props (listing every problem at once) and applies the defaults.
+ * @throws Error naming the construct path and each wrong prop with what it received.
+ */
+export function resolveProps(scope: Construct, props: GuardDutyDriftResponderProps): ResponderSettings {
+  const sweepInterval = props.sweepInterval ?? Duration.minutes(SWEEP_INTERVAL_MINUTES.default);
+  validateProps(scope, props, sweepInterval);
+  const responderScope = props.scope ?? DEFAULTS.scope;
+  const metricNamespace = props.metricNamespace ?? DEFAULTS.metricNamespace;
+  const region = Stack.of(scope).region;
+  return {
+    mode: props.mode ?? DEFAULTS.mode,
+    scope: responderScope,
+    organizationAutoEnableTarget:
+      responderScope === 'organization'
+        ? (props.organizationAutoEnableTarget ?? DEFAULTS.organizationAutoEnableTarget)
+        : undefined,
+    notificationEmails: props.notificationEmails ?? [],
+    slack: props.slack,
+    sweepInterval,
+    requireAgentManagement: props.requireAgentManagement ?? DEFAULTS.requireAgentManagement,
+    maxRemediationsPerHour: props.maxRemediationsPerHour ?? MAX_REMEDIATIONS_PER_HOUR.default,
+    metricNamespace,
+    memorySize: props.memorySize ?? 256,
+    // An organization sweep lists members 50 per page, one page after another: 10,000 members at 250 ms a call
+    // would use 60 s (docs/performance.md), so organization scope gets room to spare.
+    timeout:
+      props.timeout ?? (responderScope === 'organization' ? Duration.minutes(5) : Duration.seconds(60)),
+    logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    retryAttempts: props.retryAttempts ?? 2,
+    maxEventAge: props.maxEventAge ?? Duration.hours(1),
+    reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    region,
+    dashboardRegions: props.dashboardRegions ?? [region],
+    // Dashboard names allow letters, digits, - and _ only; namespaces may also hold / . # : and spaces.
+    dashboardName: props.dashboardName ?? `${metricNamespace.replace(/[^A-Za-z0-9_-]/g, '-')}-${region}`,
+  };
+}
+
+function validateProps(scope: Construct, props: GuardDutyDriftResponderProps, sweepInterval: Duration): void {
+  const problems: string[] = [];
+  const minutes = sweepInterval.toMinutes({ integral: false });
+  if (
+    !Number.isInteger(minutes) ||
+    minutes < SWEEP_INTERVAL_MINUTES.min ||
+    minutes > SWEEP_INTERVAL_MINUTES.max
+  ) {
+    problems.push(
+      `sweepInterval must be a whole number of minutes from ${SWEEP_INTERVAL_MINUTES.min} to ` +
+        `${SWEEP_INTERVAL_MINUTES.max} (received ${minutes} minutes)`,
+    );
+  }
+  const retries = props.retryAttempts;
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 2)) {
+    problems.push(`retryAttempts must be 0, 1 or 2 (received ${retries})`);
+  }
+  const limit = props.maxRemediationsPerHour;
+  if (limit !== undefined && !isMaxRemediationsPerHour(limit)) {
+    problems.push(
+      `maxRemediationsPerHour must be ${MAX_REMEDIATIONS_PER_HOUR_EXPECTED}, the range the function accepts in ` +
+        `MAX_REMEDIATIONS_PER_HOUR (received ${limit})`,
+    );
+  }
+  if (props.organizationAutoEnableTarget !== undefined && props.scope !== 'organization') {
+    problems.push(
+      'organizationAutoEnableTarget applies only with scope "organization" ' +
+        `(received ${props.organizationAutoEnableTarget} with scope ${props.scope ?? 'account'})`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new Error(`GuardDutyDriftResponder ${scope.node.path}: ${problems.join('; ')}`);
+  }
+}

@@ -1,0 +1,51 @@
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+// A pure module of the handler (no AWS SDK import): the rule matches exactly what the handler parses.
+import { ORGANIZATION_API_CALLS, SUPPORTED_API_CALLS } from '../../handlers/core/types.js';
+import type { ResponderSettings } from './props.js';
+
+/**
+ * The GuardDuty API calls whose CloudTrail records the handler acts on (the rule matches exactly these), taken from
+ * the handler's own lists so the rule cannot drift from what the handler parses.
+ */
+export const SUPPORTED_EVENT_NAMES = [...SUPPORTED_API_CALLS, ...ORGANIZATION_API_CALLS] as const;
+
+/** What invokes the function. */
+export interface ResponderTriggers {
+  /** Rule on the CloudTrail records of the supported GuardDuty calls. */
+  readonly eventRule: events.Rule;
+  /** Schedule of the sweep. */
+  readonly sweepRule: events.Rule;
+}
+
+/**
+ * Adds the CloudTrail rule and the sweep schedule, ids `GuardDutyChangeRule` and `SweepSchedule` directly on
+ * `responder`. Both deliver to the function with retries and park what they cannot deliver in the dead-letter queue.
+ */
+export function addTriggers(
+  responder: Construct,
+  settings: ResponderSettings,
+  fn: lambda.IFunction,
+  deadLetterQueue: sqs.IQueue,
+): ResponderTriggers {
+  const targetOptions = { deadLetterQueue, retryAttempts: 3, maxEventAge: settings.maxEventAge };
+  const eventRule = new events.Rule(responder, 'GuardDutyChangeRule', {
+    description: 'GuardDuty detector changes recorded by CloudTrail, for the drift responder',
+    eventPattern: {
+      source: ['aws.guardduty'],
+      detailType: ['AWS API Call via CloudTrail'],
+      // No filter on errorCode: a denied attempt to disable protection is reported too.
+      detail: { eventSource: ['guardduty.amazonaws.com'], eventName: [...SUPPORTED_EVENT_NAMES] },
+    },
+    targets: [new targets.LambdaFunction(fn, targetOptions)],
+  });
+  const sweepRule = new events.Rule(responder, 'SweepSchedule', {
+    description: 'Scheduled sweep of every GuardDuty detector, for the drift responder',
+    schedule: events.Schedule.rate(settings.sweepInterval),
+    targets: [new targets.LambdaFunction(fn, targetOptions)],
+  });
+  return { eventRule, sweepRule };
+}

@@ -1,0 +1,55 @@
+// infra/responder/dashboard.ts: the widgets.
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FULL_CONTEXT, onlyResource, synthFirst } from '../synth.js';
+import { ORGANIZATION_METRICS } from './template.js';
+
+// The bundled CloudFormation validator costs ~1.8 s per synth; nag.test.ts keeps one synth with it on.
+process.env.CDK_VALIDATION = 'false';
+
+describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    template = synthFirst({ ...FULL_CONTEXT }).template;
+  });
+
+  describe('the dashboard', () => {
+    it('shows compliance of every configured Region, drift counts, function errors and duration', () => {
+      const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard');
+      expect(dashboard.properties.DashboardName).toBe('GuardDutyDriftResponder-eu-west-1');
+      const body = JSON.stringify(dashboard.properties.DashboardBody);
+      for (const expected of [
+        '\\"EksRuntimeMonitoringCompliant\\",\\"Region\\",\\"eu-west-1\\"',
+        '\\"EksRuntimeMonitoringCompliant\\",\\"Region\\",\\"us-east-1\\"',
+        '\\"region\\":\\"us-east-1\\"',
+        'DriftDetected',
+        'RemediationSucceeded',
+        'RemediationFailed',
+        'DisableDenied',
+        '\\"AWS/Lambda\\",\\"Errors\\"',
+        '\\"AWS/Lambda\\",\\"Duration\\"',
+      ]) {
+        expect(body).toContain(expected);
+      }
+    });
+  });
+});
+
+describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
+  let template: Template;
+
+  beforeAll(() => {
+    template = synthFirst({ ...FULL_CONTEXT, scope: 'organization' }).template;
+  });
+
+  it('shows the organization metrics and the new alarm on the dashboard', () => {
+    const body = JSON.stringify(
+      onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody,
+    );
+    for (const name of ORGANIZATION_METRICS) {
+      expect(body).toContain(`\\"${name}\\",\\"Region\\",\\"eu-west-1\\"`);
+    }
+    expect(body).toContain('OrganizationAutoEnableAlarm');
+  });
+});
