@@ -18,9 +18,9 @@ import {
   resetAws,
   structuredAlertOf,
 } from '../support/aws-mocks.js';
+import { ADMIN_DETECTOR, FakeOrganization, memberFeatures } from '../support/fakes/organization.js';
 import { retarget, sweepEvent, syntheticFixture } from '../support/fixtures.js';
 import { ACCOUNT, coldStart, REGION } from '../support/mocked-responder.js';
-import { ADMIN_DETECTOR, FakeOrganization, memberFeatures } from './fake-organization.js';
 
 const mocks = mockAws();
 let organization: FakeOrganization;

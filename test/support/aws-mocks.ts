@@ -1,7 +1,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  type AttributeValue,
   BatchWriteItemCommand,
+  type BatchWriteItemCommandInput,
   ConditionalCheckFailedException,
   DynamoDBClient,
   PutItemCommand,
@@ -11,14 +11,11 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import {
-  BadRequestException,
-  type DetectorFeatureConfigurationResult,
-  type GetDetectorCommandOutput,
-  GuardDutyClient,
-} from '@aws-sdk/client-guardduty';
+import { BadRequestException, GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { GetDetectorResponse } from './fakes/guardduty.js';
+import { ConditionalCheckFailed, StateTable } from './fakes/state-table.js';
 
 /**
  * aws-sdk-client-mock stubs `send` on the client classes' prototypes, so every instance is mocked, including the
@@ -42,61 +39,15 @@ export function resetAws(mocks: AwsMocks): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// GetDetector responses, SDK-shaped (PascalCase, Dates where the SDK deserialises dates)
+// GetDetector responses, SDK-shaped (PascalCase, Dates where the SDK deserialises dates): test/support/fakes/guardduty.ts
 
-export type GetDetectorResponse = Omit<GetDetectorCommandOutput, '$metadata'>;
-type Status = 'ENABLED' | 'DISABLED';
-
-/** A runtime feature entry as GetDetector lists it. */
-export function runtimeFeature(
-  name: 'RUNTIME_MONITORING' | 'EKS_RUNTIME_MONITORING',
-  status: Status,
-  addon: Status,
-  others: Readonly<Record<string, Status>> = {},
-): DetectorFeatureConfigurationResult {
-  return {
-    Name: name,
-    Status: status,
-    AdditionalConfiguration: [
-      { Name: 'EKS_ADDON_MANAGEMENT', Status: addon },
-      ...Object.entries(others).map(([Name, otherStatus]) => ({
-        Name: Name as 'ECS_FARGATE_AGENT_MANAGEMENT',
-        Status: otherStatus,
-      })),
-    ],
-  };
-}
-
-export function detectorResponse(
-  features: readonly DetectorFeatureConfigurationResult[],
-  options: { status?: Status; tags?: Record<string, string> } = {},
-): GetDetectorResponse {
-  return {
-    Status: options.status ?? 'ENABLED',
-    ServiceRole:
-      'arn:aws:iam::123456789012:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty',
-    FindingPublishingFrequency: 'SIX_HOURS',
-    CreatedAt: '2026-01-01T00:00:00.000Z',
-    UpdatedAt: '2026-11-20T09:14:03.000Z',
-    Features: [
-      { Name: 'CLOUD_TRAIL', Status: 'ENABLED' },
-      ...features,
-      { Name: 'AI_PROTECTION', Status: 'ENABLED' },
-    ],
-    Tags: options.tags ?? {},
-  };
-}
-
-const UNIFIED_AGENTS = { ECS_FARGATE_AGENT_MANAGEMENT: 'ENABLED', EC2_AGENT_MANAGEMENT: 'DISABLED' } as const;
-
-/** RUNTIME_MONITORING on with EKS add-on management: compliant. */
-export const PROTECTED = detectorResponse([
-  runtimeFeature('RUNTIME_MONITORING', 'ENABLED', 'ENABLED', UNIFIED_AGENTS),
-]);
-/** RUNTIME_MONITORING switched off (the other agents as the team set them). */
-export const DRIFTED = detectorResponse([
-  runtimeFeature('RUNTIME_MONITORING', 'DISABLED', 'DISABLED', UNIFIED_AGENTS),
-]);
+export {
+  DRIFTED,
+  detectorResponse,
+  type GetDetectorResponse,
+  PROTECTED,
+  runtimeFeature,
+} from './fakes/guardduty.js';
 
 /**
  * Converts `aws guardduty get-detector` output (CLI JSON: PascalCase like the SDK, but timestamps as text) into
@@ -204,121 +155,45 @@ export function awsFault(service: Service, kind: FaultKind): Error {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// An in-memory state table behind the DynamoDB mock
+// The in-memory state table (test/support/fakes/state-table.ts) behind the DynamoDB mock
 
-type Item = Record<string, AttributeValue>;
+export interface FakeStateTableOptions {
+  /** Every answer waits this long (0: answered at once). */
+  readonly latencyMs?: number;
+}
 
 /**
- * A small in-memory stand-in for the state table (`pk`/`sk`), answering the three calls the state store makes:
- * conditional PutItem (the claim: free, RETRYABLE, or IN_PROGRESS with an expired lease), plain PutItem and
- * BatchWriteItem (the settle), Query with `Select: COUNT` over a `BETWEEN` sort-key range (the circuit breaker) and Query on a
- * full key (reading a claim).
- * A fault set on an operation makes every such call reject with it.
+ * The state table model answering the mocked DynamoDB client: the claim (UpdateItem), the settle (PutItem,
+ * BatchWriteItem) and the reads (Query). A fault set on an operation (`faults.claim`, `.settle`, `.query`) makes every
+ * such call reject with it; a held claim rejects with the SDK's ConditionalCheckFailedException carrying the item.
  */
-export class FakeStateTable {
-  readonly items = new Map<string, Item>();
-  readonly faults: Partial<Record<'claim' | 'settle' | 'query', Error>> = {};
-
-  constructor(mocks: AwsMocks) {
-    mocks.dynamoDb.on(PutItemCommand).callsFake((input: PutItemCommandInput) => this.putItem(input));
-    mocks.dynamoDb.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => this.claim(input));
+export class FakeStateTable extends StateTable {
+  constructor(mocks: AwsMocks, options: FakeStateTableOptions = {}) {
+    super();
+    const { latencyMs = 0 } = options;
+    const answer =
+      <I, O>(handler: (input: I) => O) =>
+      async (input: I): Promise<O> => {
+        if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+        try {
+          return handler(input);
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailed)) throw error;
+          throw new ConditionalCheckFailedException({
+            message: error.message,
+            $metadata: { httpStatusCode: 400 },
+            ...(error.item ? { Item: error.item } : {}),
+          });
+        }
+      };
+    mocks.dynamoDb.on(PutItemCommand).callsFake(answer((input: PutItemCommandInput) => this.putItem(input)));
+    mocks.dynamoDb
+      .on(UpdateItemCommand)
+      .callsFake(answer((input: UpdateItemCommandInput) => this.updateItem(input)));
     mocks.dynamoDb
       .on(BatchWriteItemCommand)
-      .callsFake((input: { RequestItems?: Record<string, unknown[]> }) => {
-        if (this.faults.settle) throw this.faults.settle;
-        for (const requests of Object.values(input.RequestItems ?? {})) {
-          for (const request of requests as { PutRequest?: { Item?: Item } }[]) {
-            if (request.PutRequest?.Item) this.store(request.PutRequest.Item);
-          }
-        }
-        return {};
-      });
-    mocks.dynamoDb.on(QueryCommand).callsFake((input: QueryCommandInput) => this.query(input));
-  }
-
-  /** A claim record as a previous invocation left it. */
-  seedClaim(key: string, fields: Record<string, AttributeValue>): void {
-    this.store({ pk: { S: `claim#${key}` }, sk: { S: 'claim' }, ...fields });
-  }
-
-  /** Remediation history entries of a detector, as the settle after a remediation writes them. */
-  seedRemediations(detectorKey: string, times: readonly Date[], accounts?: readonly string[]): void {
-    for (const [index, time] of times.entries()) {
-      this.store({
-        pk: { S: detectorKey },
-        sk: { S: `remediation#${time.toISOString()}#seeded-${index}` },
-        ...(accounts ? { accounts: { SS: [...accounts] } } : {}),
-      });
-    }
-  }
-
-  claimOf(key: string): Item | undefined {
-    return this.items.get(`claim#${key}|claim`);
-  }
-
-  private store(item: Item): void {
-    this.items.set(`${item.pk?.S}|${item.sk?.S}`, item);
-  }
-
-  /** PutItem: the settle (unconditional). */
-  private putItem(input: PutItemCommandInput) {
-    if (this.faults.settle) throw this.faults.settle;
-    this.store(input.Item ?? {});
-    return {};
-  }
-
-  /**
-   * The claim: UpdateItem that sets status, lease and expiry and keeps every other attribute, if the claim is free,
-   * released (RETRYABLE), or IN_PROGRESS with a lease that ran out.
-   */
-  private claim(input: UpdateItemCommandInput) {
-    if (this.faults.claim) throw this.faults.claim;
-    const key = input.Key ?? {};
-    const id = `${key.pk?.S}|${key.sk?.S}`;
-    const existing = this.items.get(id);
-    const values = input.ExpressionAttributeValues ?? {};
-    const now = Number(values[':now']?.N);
-    const status = existing?.status?.S;
-    const free =
-      existing === undefined ||
-      status === 'RETRYABLE' ||
-      (status === 'IN_PROGRESS' && Number(existing.leaseUntil?.N) < now);
-    if (!free) {
-      throw new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: { httpStatusCode: 400 },
-        ...(input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? { Item: existing } : {}),
-      });
-    }
-    this.items.set(id, {
-      ...existing,
-      ...key,
-      status: values[':inProgress'] ?? { S: 'IN_PROGRESS' },
-      ...(values[':lease'] ? { leaseUntil: values[':lease'] } : {}),
-      ...(values[':expires'] ? { expiresAt: values[':expires'] } : {}),
-    });
-    return existing && input.ReturnValues === 'ALL_OLD' ? { Attributes: existing } : {};
-  }
-
-  private query(input: QueryCommandInput) {
-    if (this.faults.query) throw this.faults.query;
-    const values = input.ExpressionAttributeValues ?? {};
-    const pk = values[':pk']?.S;
-    if (values[':sk'] !== undefined) {
-      const item = this.items.get(`${pk}|${values[':sk'].S}`);
-      return { Items: item ? [item] : [], Count: item ? 1 : 0 };
-    }
-    const from = values[':from']?.S ?? '';
-    const to = values[':to']?.S ?? '';
-    const items = [...this.items.values()].filter((item) => {
-      const sk = item.sk?.S ?? '';
-      return item.pk?.S === pk && sk >= from && sk <= to;
-    });
-    return {
-      ...(input.Select === 'COUNT' ? {} : { Items: items }),
-      Count: items.length,
-      ScannedCount: items.length,
-    };
+      .callsFake(answer((input: BatchWriteItemCommandInput) => this.batchWriteItem(input)));
+    mocks.dynamoDb.on(QueryCommand).callsFake(answer((input: QueryCommandInput) => this.query(input)));
   }
 }
 
