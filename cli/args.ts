@@ -18,6 +18,8 @@ export interface GlobalOptions {
   readonly scope: RegionScope;
   readonly profile: string | undefined;
   readonly accountId: string | undefined;
+  /** `--endpoint-url`, as the AWS CLI's: where the GuardDuty calls go. */
+  readonly endpointUrl: string | undefined;
   readonly json: boolean;
   readonly requireAgentManagement: boolean;
 }
@@ -61,6 +63,7 @@ const GLOBAL_OPTIONS = {
   region: { type: 'string', multiple: true },
   profile: { type: 'string' },
   'account-id': { type: 'string' },
+  'endpoint-url': { type: 'string' },
   json: { type: 'boolean' },
   'require-agent-management': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -90,6 +93,15 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const received = (issue: { input?: unknown }) =>
   typeof issue.input === 'string' ? ` (received "${issue.input.slice(0, 80)}")` : '';
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 const regionValue = z.string().check(
   z.refine(isKnownRegion, {
     error: (issue) => {
@@ -109,6 +121,14 @@ const common = {
       .check(
         z.regex(/^\d{12}$/, { error: (issue) => `expected a 12-digit AWS account id${received(issue)}` }),
       ),
+  ),
+  'endpoint-url': z.optional(
+    z.string().check(
+      z.refine(isHttpUrl, {
+        error: (issue) =>
+          `expected an http:// or https:// URL such as http://127.0.0.1:5000 or https://guardduty.eu-west-1.amazonaws.com${received(issue)}`,
+      }),
+    ),
   ),
   json: z.optional(z.boolean()),
   'require-agent-management': z.optional(
@@ -198,6 +218,7 @@ function globalOptions(values: z.infer<typeof SCHEMAS.check>, allRegions: boolea
     scope,
     profile: values.profile,
     accountId: values['account-id'],
+    endpointUrl: values['endpoint-url'],
     json: values.json ?? false,
     requireAgentManagement: values['require-agent-management'] !== 'false',
   };

@@ -8,10 +8,11 @@ import {
 } from '@aws-sdk/client-guardduty';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { guardDutyAdapter } from '../handlers/adapters/guardduty.js';
-import { createGuardDutyClient } from '../handlers/clients.js';
+import { createGuardDutyClient, type HttpTimeouts } from '../handlers/clients.js';
 import type { RemediationPlan } from '../handlers/core/decide.js';
 import type { AdditionalConfiguration, DetectorState, RuntimeFeature } from '../handlers/core/types.js';
-import { explainAwsError, UsageError } from './errors.js';
+import { assertProfileExists, configuredEndpoint, namedProfile } from './aws-config.js';
+import { AwsCallError, explainAwsError, UsageError } from './errors.js';
 import { OPT_IN_REGIONS, partitionOf } from './regions.js';
 
 /**
@@ -20,11 +21,38 @@ import { OPT_IN_REGIONS, partitionOf } from './regions.js';
  */
 export const CLI_USER_AGENT = 'guardduty-drift-cli';
 
+/**
+ * Timeouts of every CLI call, sized for an operator's laptop (VPN, hotel Wi-Fi, another continent) rather than for
+ * the Lambda's in-Region network. `throwOnRequestTimeout` makes the request timeout an error: without it the SDK only
+ * warns and waits on, and a silent endpoint hangs the CLI. The SDK's standard retry makes 3 attempts with under
+ * 0.15 s of backoff between them, so one call gives up after at most 3 × 6 s + 0.15 s ≈ 18 s and the command exits 3
+ * (per Region: `--all-regions` scans six at a time).
+ */
+export const CLI_TIMEOUTS: HttpTimeouts = {
+  connectionTimeout: 3_000,
+  requestTimeout: 6_000,
+  throwOnRequestTimeout: true,
+};
+
 export interface AwsSettings {
   /** `--profile`; otherwise the SDK's own resolution (AWS_PROFILE, environment keys, SSO, instance role...). */
   readonly profile: string | undefined;
   /** `--account-id`, for the detector ARN that the tagging APIs take. */
   readonly accountId: string | undefined;
+  /** `--endpoint-url`: GuardDuty calls go there instead of the configured or the AWS endpoint. */
+  readonly endpointUrl: string | undefined;
+  /** Where AWS_PROFILE, AWS_ENDPOINT_URL… are read from: the process's environment. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Settings resolved once per run: the named profile checked, the endpoints known. */
+interface ResolvedSettings {
+  readonly profile: string | undefined;
+  readonly accountId: string | undefined;
+  readonly guardDutyEndpoint: string | undefined;
+  readonly stsEndpoint: string | undefined;
+  /** Whether the GuardDuty endpoint was given with --endpoint-url (which STS does not follow). */
+  readonly explicitEndpoint: boolean;
 }
 
 /** One runtime feature entry of an UpdateDetector request, with its full additionalConfiguration list. */
@@ -56,21 +84,53 @@ export interface AwsContext {
 }
 
 /** Runs one AWS call, turning its failure into an operator-facing error that names the IAM action. */
-async function call<T>(action: string, region: string, run: () => Promise<T>): Promise<T> {
+async function call<T>(
+  action: string,
+  region: string,
+  endpoint: string | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    throw explainAwsError(error, action, region, OPT_IN_REGIONS.has(region));
+    throw explainAwsError(error, action, { region, optIn: OPT_IN_REGIONS.has(region), endpoint });
   }
 }
 
-function clientFor(region: string | undefined, settings: AwsSettings): GuardDutyClient {
+function clientFor(region: string | undefined, settings: ResolvedSettings): GuardDutyClient {
   return createGuardDutyClient(CLI_USER_AGENT, {
     ...(region ? { region } : {}),
     ...(settings.profile ? { profile: settings.profile } : {}),
-    // Fail fast on an unreachable Region instead of hanging a scan of thirty of them.
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
+    ...(settings.guardDutyEndpoint ? { endpoint: settings.guardDutyEndpoint } : {}),
+    requestHandler: CLI_TIMEOUTS,
   });
+}
+
+/** STS GetCallerIdentity with the GuardDuty client's credentials, at STS's own configured endpoint. */
+async function callerAccount(
+  identity: Awaited<ReturnType<GuardDutyClient['config']['credentials']>>,
+  settings: ResolvedSettings,
+  region: string,
+): Promise<string | undefined> {
+  try {
+    return await call('sts:GetCallerIdentity', region, settings.stsEndpoint, async () => {
+      const sts = new STSClient({
+        region,
+        credentials: identity,
+        ...(settings.profile ? { profile: settings.profile } : {}),
+        ...(settings.stsEndpoint ? { endpoint: settings.stsEndpoint } : {}),
+        requestHandler: CLI_TIMEOUTS,
+      });
+      return (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    });
+  } catch (error) {
+    if (!(error instanceof AwsCallError) || !settings.explicitEndpoint) throw error;
+    throw new AwsCallError(
+      `${error.message} (--endpoint-url applies to GuardDuty only: pass --account-id to skip this STS call)`,
+      error.kind,
+      { cause: error },
+    );
+  }
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -78,20 +138,13 @@ const ACCOUNT_ID = /^\d{12}$/;
 /**
  * The account of the credentials: `--account-id`, else the account the SDK's credential chain reports (SSO,
  * assume-role profiles, `aws_account_id` in a profile, `AWS_ACCOUNT_ID`), else STS GetCallerIdentity (plain access
- * keys carry no account). The tagging APIs need it for the detector ARN.
+ * keys carry no account). The tagging APIs need it for the detector ARN. A given `--account-id` is checked against
+ * the credentials' own account but costs no STS call: a wrong one makes TagResource fail before anything changes.
  */
-async function resolveAccountId(client: GuardDutyClient, settings: AwsSettings, region: string) {
-  const identity = await call('resolving credentials', region, () => client.config.credentials());
+async function resolveAccountId(client: GuardDutyClient, settings: ResolvedSettings, region: string) {
+  const identity = await call('resolving credentials', region, undefined, () => client.config.credentials());
   const fromCredentials =
-    identity.accountId ??
-    (await call('sts:GetCallerIdentity', region, async () => {
-      const sts = new STSClient({
-        region,
-        credentials: identity,
-        ...(settings.profile ? { profile: settings.profile } : {}),
-      });
-      return (await sts.send(new GetCallerIdentityCommand({}))).Account;
-    }));
+    identity.accountId ?? (settings.accountId ? undefined : await callerAccount(identity, settings, region));
   if (settings.accountId && fromCredentials && settings.accountId !== fromCredentials) {
     throw new UsageError(
       `--account-id ${settings.accountId} does not match the account of the credentials (${fromCredentials})`,
@@ -119,8 +172,21 @@ function featureRequest(feature: FeatureUpdate) {
   };
 }
 
-/** Per-Region GuardDuty access with the CLI's settings; clients are built once per Region. */
-export function awsContext(settings: AwsSettings): AwsContext {
+/**
+ * Per-Region GuardDuty access with the CLI's settings; clients are built once per Region. A named profile that is
+ * in neither shared file fails here, before any call (UsageError).
+ */
+export async function createAwsContext(options: AwsSettings): Promise<AwsContext> {
+  const profile = namedProfile(options.profile, options.env);
+  if (profile) await assertProfileExists(profile, options.env);
+  const settings: ResolvedSettings = {
+    profile: options.profile,
+    accountId: options.accountId,
+    guardDutyEndpoint: options.endpointUrl ?? (await configuredEndpoint('GuardDuty', profile, options.env)),
+    stsEndpoint: await configuredEndpoint('STS', profile, options.env),
+    explicitEndpoint: options.endpointUrl !== undefined,
+  };
+  const endpoint = settings.guardDutyEndpoint;
   const clients = new Map<string, GuardDutyClient>();
   let account: Promise<string> | undefined;
   const client = (region: string) => {
@@ -152,11 +218,13 @@ export function awsContext(settings: AwsSettings): AwsContext {
       };
       return {
         region,
-        listDetectorIds: () => call('guardduty:ListDetectors', region, () => adapter.listDetectorIds()),
-        getDetector: (id) => call('guardduty:GetDetector', region, () => adapter.getDetector(id)),
-        applyPlan: (plan) => call('guardduty:UpdateDetector', region, () => adapter.updateDetector(plan)),
+        listDetectorIds: () =>
+          call('guardduty:ListDetectors', region, endpoint, () => adapter.listDetectorIds()),
+        getDetector: (id) => call('guardduty:GetDetector', region, endpoint, () => adapter.getDetector(id)),
+        applyPlan: (plan) =>
+          call('guardduty:UpdateDetector', region, endpoint, () => adapter.updateDetector(plan)),
         async updateFeature(detectorId, feature) {
-          await call('guardduty:UpdateDetector', region, () =>
+          await call('guardduty:UpdateDetector', region, endpoint, () =>
             sdk.send(
               new UpdateDetectorCommand({ DetectorId: detectorId, Features: [featureRequest(feature)] }),
             ),
@@ -164,13 +232,13 @@ export function awsContext(settings: AwsSettings): AwsContext {
         },
         async tagDetector(detectorId, tags) {
           const resourceArn = await arnOf(detectorId);
-          await call('guardduty:TagResource', region, () =>
+          await call('guardduty:TagResource', region, endpoint, () =>
             sdk.send(new TagResourceCommand({ ResourceArn: resourceArn, Tags: { ...tags } })),
           );
         },
         async untagDetector(detectorId, keys) {
           const resourceArn = await arnOf(detectorId);
-          await call('guardduty:UntagResource', region, () =>
+          await call('guardduty:UntagResource', region, endpoint, () =>
             sdk.send(new UntagResourceCommand({ ResourceArn: resourceArn, TagKeys: [...keys] })),
           );
         },

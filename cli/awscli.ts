@@ -7,8 +7,18 @@ export function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-function command(parts: readonly string[], region: string, profile: string | undefined): string {
-  const tail = ['--region', region, ...(profile ? ['--profile', profile] : [])];
+function command(
+  parts: readonly string[],
+  region: string,
+  profile: string | undefined,
+  endpointUrl: string | undefined,
+): string {
+  const tail = [
+    '--region',
+    region,
+    ...(profile ? ['--profile', profile] : []),
+    ...(endpointUrl ? ['--endpoint-url', endpointUrl] : []),
+  ];
   return ['aws', 'guardduty', ...parts, ...tail].map(shellQuote).join(' ');
 }
 
@@ -25,15 +35,21 @@ function featuresJson(feature: FeatureUpdate): string {
   ]);
 }
 
-export function listDetectorsCli(region: string, profile?: string): string {
-  return command(['list-detectors'], region, profile);
+export function listDetectorsCli(region: string, profile?: string, endpointUrl?: string): string {
+  return command(['list-detectors'], region, profile, endpointUrl);
 }
 
-export function getDetectorCli(detectorId: string, region: string, profile?: string): string {
+export function getDetectorCli(
+  detectorId: string,
+  region: string,
+  profile?: string,
+  endpointUrl?: string,
+): string {
   return command(
     ['get-detector', '--detector-id', detectorId, '--query', '{Status:Status,Features:Features,Tags:Tags}'],
     region,
     profile,
+    endpointUrl,
   );
 }
 
@@ -42,15 +58,22 @@ export function updateFeatureCli(
   feature: FeatureUpdate,
   region: string,
   profile?: string,
+  endpointUrl?: string,
 ): string {
   return command(
     ['update-detector', '--detector-id', detectorId, '--features', featuresJson(feature)],
     region,
     profile,
+    endpointUrl,
   );
 }
 
-export function planCli(plan: RemediationPlan, region: string, profile?: string): string {
+export function planCli(
+  plan: RemediationPlan,
+  region: string,
+  profile?: string,
+  endpointUrl?: string,
+): string {
   return command(
     [
       'update-detector',
@@ -61,6 +84,7 @@ export function planCli(plan: RemediationPlan, region: string, profile?: string)
     ],
     region,
     profile,
+    endpointUrl,
   );
 }
 
@@ -69,11 +93,13 @@ export function tagCli(
   tags: Readonly<Record<string, string>>,
   region: string,
   profile?: string,
+  endpointUrl?: string,
 ): string {
   return command(
     ['tag-resource', '--resource-arn', resourceArn, '--tags', JSON.stringify(tags)],
     region,
     profile,
+    endpointUrl,
   );
 }
 
@@ -82,6 +108,12 @@ export function untagCli(
   keys: readonly string[],
   region: string,
   profile?: string,
+  endpointUrl?: string,
 ): string {
-  return command(['untag-resource', '--resource-arn', resourceArn, '--tag-keys', ...keys], region, profile);
+  return command(
+    ['untag-resource', '--resource-arn', resourceArn, '--tag-keys', ...keys],
+    region,
+    profile,
+    endpointUrl,
+  );
 }

@@ -1,14 +1,20 @@
 import type { CommandName } from './args.js';
+import { CLI_TIMEOUTS } from './aws.js';
 
 const EXIT_CODES = `Exit codes:
   0  everything in scope is compliant / the command did what it was asked
   1  something is not compliant, has no detector, or did not read back as intended
   2  bad arguments (nothing was sent to AWS)
-  3  AWS error: missing or rejected credentials, access denied, throttling, network`;
+  3  AWS error: missing or rejected credentials, access denied, throttling, an endpoint that is unreachable,
+     silent (each call gives up after 3 attempts of at most ${CLI_TIMEOUTS.requestTimeout / 1000} s) or lacks the API`;
 
 const GLOBAL = `Options for every command:
   --region R                  a Region to act on; repeat for several (default: AWS_REGION or the profile's region)
-  --profile NAME              a named profile from ~/.aws/config (default: AWS_PROFILE or the SDK's default chain)
+  --profile NAME              a named profile from ~/.aws/config (default: AWS_PROFILE or the SDK's default chain);
+                              its region and endpoint_url (or services section) apply as with AWS_PROFILE
+  --endpoint-url URL          send the GuardDuty calls to URL instead of the AWS endpoint, as the AWS CLI's option
+                              (e.g. http://127.0.0.1:5000 for moto_server, or a VPC endpoint); STS, called only to
+                              find the account for tagging, keeps its own endpoint: pass --account-id with an emulator
   --account-id ID             the 12-digit account, for the detector ARN that tagging needs (default: the account
                               the credentials report: SSO and assume-role profiles, aws_account_id, AWS_ACCOUNT_ID,
                               else STS GetCallerIdentity)
@@ -18,7 +24,9 @@ const GLOBAL = `Options for every command:
   --json                      print one stable JSON document on stdout instead of text
   -h, --help                  this help
 Environment: the standard AWS SDK variables (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID..., AWS_ENDPOINT_URL and
-AWS_ENDPOINT_URL_GUARDDUTY, e.g. http://127.0.0.1:5000 for moto_server).`;
+AWS_ENDPOINT_URL_GUARDDUTY, e.g. http://127.0.0.1:5000 for moto_server). Precedence of the GuardDuty endpoint:
+--endpoint-url, AWS_ENDPOINT_URL_GUARDDUTY, AWS_ENDPOINT_URL, the profile's services section, its endpoint_url.
+With --json, a command that fails as a whole still prints one JSON document, its "error" set.`;
 
 const OVERVIEW = `guardduty-drift: the operator side of the GuardDuty EKS Runtime Monitoring drift responder.
 

@@ -1,13 +1,13 @@
 import packageJson from '../package.json' with { type: 'json' };
-import { parseCommandLine } from './args.js';
-import { awsContext } from './aws.js';
+import { COMMANDS, parseCommandLine } from './args.js';
+import { createAwsContext } from './aws.js';
 import { backout } from './commands/backout.js';
 import { check } from './commands/check.js';
 import { enable } from './commands/enable.js';
 import { exempt, unexempt } from './commands/exempt.js';
 import { AwsCallError, EXIT, type ExitCode, UsageError } from './errors.js';
 import { helpText } from './help.js';
-import { renderChange, renderCheck, toJsonDocument } from './render.js';
+import { type FatalError, fatalJsonDocument, renderChange, renderCheck, toJsonDocument } from './render.js';
 import { type CommandReport, exitCodeOf } from './report.js';
 import type { RunContext } from './run.js';
 
@@ -24,6 +24,14 @@ const processIo: CliIo = {
   now: () => new Date(),
 };
 
+/** A failure that ends the whole command, with the exit code it maps to. */
+function fatalError(error: unknown): FatalError {
+  if (error instanceof UsageError) return { exitCode: EXIT.usage, kind: 'usage', message: error.message };
+  if (error instanceof AwsCallError) return { exitCode: EXIT.aws, kind: error.kind, message: error.message };
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { exitCode: EXIT.aws, kind: 'unexpected', message: `unexpected error: ${message}` };
+}
+
 /** Runs one command line (argv without `node` and the script) and returns the exit code; never calls process.exit. */
 export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<ExitCode> {
   const { stdout, stderr, now } = { ...processIo, ...io };
@@ -38,10 +46,17 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
       return EXIT.ok;
     }
     const context: RunContext = {
-      aws: awsContext({ profile: parsed.options.profile, accountId: parsed.options.accountId }),
+      aws: await createAwsContext({
+        profile: parsed.options.profile,
+        accountId: parsed.options.accountId,
+        endpointUrl: parsed.options.endpointUrl,
+        // The SDK reads the same environment itself (credentials, Region): there is only the process's.
+        env: process.env,
+      }),
       options: parsed.options,
       now,
       progress: (line) => stderr(`${line}\n`),
+      error: (line) => stderr(`guardduty-drift: ${line}\n`),
     };
     let report: CommandReport;
     switch (parsed.command) {
@@ -68,16 +83,14 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     );
     return exitCodeOf(report);
   } catch (error) {
-    if (error instanceof UsageError) {
-      stderr(`guardduty-drift: ${error.message}\n`);
-      return EXIT.usage;
+    const fatal = fatalError(error);
+    stderr(`guardduty-drift: ${fatal.message}\n`);
+    // The command line may not have parsed: --json is looked for as typed, so a script still gets its document.
+    if (argv.includes('--json')) {
+      const command = (COMMANDS as readonly string[]).find((name) => name === argv[0]) ?? null;
+      const document = fatalJsonDocument(command, argv.includes('--dry-run'), now().toISOString(), fatal);
+      stdout(`${JSON.stringify(document, null, 2)}\n`);
     }
-    if (error instanceof AwsCallError) {
-      stderr(`guardduty-drift: ${error.message}\n`);
-      return EXIT.aws;
-    }
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    stderr(`guardduty-drift: unexpected error: ${message}\n`);
-    return EXIT.aws;
+    return fatal.exitCode;
   }
 }

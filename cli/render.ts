@@ -1,5 +1,6 @@
-import type { Exemption } from '../handlers/core/exemption.js';
 import { clean } from '../handlers/alerts/text.js';
+import type { Exemption } from '../handlers/core/exemption.js';
+import type { ExitCode } from './errors.js';
 import type { DetectorView, Verdict } from './inspect.js';
 import { type CommandReport, type DetectorResult, exitCodeOf, finalVerdict, summarize } from './report.js';
 
@@ -114,17 +115,26 @@ export function describeView(view: DetectorView): string {
   );
 }
 
-/** The explanation under the check table: why each detector is not compliant, and what happens next. */
+/** How to create the missing detector, once for every Region without one. */
+function createDetectorHint(regions: readonly string[]): string[] {
+  if (regions.length === 0) return [];
+  const region = regions.length === 1 ? regions[0] : 'REGION';
+  return [
+    `no GuardDuty detector in ${regions.length === 1 ? region : `${regions.length} Regions: ${regions.join(', ')}`}`,
+    `  create one with runtime monitoring${regions.length === 1 ? '' : ' in each'}: aws guardduty create-detector --enable --region ${region} --features 'Name=RUNTIME_MONITORING,Status=ENABLED,AdditionalConfiguration=[{Name=EKS_ADDON_MANAGEMENT,Status=ENABLED}]'`,
+  ];
+}
+
+/**
+ * The explanation under the check table: why each detector is not compliant, and what happens next. Region errors
+ * are not repeated here: they went to stderr as they happened.
+ */
 function checkDetails(report: CommandReport): string[] {
   const lines: string[] = [];
+  const withoutDetector: string[] = [];
   for (const region of report.regions) {
-    if (region.status === 'error') lines.push(`${region.region}: ERROR ${region.error}`);
     if (region.status === 'skipped') lines.push(`${region.region}: skipped, ${region.reason}`);
-    if (region.status === 'ok' && region.detectors.length === 0) {
-      lines.push(
-        `${region.region}: no GuardDuty detector; create one with runtime monitoring: aws guardduty create-detector --enable --region ${region.region} --features 'Name=RUNTIME_MONITORING,Status=ENABLED,AdditionalConfiguration=[{Name=EKS_ADDON_MANAGEMENT,Status=ENABLED}]'`,
-      );
-    }
+    if (region.status === 'ok' && region.detectors.length === 0) withoutDetector.push(region.region);
     for (const result of region.detectors) {
       const view = result.after ?? result.before;
       const exemption = describeExemption(view.exemption);
@@ -137,7 +147,7 @@ function checkDetails(report: CommandReport): string[] {
         lines.push(`  fix now:   guardduty-drift enable --region ${region.region}`);
     }
   }
-  return lines;
+  return [...lines, ...createDetectorHint(withoutDetector)];
 }
 
 function summaryLine(report: CommandReport): string {
@@ -146,7 +156,7 @@ function summaryLine(report: CommandReport): string {
     `${s.detectors} detector(s) in ${s.regions} Region(s): ${s.compliant} compliant, ${s.nonCompliant} non-compliant, ${s.exempt} exempt`,
   ];
   if (s.regionsWithoutDetector) parts.push(`${s.regionsWithoutDetector} Region(s) without a detector`);
-  if (s.regionErrors) parts.push(`${s.regionErrors} Region(s) failed`);
+  if (s.regionErrors) parts.push(`${s.regionErrors} Region(s) failed (the errors are on stderr)`);
   if (s.regionsSkipped) parts.push(`${s.regionsSkipped} Region(s) skipped`);
   return parts.join('; ');
 }
@@ -187,7 +197,7 @@ export function renderChange(report: CommandReport): string {
   const lines: string[] = [];
   if (report.dryRun) lines.push('DRY RUN: nothing was written to AWS.', '');
   for (const region of report.regions) {
-    if (region.status === 'error') lines.push(`${region.region}: ERROR ${region.error}`);
+    if (region.status === 'error') lines.push(`${region.region}: FAILED (the error is on stderr)`);
     if (region.status === 'skipped') lines.push(`${region.region}: skipped, ${region.reason}`);
     if (region.status === 'ok' && region.detectors.length === 0) {
       lines.push(`${region.region}: no GuardDuty detector in this Region; nothing to ${report.command}`);
@@ -199,7 +209,15 @@ export function renderChange(report: CommandReport): string {
   return lines.join('\n');
 }
 
-/** The stable `--json` document of every command. */
+/** A failure that ended the command before it had a report: bad arguments, no credentials, an unknown profile. */
+export interface FatalError {
+  readonly exitCode: ExitCode;
+  /** `usage`, or an AWS error kind such as `credentials`. */
+  readonly kind: string;
+  readonly message: string;
+}
+
+/** The stable `--json` document of every command; `error` is null unless the command failed as a whole. */
 export function toJsonDocument(report: CommandReport): object {
   return {
     schemaVersion: JSON_SCHEMA_VERSION,
@@ -207,6 +225,7 @@ export function toJsonDocument(report: CommandReport): object {
     dryRun: report.dryRun,
     generatedAt: report.generatedAt,
     exitCode: exitCodeOf(report),
+    error: null,
     summary: summarize(report),
     regions: report.regions.map((region) => ({
       region: region.region,
@@ -224,5 +243,27 @@ export function toJsonDocument(report: CommandReport): object {
         notes: result.notes,
       })),
     })),
+  };
+}
+
+/**
+ * The `--json` document of a command that failed as a whole, so a script reading stdout still parses one document:
+ * the same fields, `error` set, no summary and no Regions.
+ */
+export function fatalJsonDocument(
+  command: string | null,
+  dryRun: boolean,
+  generatedAt: string,
+  error: FatalError,
+): object {
+  return {
+    schemaVersion: JSON_SCHEMA_VERSION,
+    command,
+    dryRun,
+    generatedAt,
+    exitCode: error.exitCode,
+    error: { kind: error.kind, message: error.message },
+    summary: null,
+    regions: [],
   };
 }

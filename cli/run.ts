@@ -14,6 +14,8 @@ export interface RunContext {
   readonly now: () => Date;
   /** A progress line on stderr; silent when only one Region is in scope. */
   readonly progress: (line: string) => void;
+  /** An error line on stderr, always written: a Region that failed (stdout keeps the report, scripts the JSON). */
+  readonly error: (line: string) => void;
 }
 
 export async function resolveRegions(scope: RegionScope, aws: AwsContext): Promise<readonly string[]> {
@@ -78,6 +80,7 @@ export async function forEachRegion(
         error.kind === 'region-not-enabled' && skipDisabled
           ? { region, status: 'skipped', reason: error.message, detectors: [] }
           : { region, status: 'error', error: error.message, errorKind: error.kind, detectors };
+      if (result.status === 'error') context.error(`${region}: ${error.message}`);
     }
     finished += 1;
     report(`[${finished}/${regions.length}] ${region}: ${result.status}`);

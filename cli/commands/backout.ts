@@ -40,7 +40,7 @@ export async function backout(
   request: ExemptionRequest,
   dryRun: boolean,
 ): Promise<CommandReport> {
-  const { profile } = context.options;
+  const { profile, endpointUrl } = context.options;
   const regions = await forEachRegion(context, (guardDuty, results) =>
     forEachDetector(guardDuty, context, results, async (before, record) => {
       const tagged = await setExemption(guardDuty, record, request, context, dryRun);
@@ -51,7 +51,7 @@ export async function backout(
         record.plan({
           api: 'UpdateDetector',
           summary: describeFeatureUpdate(record.detectorId, feature),
-          awsCli: updateFeatureCli(record.detectorId, feature, guardDuty.region, profile),
+          awsCli: updateFeatureCli(record.detectorId, feature, guardDuty.region, profile, endpointUrl),
         }),
       );
       if (disables.length === 0)

@@ -1,5 +1,5 @@
-import { planRemediation } from '../../handlers/core/decide.js';
 import { describePlan } from '../../handlers/alerts/detector.js';
+import { planRemediation } from '../../handlers/core/decide.js';
 import { ENABLED, type RuntimeFeature } from '../../handlers/core/types.js';
 import { planCli } from '../awscli.js';
 import type { CommandReport } from '../report.js';
@@ -15,7 +15,7 @@ export async function enable(
   generation: RuntimeFeature | undefined,
   dryRun: boolean,
 ): Promise<CommandReport> {
-  const { requireAgentManagement, profile } = context.options;
+  const { requireAgentManagement, profile, endpointUrl } = context.options;
   const regions = await forEachRegion(context, (guardDuty, results) =>
     forEachDetector(guardDuty, context, results, async (before, record) => {
       const inUse = before.evaluation.generationInUse;
@@ -49,7 +49,7 @@ export async function enable(
       const action = record.plan({
         api: 'UpdateDetector',
         summary: describePlan(plan),
-        awsCli: planCli(plan, guardDuty.region, profile),
+        awsCli: planCli(plan, guardDuty.region, profile, endpointUrl),
       });
       if (before.exemption.status === 'active') {
         record.notes.push(

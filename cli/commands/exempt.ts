@@ -39,7 +39,7 @@ export async function unexempt(context: RunContext, dryRun: boolean): Promise<Co
       const action = record.plan({
         api: 'UntagResource',
         summary: `UntagResource ${arn}: ${keys.join(', ')}`,
-        awsCli: untagCli(arn, keys, guardDuty.region, context.options.profile),
+        awsCli: untagCli(arn, keys, guardDuty.region, context.options.profile, context.options.endpointUrl),
       });
       if (dryRun) return record.finish(undefined, true);
       await guardDuty.untagDetector(record.detectorId, keys);

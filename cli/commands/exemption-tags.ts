@@ -33,7 +33,7 @@ export async function setExemption(
   const action = record.plan({
     api: 'TagResource',
     summary: `TagResource ${arn}: exempt until ${request.until} (${request.reason})`,
-    awsCli: tagCli(arn, tags, guardDuty.region, context.options.profile),
+    awsCli: tagCli(arn, tags, guardDuty.region, context.options.profile, context.options.endpointUrl),
   });
   if (dryRun) return undefined;
   await guardDuty.tagDetector(record.detectorId, tags);

@@ -454,25 +454,56 @@ describe('Commands: exempt and unexempt', () => {
     );
   });
 
-  it('refuses an --account-id that is not the account of the credentials', async () => {
+  it('refuses an --account-id that is not the account the credentials carry', async () => {
     const region = 'ap-east-1';
     await createDetector(clientsFor(region), PROTECTED_RUNTIME);
+    process.env.AWS_ACCOUNT_ID = MOTO_ACCOUNT;
+    try {
+      const run = await runCli([
+        'exempt',
+        '--region',
+        region,
+        '--reason',
+        'CHG-4',
+        '--until',
+        dateIn(1),
+        '--account-id',
+        '999999999999',
+      ]);
 
-    const run = await runCli([
-      'exempt',
-      '--region',
-      region,
-      '--reason',
-      'CHG-4',
-      '--until',
-      dateIn(1),
-      '--account-id',
-      '999999999999',
-    ]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `--account-id 999999999999 does not match the account of the credentials (${MOTO_ACCOUNT})`,
+      );
+    } finally {
+      delete process.env.AWS_ACCOUNT_ID;
+    }
+  });
 
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      `--account-id 999999999999 does not match the account of the credentials (${MOTO_ACCOUNT})`,
-    );
+  it('makes no STS call when --account-id is given', async () => {
+    const region = 'cn-northwest-1';
+    const detectorId = await createDetector(clientsFor(region), PROTECTED_RUNTIME);
+    // Any STS call would go to a port where nothing listens, and fail the command.
+    process.env.AWS_ENDPOINT_URL_STS = 'http://127.0.0.1:9';
+    try {
+      const args = [
+        '--region',
+        region,
+        '--reason',
+        'CHG-9',
+        '--until',
+        dateIn(1),
+        '--account-id',
+        MOTO_ACCOUNT,
+      ];
+      const run = await runCli(['exempt', ...args]);
+
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(sent(region, 'TagResource')[0]?.path).toBe(
+        `/tags/arn:aws-cn:guardduty:${region}:${MOTO_ACCOUNT}:detector/${detectorId}`,
+      );
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_STS;
+    }
   });
 });

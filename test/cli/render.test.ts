@@ -171,12 +171,14 @@ describe('Function: toJsonDocument', () => {
       'dryRun',
       'generatedAt',
       'exitCode',
+      'error',
       'summary',
       'regions',
     ]);
     expect(document).toMatchObject({
       schemaVersion: 1,
       exitCode: 1,
+      error: null,
       summary: { regions: 1, detectors: 1, compliant: 0, nonCompliant: 1, exempt: 0, regionErrors: 0 },
       regions: [
         {
