@@ -1,17 +1,70 @@
 /**
- * Text helpers every alert shares. Every string that came from an event is attacker-controlled: it goes through
- * `clean` (or `codeSpan` for chat) before it reaches any rendering.
+ * Text helpers every alert shares. Every string that came from an event is attacker-controlled: `scrubDeep` makes the
+ * facts safe to show before any rendering starts (no line breaks, no invisible or direction-changing characters), then
+ * `clean` (or `codeSpan` for chat) cuts each field to its length, and identifiers are shown only when well-formed.
  */
 import type { Actor } from '../core/types.js';
 
 export const LIMITS = { principal: 256, userAgent: 200, sourceIp: 64, text: 400 } as const;
 
-/** Removes control characters and cuts attacker-controlled text to a sane length. */
+/** How much of an invalid identifier an alert quotes. */
+const INVALID_ID_LENGTH = 48;
+
+/**
+ * Everything that breaks a line somewhere (C0 and C1 controls with TAB, CR, LF, VT, FF, NEL; DEL; the Unicode line and
+ * paragraph separators): each run becomes one space.
+ */
+const LINE_BREAKING = /[\p{Cc}\p{Zl}\p{Zp}]+/gu;
+/** Variation selectors only pick a glyph style (the emoji or the text form): dropped. */
+const VARIATION_SELECTORS = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
+/**
+ * What the reader cannot see or that changes what they see: format characters (bidi embeddings, overrides, isolates
+ * and marks, zero-width spaces and joiners, word joiner, BOM, soft hyphen, tags), every other default-ignorable code
+ * point (Hangul fillers...), private-use and unassigned code points, lone surrogates. Each run becomes one U+FFFD, so
+ * the reader sees that something was there instead of text silently joined.
+ */
+const INVISIBLE = /[\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Default_Ignorable_Code_Point}]+/gu;
+/** Runs of spaces of any width fold to one: padding cannot push text onto a line of its own when a client wraps. */
+const SPACES = /[\p{Zs}]+/gu;
+
+/** Makes one string safe to show on one line, whatever its length (cutting is `clean`'s job). */
+export function scrub(text: string): string {
+  return text
+    .replace(LINE_BREAKING, ' ')
+    .replace(VARIATION_SELECTORS, '')
+    .replace(INVISIBLE, '\uFFFD')
+    .replace(SPACES, ' ')
+    .trim();
+}
+
+/** A deep copy of plain data (objects, arrays, strings...) with every string scrubbed: the first step of every rendering. */
+export function scrubDeep<T>(value: T): T {
+  return scrubValue(value) as T;
+}
+
+function scrubValue(value: unknown): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (Array.isArray(value)) return value.map(scrubValue);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubValue(item)]));
+  }
+  return value;
+}
+
+/** Cuts text to at most `max` UTF-16 units including the marker, never between the two halves of a surrogate pair. */
+export function cut(text: string, max: number, marker = '…'): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - marker.length);
+  const last = text.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}${marker}`;
+}
+
+/** Scrubs attacker-controlled text and cuts it to a sane length; 'unknown' when nothing is left. */
 export function clean(text: string | undefined, max: number = LIMITS.text): string {
-  if (text === undefined || text === '') return 'unknown';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  if (text === undefined) return 'unknown';
+  const flat = scrub(text);
+  return flat === '' ? 'unknown' : cut(flat, max);
 }
 
 /** Markdown-safe inline code for chat: no backticks or entities can break out of it. */
@@ -24,12 +77,62 @@ export function codeSpan(text: string | undefined, max: number = LIMITS.text): s
   return `\`${safe}\``;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Identifiers: shown as they are only when well-formed, otherwise as invalid (quoted, scrubbed, cut short)
+
+const ACCOUNT_ID = /^\d{12}$/;
+/**
+ * GuardDuty detector ids as GuardDuty issues them: 32 lowercase hex characters. The API model itself only bounds
+ * `DetectorId` to 1–300 characters (and detector ARNs to `[A-Za-z0-9_/.-]{32,264}`); every id GuardDuty and moto
+ * return is 32 hex characters. Lowercase letters beyond `f` are accepted so that a wider alphabet would not turn a
+ * real detector into an "invalid" one; anything else (separators, spaces, upper case, another length) is not an id.
+ */
+const DETECTOR_ID = /^[a-z0-9]{32}$/;
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+
+export function validAccountId(id: string): string | undefined {
+  return ACCOUNT_ID.test(id) ? id : undefined;
+}
+
+export function validDetectorId(id: string | null): string | undefined {
+  return id !== null && DETECTOR_ID.test(id) ? id : undefined;
+}
+
+export function validRegion(region: string): string | undefined {
+  return REGION.test(region) ? region : undefined;
+}
+
+/** How an invalid identifier is quoted: scrubbed, cut short, with no double quote that could close the quote early. */
+export function quoteInvalid(text: string): string {
+  return cut(scrub(text).replace(/"/g, "'"), INVALID_ID_LENGTH);
+}
+
+/** A 12-digit account id as it is; anything else as `invalid account id "…"`. */
+export function accountIdText(id: string): string {
+  return validAccountId(id) ?? `invalid account id "${quoteInvalid(id)}"`;
+}
+
+/** A detector id as it is, `none` for no detector; anything else as `invalid detector id "…"`. */
+export function detectorIdText(id: string | null): string {
+  if (id === null) return 'none';
+  return validDetectorId(id) ?? `invalid detector id "${quoteInvalid(id)}"`;
+}
+
+/** A Region name as it is; anything else as `invalid Region "…"`. */
+export function regionText(region: string): string {
+  return validRegion(region) ?? `invalid Region "${quoteInvalid(region)}"`;
+}
+
 export function actorLabel(actor: Actor | undefined): string {
   return actor === undefined ? 'scheduled sweep' : clean(actor.principalArn, LIMITS.principal);
 }
 
+/** The Runtime Monitoring console of a Region; the global console when the Region is not a Region name. */
 export function consoleUrl(region: string): string {
-  return `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/runtime-monitoring`;
+  const valid = validRegion(region);
+  return valid === undefined
+    ? 'https://console.aws.amazon.com/guardduty/home#/runtime-monitoring'
+    : `https://${valid}.console.aws.amazon.com/guardduty/home?region=${valid}#/runtime-monitoring`;
 }
 
 export const COST_NOTE =
@@ -60,7 +163,7 @@ export function whoLines(facts: WhoFacts): string[] {
           `From:      ${clean(actor.sourceIp, LIMITS.sourceIp)} using ${clean(actor.userAgent, LIMITS.userAgent)}`,
         ]
       : []),
-    `When:      ${facts.eventTime}`,
-    `Event:     ${facts.eventName ?? 'scheduled sweep'} (${facts.eventId})`,
+    `When:      ${clean(facts.eventTime, 40)}`,
+    `Event:     ${facts.eventName === null ? 'scheduled sweep' : clean(facts.eventName, 64)} (${clean(facts.eventId, 128)})`,
   ];
 }
