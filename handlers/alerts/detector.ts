@@ -4,8 +4,27 @@ import type { Evaluation, RuntimeFeatureView } from '../core/evaluate.js';
 import type { Exemption } from '../core/exemption.js';
 import type { Actor, ResponderInput, ResponderMode } from '../core/types.js';
 import type { RenderedNotification } from '../ports.js';
+import { BUDGETS, type Budget, Cuts, fitToSns } from './fit.js';
 import { chatbotNotification, renderForProtocols } from './protocols.js';
-import { actorLabel, COST_NOTE, clean, codeSpan, consoleUrl, LIMITS, snsSubject, whoLines } from './text.js';
+import {
+  accountIdText,
+  actorLabel,
+  COST_NOTE,
+  clean,
+  codeSpan,
+  consoleUrl,
+  cut,
+  detectorIdText,
+  LIMITS,
+  quoteInvalid,
+  regionText,
+  scrubDeep,
+  snsSubject,
+  validAccountId,
+  validDetectorId,
+  validRegion,
+  whoLines,
+} from './text.js';
 
 export type AlertOutcome =
   | 'remediate'
@@ -103,138 +122,273 @@ export function describePlan(plan: RemediationPlan): string {
   return `UpdateDetector ${plan.detectorId}: ${parts.join('; ')}`;
 }
 
-function describeSnapshot(detector: DetectorSnapshot | null): string {
+/** How the e-mail and the structured alert show one detector's runtime features: at most `budget.entries`. */
+function featureLines(detector: DetectorSnapshot, budget: Budget, cuts: Cuts): string[] {
+  return cuts
+    .list('runtime features', detector.runtimeFeatures, budget.entries)
+    .map((view) =>
+      cuts.text(
+        'runtime features',
+        `${view.name} ${view.status} (agent management ${view.agentManagement})`,
+        budget.entry,
+      ),
+    );
+}
+
+function describeSnapshot(detector: DetectorSnapshot | null, budget: Budget, cuts: Cuts): string {
   if (detector === null) return 'no detector';
-  const features = detector.runtimeFeatures.map(
-    (view) => `${view.name} ${view.status} (agent management ${view.agentManagement})`,
-  );
+  const features = featureLines(detector, budget, cuts);
+  const more = detector.runtimeFeatures.length - features.length;
   return [
-    `detector ${detector.status}`,
+    `detector ${cut(detector.status, 32)}`,
     ...(features.length ? features : ['no runtime feature listed']),
+    ...(more > 0 ? [`and ${more} more`] : []),
   ].join('; ');
 }
 
-function describeExemption(exemption: Exemption): string | undefined {
+function describeExemption(exemption: Exemption, budget: Budget = BUDGETS[0]): string | undefined {
+  const max = Math.min(LIMITS.text, budget.entry);
   switch (exemption.status) {
     case 'none':
       return undefined;
     case 'active':
-      return `active until ${exemption.until}: ${clean(exemption.reason)}`;
+      return `active until ${clean(exemption.until, 64)}: ${clean(exemption.reason, max)}`;
     case 'expired':
-      return `expired on ${exemption.until} (was: ${clean(exemption.reason)})`;
+      return `expired on ${clean(exemption.until, 64)} (was: ${clean(exemption.reason, max)})`;
     case 'malformed':
-      return `ignored, malformed: ${exemption.problem}`;
+      return `ignored, malformed: ${clean(exemption.problem, max)}`;
   }
 }
 
 export function subjectOf(facts: AlertFacts): string {
   return snsSubject(
     // Account and Region first: a long headline is what gets cut, never where it happened.
-    `[${severityOf(facts).toUpperCase()}] ${facts.accountId} ${facts.region}: ${headline(facts)}`,
+    `[${severityOf(facts).toUpperCase()}] ${validAccountId(facts.accountId) ?? 'invalid-account'} ${validRegion(facts.region) ?? 'invalid-region'}: ${headline(facts)}`,
   );
 }
 
-function emailText(facts: AlertFacts): string {
+/** The changes the call asked for, or the detector's problems when there is no call: the e-mail's list. */
+function changeList(facts: AlertFacts): { field: string; lines: readonly string[] } {
+  return facts.changes.length
+    ? { field: 'changes', lines: facts.changes }
+    : { field: 'problems', lines: facts.problems };
+}
+
+/** At most `budget.entries` entries of `budget.entry` characters, and how many were left out. */
+function entries(field: string, lines: readonly string[], budget: Budget, cuts: Cuts) {
+  const shown = cuts
+    .list(field, lines, budget.entries)
+    .map((line) => cuts.text(field, clean(line, Number.MAX_SAFE_INTEGER), budget.entry));
+  return { shown, more: lines.length - shown.length };
+}
+
+function emailText(facts: AlertFacts, budget: Budget, cuts: Cuts): string[] {
+  const list = changeList(facts);
+  const { shown, more } = entries(list.field, list.lines, budget, cuts);
   const lines = [
     headline(facts),
     '',
     `Outcome:   ${facts.outcome}${facts.remediation ? ` (${facts.remediation})` : ''}, severity ${severityOf(facts)}`,
-    `Account:   ${facts.accountId}`,
-    `Region:    ${facts.region}`,
-    `Detector:  ${facts.detectorId ?? 'none'}`,
+    `Account:   ${accountIdText(facts.accountId)}`,
+    `Region:    ${regionText(facts.region)}`,
+    `Detector:  ${detectorIdText(facts.detectorId)}`,
     `Mode:      ${facts.mode}`,
     '',
     ...whoLines(facts),
     '',
     'What changed:',
-    ...(facts.changes.length ? facts.changes : facts.problems).map((line) => `  - ${clean(line)}`),
+    ...shown.map((line) => `  - ${line}`),
+    ...(more > 0 ? [`  … and ${more} more`] : []),
     '',
     'What the responder did:',
-    `  ${facts.action}`,
+    `  ${cuts.text('action', clean(facts.action, Number.MAX_SAFE_INTEGER), budget.text)}`,
     '',
-    `Before:    ${describeSnapshot(facts.before)}`,
-    `After:     ${describeSnapshot(facts.after)}`,
+    `Before:    ${describeSnapshot(facts.before, budget, cuts)}`,
+    `After:     ${describeSnapshot(facts.after, budget, cuts)}`,
   ];
-  const exemption = describeExemption(facts.exemption);
+  const exemption = describeExemption(facts.exemption, budget);
   if (exemption) lines.push(`Exemption: ${exemption}`);
   if (facts.outcome === 'remediate' || facts.outcome === 'would-remediate') lines.push('', COST_NOTE);
   lines.push('', `Console:   ${consoleUrl(facts.region)}`);
-  return lines.join('\n');
+  return lines;
+}
+
+/** The e-mail line that says what was cut and where the rest is, after the header block. */
+export function withCutNote(
+  lines: readonly string[],
+  note: string | null,
+  facts: Pick<AlertFacts, 'trigger' | 'eventId'>,
+): string {
+  if (note === null) return lines.join('\n');
+  const rest =
+    facts.trigger === 'api-call'
+      ? `the full record is CloudTrail event ${clean(facts.eventId, 128)}`
+      : "run the CLI's check for the full picture";
+  const at = lines.indexOf('', 2);
+  return [...lines.slice(0, at), `Cut:       ${note}; ${rest}.`, ...lines.slice(at)].join('\n');
+}
+
+/** The thread and context tokens of a chat message: identifiers only when well-formed. */
+export function chatTokens(accountId: string, region: string, detectorId: string | null) {
+  return {
+    accountId: validAccountId(accountId) ?? 'invalid',
+    region: validRegion(region) ?? 'invalid',
+    detectorId: detectorId === null ? 'none' : (validDetectorId(detectorId) ?? 'invalid'),
+  };
 }
 
 /** AWS Chatbot custom notification (version 1.0, source custom), rendered as Slack/Teams markdown. */
-function chatbotPayload(facts: AlertFacts, subject: string): object {
+function chatbotPayload(facts: AlertFacts, subject: string, budget: Budget): object {
   const actor = facts.actor;
+  const list = changeList(facts);
+  const tokens = chatTokens(facts.accountId, facts.region, facts.detectorId);
   const description = [
-    `*Account* ${codeSpan(facts.accountId, 32)} · *Region* ${codeSpan(facts.region, 32)} · *Detector* ${codeSpan(facts.detectorId ?? 'none', 64)} · *Mode* ${facts.mode}`,
+    `*Account* ${codeSpan(accountIdText(facts.accountId), 80)} · *Region* ${codeSpan(regionText(facts.region), 80)} · *Detector* ${codeSpan(detectorIdText(facts.detectorId), 80)} · *Mode* ${facts.mode}`,
     `*Who* ${codeSpan(actorLabel(actor), LIMITS.principal)}${actor ? ` from ${codeSpan(actor.sourceIp, LIMITS.sourceIp)} using ${codeSpan(actor.userAgent, LIMITS.userAgent)}` : ''}`,
     `*When* ${codeSpan(facts.eventTime, 40)} · *Event* ${codeSpan(facts.eventName ?? 'scheduled sweep', 64)}`,
-    `*What changed* ${(facts.changes.length ? facts.changes : facts.problems).map((line) => codeSpan(line)).join(', ') || 'unknown'}`,
-    `*Responder* ${codeSpan(facts.action, 600)}`,
+    `*What changed* ${
+      list.lines
+        .slice(0, budget.entries)
+        .map((line) => codeSpan(line, budget.entry))
+        .join(', ') || 'unknown'
+    }${list.lines.length > budget.entries ? ` …and ${list.lines.length - budget.entries} more` : ''}`,
+    `*Responder* ${codeSpan(facts.action, Math.min(600, budget.text))}`,
   ];
-  const exemption = describeExemption(facts.exemption);
+  const exemption = describeExemption(facts.exemption, budget);
   if (exemption) description.push(`*Exemption* ${codeSpan(exemption)}`);
   return chatbotNotification({
-    id: facts.eventId,
+    id: cut(facts.eventId, 128),
     title: `${facts.outcome === 'exempt' ? ':warning:' : ':rotating_light:'} ${headline(facts)}`,
     description: description.join('\n'),
     nextSteps: [`Open GuardDuty Runtime Monitoring: ${consoleUrl(facts.region)}`],
-    keywords: [facts.outcome, severityOf(facts), facts.region],
-    threadId: `guardduty-drift/${facts.accountId}/${facts.region}/${facts.detectorId ?? 'none'}`,
+    keywords: [facts.outcome, severityOf(facts), tokens.region],
+    threadId: `guardduty-drift/${tokens.accountId}/${tokens.region}/${tokens.detectorId}`,
     summary: subject,
     eventType: facts.outcome,
-    accountId: facts.accountId,
-    region: facts.region,
+    accountId: tokens.accountId,
+    region: tokens.region,
   });
 }
 
-/** The machine-readable alert for SQS and Lambda subscribers. Field names are part of the contract. */
-export function structuredAlert(facts: AlertFacts): object {
+/** The identifiers an alert refused to show as real ones, quoted as they came; undefined when all are well-formed. */
+export function invalidIdentifiers(ids: {
+  readonly accountId: string;
+  readonly region: string;
+  readonly detectorId: string | null;
+}): Record<string, string> | undefined {
+  const invalid: Record<string, string> = {};
+  if (validAccountId(ids.accountId) === undefined) invalid.accountId = quoteInvalid(ids.accountId);
+  if (validRegion(ids.region) === undefined) invalid.region = quoteInvalid(ids.region);
+  if (ids.detectorId !== null && validDetectorId(ids.detectorId) === undefined)
+    invalid.detectorId = quoteInvalid(ids.detectorId);
+  return Object.keys(invalid).length > 0 ? invalid : undefined;
+}
+
+/** A nullable event string for the structured alert: scrubbed and cut, null when absent. */
+function optional(text: string | undefined, max: number): string | null {
+  return text === undefined ? null : clean(text, max);
+}
+
+function structuredSnapshot(detector: DetectorSnapshot | null, budget: Budget, cuts: Cuts): object | null {
+  if (detector === null) return null;
+  return {
+    status: cut(detector.status, 32),
+    compliant: detector.compliant,
+    generationInUse: detector.generationInUse === null ? null : cut(detector.generationInUse, 64),
+    agentManagement: detector.agentManagement === null ? null : cut(detector.agentManagement, 64),
+    runtimeFeatures: cuts.list('runtime features', detector.runtimeFeatures, budget.entries).map((view) => ({
+      name: cut(view.name, 64),
+      status: cut(view.status, 64),
+      agentManagement: cut(view.agentManagement, 64),
+    })),
+  };
+}
+
+function structuredExemption(exemption: Exemption, budget: Budget, cuts: Cuts): object {
+  const max = Math.min(LIMITS.text, budget.entry);
+  if (exemption.status === 'none') return exemption;
+  if (exemption.status === 'malformed') {
+    return { status: exemption.status, problem: cuts.text('exemption', exemption.problem, max) };
+  }
+  return {
+    ...exemption,
+    until: cuts.text('exemption', exemption.until, 64),
+    reason: cuts.text('exemption', exemption.reason, max),
+  };
+}
+
+function structuredWithin(facts: AlertFacts, budget: Budget, cuts: Cuts): Record<string, unknown> {
   const actor = facts.actor;
+  const invalid = invalidIdentifiers(facts);
   return {
     schemaVersion: 1,
     outcome: facts.outcome,
     remediation: facts.remediation ?? null,
     severity: severityOf(facts),
-    accountId: facts.accountId,
-    region: facts.region,
-    detectorId: facts.detectorId,
+    accountId: validAccountId(facts.accountId) ?? null,
+    region: validRegion(facts.region) ?? null,
+    detectorId: validDetectorId(facts.detectorId) ?? null,
+    ...(invalid ? { invalidIdentifiers: invalid } : {}),
     mode: facts.mode,
     trigger: facts.trigger,
     actor: actorLabel(actor),
     actorDetails: actor
       ? {
-          type: actor.type ?? null,
-          principalArn: actor.principalArn ?? null,
-          sessionIssuerArn: actor.sessionIssuerArn ?? null,
-          sourceIp: actor.sourceIp ?? null,
-          userAgent: actor.userAgent === undefined ? null : clean(actor.userAgent, LIMITS.userAgent),
+          type: optional(actor.type, 32),
+          principalArn: optional(actor.principalArn, LIMITS.principal),
+          sessionIssuerArn: optional(actor.sessionIssuerArn, LIMITS.principal),
+          sourceIp: optional(actor.sourceIp, LIMITS.sourceIp),
+          userAgent: optional(actor.userAgent, LIMITS.userAgent),
         }
       : null,
-    eventId: facts.eventId,
-    eventTime: facts.eventTime,
-    eventName: facts.eventName,
-    changes: facts.changes,
-    problems: facts.problems,
-    action: facts.action,
-    before: facts.before,
-    after: facts.after,
-    exemption: facts.exemption,
+    eventId: clean(facts.eventId, 128),
+    eventTime: clean(facts.eventTime, 40),
+    eventName: facts.eventName === null ? null : clean(facts.eventName, 64),
+    changes: entries('changes', facts.changes, budget, cuts).shown,
+    problems: entries('problems', facts.problems, budget, cuts).shown,
+    action: cuts.text('action', facts.action, budget.text),
+    before: structuredSnapshot(facts.before, budget, cuts),
+    after: structuredSnapshot(facts.after, budget, cuts),
+    exemption: structuredExemption(facts.exemption, budget, cuts),
     consoleUrl: consoleUrl(facts.region),
   };
 }
 
-/** One alert, rendered for every protocol SNS may deliver to (SNS picks the key by subscription protocol). */
-export function renderNotification(facts: AlertFacts): RenderedNotification {
+/**
+ * The machine-readable alert for SQS and Lambda subscribers. Field names are part of the contract; `accountId`,
+ * `region` and `detectorId` are null when the event's value is not well-formed (quoted in `invalidIdentifiers`), and
+ * `cut` says what was cut to fit SNS's limit (null when nothing was).
+ */
+export function structuredAlert(facts: AlertFacts, budget: Budget = BUDGETS[0]): object {
+  const cuts = new Cuts();
+  const structured = structuredWithin(scrubDeep(facts), budget, cuts);
+  return { ...structured, cut: cuts.note() };
+}
+
+function renderWithin(facts: AlertFacts, budget: Budget): RenderedNotification {
   const subject = subjectOf(facts);
+  const cuts = new Cuts();
+  const structured = structuredWithin(facts, budget, cuts);
+  const email = emailText(facts, budget, cuts);
+  const note = cuts.note();
+  const tokens = chatTokens(facts.accountId, facts.region, facts.detectorId);
   return renderForProtocols({
     subject,
-    email: emailText(facts),
-    structured: structuredAlert(facts),
-    chat: chatbotPayload(facts, subject),
+    email: withCutNote(email, note, facts),
+    structured: { ...structured, cut: note },
+    chat: chatbotPayload(facts, subject, budget),
     severity: severityOf(facts),
     outcome: facts.outcome,
-    accountId: facts.accountId,
-    region: facts.region,
+    accountId: tokens.accountId,
+    region: tokens.region,
   });
+}
+
+/**
+ * One alert, rendered for every protocol SNS may deliver to (SNS picks the key by subscription protocol). Every
+ * string of the facts is scrubbed first (they come from the event); the rendering then fits SNS's limit.
+ */
+export function renderNotification(facts: AlertFacts): RenderedNotification {
+  const safe = scrubDeep(facts);
+  return fitToSns((budget) => renderWithin(safe, budget));
 }

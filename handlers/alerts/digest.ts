@@ -1,9 +1,28 @@
 /** The organization digest: one alert per event or sweep for the whole organization, never one per account. */
 import { digestSeverity } from '../core/organization.js';
 import type { RenderedNotification } from '../ports.js';
-import type { AlertFacts } from './detector.js';
+import { type AlertFacts, chatTokens, invalidIdentifiers, withCutNote } from './detector.js';
+import { BUDGETS, type Budget, Cuts, fitToSns } from './fit.js';
 import { chatbotNotification, renderForProtocols } from './protocols.js';
-import { actorLabel, COST_NOTE, clean, codeSpan, consoleUrl, LIMITS, snsSubject, whoLines } from './text.js';
+import {
+  accountIdText,
+  actorLabel,
+  COST_NOTE,
+  clean,
+  codeSpan,
+  consoleUrl,
+  cut,
+  detectorIdText,
+  LIMITS,
+  quoteInvalid,
+  regionText,
+  scrubDeep,
+  snsSubject,
+  validAccountId,
+  validDetectorId,
+  validRegion,
+  whoLines,
+} from './text.js';
 
 export type DigestOutcome = 'remediate' | 'would-remediate' | 'circuit-open' | 'disable-denied';
 
@@ -31,10 +50,6 @@ export interface DigestFacts
   readonly organizationResult?: 'remediated' | 'failed' | undefined;
   readonly action: string;
 }
-
-const EMAIL_ACCOUNTS = 50;
-const CHAT_ACCOUNTS = 10;
-const STRUCTURED_ACCOUNTS = 200;
 
 export function digestCounts(facts: DigestFacts) {
   const count = (result: AccountLine['result']) =>
@@ -94,9 +109,18 @@ function headline(facts: DigestFacts): string {
   }
 }
 
-function accountText(line: AccountLine): string {
-  const result = line.result ? ` [${line.result}${line.detail ? `: ${clean(line.detail, 120)}` : ''}]` : '';
-  return `${line.accountId}: ${line.problems.map((problem) => clean(problem, 160)).join('; ')}${result}`;
+/** One member account on one line: its id (or that it is invalid), its problems, what happened to it. */
+function accountText(line: AccountLine, budget: Budget, cuts: Cuts): string {
+  const problems = cuts
+    .list('account problems', line.problems, budget.accountProblems)
+    .map((problem) => cuts.text('account problems', clean(problem, Number.MAX_SAFE_INTEGER), budget.entry));
+  const hidden = line.problems.length - problems.length;
+  const detail =
+    line.detail === undefined
+      ? ''
+      : `: ${cuts.text('account details', clean(line.detail, Number.MAX_SAFE_INTEGER), Math.min(120, budget.entry))}`;
+  const result = line.result ? ` [${line.result}${detail}]` : '';
+  return `${accountIdText(line.accountId)}: ${problems.join('; ')}${hidden > 0 ? ` (and ${hidden} more)` : ''}${result}`;
 }
 
 function more(total: number, shown: number): string[] {
@@ -105,119 +129,180 @@ function more(total: number, shown: number): string[] {
     : [];
 }
 
-function emailText(facts: DigestFacts): string {
+/** At most `budget.entries` entries of `budget.entry` characters, and a line saying how many were left out. */
+function listLines(field: string, lines: readonly string[], budget: Budget, cuts: Cuts): string[] {
+  const shown = cuts
+    .list(field, lines, budget.entries)
+    .map((line) => `  - ${cuts.text(field, clean(line, Number.MAX_SAFE_INTEGER), budget.entry)}`);
+  return lines.length > shown.length ? [...shown, `  … and ${lines.length - shown.length} more`] : shown;
+}
+
+function emailText(facts: DigestFacts, budget: Budget, cuts: Cuts): string[] {
   const { affected, remediated, failed } = digestCounts(facts);
+  const listed = facts.accounts.slice(0, budget.emailAccounts);
   return [
     headline(facts),
     '',
     `Outcome:   ${facts.outcome}, severity ${digestSeverityOf(facts)}`,
-    `Admin:     ${facts.accountId} (delegated administrator), Region ${facts.region}, detector ${facts.adminDetectorId ?? 'none'}`,
+    `Admin:     ${accountIdText(facts.accountId)} (delegated administrator), Region ${regionText(facts.region)}, detector ${detectorIdText(facts.adminDetectorId)}`,
     `Mode:      ${facts.mode}`,
     `Accounts:  ${facts.evaluatedAccounts} evaluated, ${affected} without protection, ${remediated} re-enabled, ${failed} failed`,
     '',
     ...whoLines(facts),
     ...(facts.changes.length
-      ? ['', 'What changed:', ...facts.changes.map((line) => `  - ${clean(line)}`)]
+      ? ['', 'What changed:', ...listLines('changes', facts.changes, budget, cuts)]
       : []),
     ...(facts.organizationProblems.length
       ? [
           '',
           `Organization configuration${facts.organizationResult ? ` [${facts.organizationResult}]` : ''}:`,
-          ...facts.organizationProblems.map((line) => `  - ${clean(line)}`),
+          ...listLines('organization problems', facts.organizationProblems, budget, cuts),
         ]
       : []),
     ...(affected
       ? [
           '',
           'Accounts:',
-          ...facts.accounts.slice(0, EMAIL_ACCOUNTS).map((line) => `  - ${accountText(line)}`),
-          ...more(affected, EMAIL_ACCOUNTS),
+          ...listed.map((line) => `  - ${accountText(line, budget, cuts)}`),
+          ...more(affected, listed.length),
         ]
       : []),
     '',
     'What the responder did:',
-    `  ${facts.action}`,
+    `  ${cuts.text('action', clean(facts.action, Number.MAX_SAFE_INTEGER), budget.text)}`,
     ...(facts.outcome === 'remediate' || facts.outcome === 'would-remediate' ? ['', COST_NOTE] : []),
     '',
     `Console:   ${consoleUrl(facts.region)}`,
-  ].join('\n');
+  ];
 }
 
-function chatbotPayload(facts: DigestFacts, subject: string): object {
+function chatbotPayload(facts: DigestFacts, subject: string, budget: Budget): object {
   const { affected, remediated, failed } = digestCounts(facts);
+  const tokens = chatTokens(facts.accountId, facts.region, facts.adminDetectorId);
+  // The chat message is a summary: its cuts are by design and not reported.
+  const quiet = new Cuts();
+  const listed = facts.accounts.slice(0, budget.chatAccounts);
+  const problems = facts.organizationProblems.slice(0, budget.entries);
   const lines = [
-    `*Admin* ${codeSpan(facts.accountId, 32)} · *Region* ${codeSpan(facts.region, 32)} · *Mode* ${facts.mode}`,
+    `*Admin* ${codeSpan(accountIdText(facts.accountId), 80)} · *Region* ${codeSpan(regionText(facts.region), 80)} · *Mode* ${facts.mode}`,
     `*Accounts* ${facts.evaluatedAccounts} evaluated · ${affected} without protection · ${remediated} re-enabled · ${failed} failed`,
     `*Who* ${codeSpan(actorLabel(facts.actor), LIMITS.principal)} · *Event* ${codeSpan(facts.eventName ?? 'scheduled sweep', 64)}`,
-    ...(facts.organizationProblems.length
-      ? [`*Organization* ${facts.organizationProblems.map((line) => codeSpan(line)).join(', ')}`]
+    ...(problems.length
+      ? [
+          `*Organization* ${problems.map((line) => codeSpan(line, budget.entry)).join(', ')}${facts.organizationProblems.length > problems.length ? ' …' : ''}`,
+        ]
       : []),
-    ...facts.accounts.slice(0, CHAT_ACCOUNTS).map((line) => `• ${codeSpan(accountText(line), 300)}`),
-    ...(affected > CHAT_ACCOUNTS ? [`…and ${affected - CHAT_ACCOUNTS} more`] : []),
-    `*Responder* ${codeSpan(facts.action, 600)}`,
+    ...listed.map((line) => `• ${codeSpan(accountText(line, budget, quiet), 300)}`),
+    ...(affected > listed.length ? [`…and ${affected - listed.length} more`] : []),
+    `*Responder* ${codeSpan(facts.action, Math.min(600, budget.text))}`,
   ];
   return chatbotNotification({
-    id: facts.eventId,
+    id: cut(facts.eventId, 128),
     title: `:rotating_light: ${headline(facts)}`,
     description: lines.join('\n'),
     nextSteps: [`Open GuardDuty Runtime Monitoring: ${consoleUrl(facts.region)}`],
-    keywords: [facts.outcome, digestSeverityOf(facts), facts.region, 'organization'],
-    threadId: `guardduty-drift/${facts.accountId}/${facts.region}/organization`,
+    keywords: [facts.outcome, digestSeverityOf(facts), tokens.region, 'organization'],
+    threadId: `guardduty-drift/${tokens.accountId}/${tokens.region}/organization`,
     summary: subject,
     eventType: facts.outcome,
-    accountId: facts.accountId,
-    region: facts.region,
+    accountId: tokens.accountId,
+    region: tokens.region,
   });
 }
 
-/** The digest for SQS/Lambda subscribers: the contract fields, counts, and at most 200 accounts (SNS caps at 256 KB). */
-export function structuredDigest(facts: DigestFacts): object {
+/** One member account for SQS/Lambda subscribers: `accountId` null (quoted in `invalidAccountId`) when not 12 digits. */
+function structuredAccount(line: AccountLine, budget: Budget, cuts: Cuts): object {
+  const accountId = validAccountId(line.accountId);
+  return {
+    accountId: accountId ?? null,
+    ...(accountId === undefined ? { invalidAccountId: quoteInvalid(line.accountId) } : {}),
+    problems: cuts
+      .list('account problems', line.problems, budget.accountProblems)
+      .map((problem) => cuts.text('account problems', problem, budget.entry)),
+    ...(line.result ? { result: line.result } : {}),
+    ...(line.detail !== undefined ? { detail: cuts.text('account details', line.detail, budget.entry) } : {}),
+  };
+}
+
+function entries(field: string, lines: readonly string[], budget: Budget, cuts: Cuts): string[] {
+  return cuts.list(field, lines, budget.entries).map((line) => cuts.text(field, line, budget.entry));
+}
+
+function structuredWithin(facts: DigestFacts, budget: Budget, cuts: Cuts): Record<string, unknown> {
   const { affected, remediated, failed } = digestCounts(facts);
+  const invalid = invalidIdentifiers({
+    accountId: facts.accountId,
+    region: facts.region,
+    detectorId: facts.adminDetectorId,
+  });
+  const accounts = cuts.list('accounts', facts.accounts, budget.structuredAccounts);
   return {
     schemaVersion: 1,
     scope: 'organization',
     outcome: facts.outcome,
     severity: digestSeverityOf(facts),
-    accountId: facts.accountId,
-    region: facts.region,
-    detectorId: facts.adminDetectorId,
+    accountId: validAccountId(facts.accountId) ?? null,
+    region: validRegion(facts.region) ?? null,
+    detectorId: validDetectorId(facts.adminDetectorId) ?? null,
+    ...(invalid ? { invalidIdentifiers: invalid } : {}),
     mode: facts.mode,
     trigger: facts.trigger,
     actor: actorLabel(facts.actor),
-    eventId: facts.eventId,
-    eventTime: facts.eventTime,
-    eventName: facts.eventName,
-    changes: facts.changes,
+    eventId: clean(facts.eventId, 128),
+    eventTime: clean(facts.eventTime, 40),
+    eventName: facts.eventName === null ? null : clean(facts.eventName, 64),
+    changes: entries('changes', facts.changes, budget, cuts),
     before: {
       evaluatedAccounts: facts.evaluatedAccounts,
       accountsWithoutProtection: affected,
-      organizationProblems: facts.organizationProblems,
+      organizationProblems: entries('organization problems', facts.organizationProblems, budget, cuts),
     },
     after: {
       remediatedAccounts: remediated,
       failedAccounts: failed,
       organizationResult: facts.organizationResult ?? null,
     },
-    accounts: facts.accounts.slice(0, STRUCTURED_ACCOUNTS),
-    accountsTruncated: affected > STRUCTURED_ACCOUNTS,
-    action: facts.action,
+    accounts: accounts.map((line) => structuredAccount(line, budget, cuts)),
+    accountsTruncated: affected > accounts.length,
+    action: cuts.text('action', facts.action, budget.text),
     consoleUrl: consoleUrl(facts.region),
   };
 }
 
-export function renderDigest(facts: DigestFacts): RenderedNotification {
+/**
+ * The digest for SQS/Lambda subscribers: the contract fields, counts, and as many accounts as fit (at most 200);
+ * `cut` says what was cut to fit SNS's limit (null when nothing was).
+ */
+export function structuredDigest(facts: DigestFacts, budget: Budget = BUDGETS[0]): object {
+  const cuts = new Cuts();
+  const structured = structuredWithin(scrubDeep(facts), budget, cuts);
+  return { ...structured, cut: cuts.note() };
+}
+
+function renderWithin(facts: DigestFacts, budget: Budget): RenderedNotification {
   const severity = digestSeverityOf(facts);
   const subject = snsSubject(
-    `[${severity.toUpperCase()}] ${facts.accountId} ${facts.region}: ${headline(facts)}`,
+    `[${severity.toUpperCase()}] ${validAccountId(facts.accountId) ?? 'invalid-account'} ${validRegion(facts.region) ?? 'invalid-region'}: ${headline(facts)}`,
   );
+  const cuts = new Cuts();
+  const structured = structuredWithin(facts, budget, cuts);
+  const email = emailText(facts, budget, cuts);
+  const note = cuts.note();
+  const tokens = chatTokens(facts.accountId, facts.region, facts.adminDetectorId);
   return renderForProtocols({
     subject,
-    email: emailText(facts),
-    structured: structuredDigest(facts),
-    chat: chatbotPayload(facts, subject),
+    email: withCutNote(email, note, facts),
+    structured: { ...structured, cut: note },
+    chat: chatbotPayload(facts, subject, budget),
     severity,
     outcome: facts.outcome,
-    accountId: facts.accountId,
-    region: facts.region,
+    accountId: tokens.accountId,
+    region: tokens.region,
   });
+}
+
+/** The digest, rendered for every protocol: the facts scrubbed first (they come from events), then fitted to SNS. */
+export function renderDigest(facts: DigestFacts): RenderedNotification {
+  const safe = scrubDeep(facts);
+  return fitToSns((budget) => renderWithin(safe, budget));
 }
