@@ -1,4 +1,5 @@
 import { type DetectorSnapshot, snapshot } from '../handlers/alerts/detector.js';
+import { MAX_EXEMPTION_DAYS } from '../handlers/contract.js';
 import { type Decision, decide } from '../handlers/core/decide.js';
 import { type Evaluation, evaluate } from '../handlers/core/evaluate.js';
 import { type Exemption, parseExemption } from '../handlers/core/exemption.js';
@@ -27,7 +28,8 @@ export interface DetectorView extends DetectorSnapshot {
 
 export function inspect(state: DetectorState, requireAgentManagement: boolean, now: Date): Inspection {
   const evaluation = evaluate(state, requireAgentManagement);
-  const exemption = parseExemption(state.tags, now);
+  // The function's default limit: the CLI cannot see what a deployment configured.
+  const exemption = parseExemption(state.tags, now, MAX_EXEMPTION_DAYS.default);
   const decision = decide({
     state,
     evaluation,

@@ -30,6 +30,8 @@ export function exemptionCell(exemption: Exemption): string {
       return `expired ${exemption.until}`;
     case 'malformed':
       return 'malformed (ignored)';
+    case 'refused':
+      return `refused (ends ${exemption.until}, beyond ${exemption.maxDays} days)`;
   }
 }
 

@@ -2,7 +2,10 @@ import * as z from 'zod/mini';
 import {
   DEFAULTS,
   ENV,
+  isMaxExemptionDays,
   isMaxRemediationsPerHour,
+  MAX_EXEMPTION_DAYS,
+  MAX_EXEMPTION_DAYS_EXPECTED,
   MAX_REMEDIATIONS_PER_HOUR,
   MAX_REMEDIATIONS_PER_HOUR_EXPECTED,
   ORGANIZATION_AUTO_ENABLE_TARGETS,
@@ -49,6 +52,14 @@ const environmentSchema = z.object({
       }),
     ),
     String(MAX_REMEDIATIONS_PER_HOUR.default),
+  ),
+  [ENV.maxExemptionDays]: z._default(
+    z.string().check(
+      z.refine((value) => /^[1-9]\d*$/.test(value) && isMaxExemptionDays(Number(value)), {
+        error: `expected ${MAX_EXEMPTION_DAYS_EXPECTED}`,
+      }),
+    ),
+    String(MAX_EXEMPTION_DAYS.default),
   ),
   [ENV.scope]: z._default(
     z.enum(RESPONDER_SCOPES, { error: `expected ${oneOf(RESPONDER_SCOPES)}` }),
@@ -100,6 +111,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     metricNamespace: values[ENV.metricNamespace],
     requireAgentManagement: values[ENV.requireAgentManagement] === 'true',
     maxRemediationsPerHour: Number(values[ENV.maxRemediationsPerHour]),
+    maxExemptionDays: Number(values[ENV.maxExemptionDays]),
     stateTableName: values[ENV.stateTableName],
     scope: values[ENV.scope],
     autoEnableTarget: values[ENV.organizationAutoEnableTarget],

@@ -17,8 +17,10 @@ export const ENV = {
   metricNamespace: 'METRIC_NAMESPACE',
   /** `true` or `false`: whether EKS add-on (agent) management must be on for a detector to be compliant. */
   requireAgentManagement: 'REQUIRE_AGENT_MANAGEMENT',
-  /** A whole number within {@link MAX_REMEDIATIONS_PER_HOUR}: the circuit breaker's limit. */
+  /** A whole number within {@link MAX_REMEDIATIONS_PER_HOUR}: re-enables per hour before pages fold into one. */
   maxRemediationsPerHour: 'MAX_REMEDIATIONS_PER_HOUR',
+  /** A whole number within {@link MAX_EXEMPTION_DAYS}: the longest exemption the responder honours. */
+  maxExemptionDays: 'MAX_EXEMPTION_DAYS',
   /** Name of the state table (idempotency and remediation history). Required. */
   stateTableName: 'STATE_TABLE_NAME',
   /** What the function watches: one of {@link RESPONDER_SCOPES}. */
@@ -70,9 +72,9 @@ export const DEFAULTS = {
 };
 
 /**
- * Bounds and default of `MAX_REMEDIATIONS_PER_HOUR`, remediations of one detector (or one organization) in the
- * last hour before the circuit breaker stops and pages. Above one a minute the breaker no longer breaks anything:
- * the function would fight whatever keeps turning protection off, sending an alert each time, for the whole hour.
+ * Bounds and default of `MAX_REMEDIATIONS_PER_HOUR`: re-enables of one detector (or one member account) in the last
+ * hour after which the target is in a fight. It is still restored every time (a security control never fails
+ * open), but its pages fold into one critical page an hour. Above one a minute the limit would never be reached.
  */
 export const MAX_REMEDIATIONS_PER_HOUR = { min: 1, max: 60, default: 3 } as const;
 
@@ -87,6 +89,18 @@ export function isMaxRemediationsPerHour(value: number): boolean {
 
 /** What a bad `MAX_REMEDIATIONS_PER_HOUR` (or `maxRemediationsPerHour`) must be instead. */
 export const MAX_REMEDIATIONS_PER_HOUR_EXPECTED = `a whole number from ${MAX_REMEDIATIONS_PER_HOUR.min} to ${MAX_REMEDIATIONS_PER_HOUR.max}`;
+
+/**
+ * Bounds and default of `MAX_EXEMPTION_DAYS`: an exemption (detector tags) that ends later than this from now is
+ * refused and reported, not honoured. The operator CLI's `backout --max-days` has the same bounds.
+ */
+export const MAX_EXEMPTION_DAYS = { min: 1, max: 365, default: 30 } as const;
+
+export function isMaxExemptionDays(value: number): boolean {
+  return Number.isInteger(value) && value >= MAX_EXEMPTION_DAYS.min && value <= MAX_EXEMPTION_DAYS.max;
+}
+
+export const MAX_EXEMPTION_DAYS_EXPECTED = `a whole number of days from ${MAX_EXEMPTION_DAYS.min} to ${MAX_EXEMPTION_DAYS.max}`;
 
 /** Key layout of the state table: string partition and sort keys, and the TTL attribute (epoch seconds). */
 export const STATE_TABLE_LAYOUT = { partitionKey: 'pk', sortKey: 'sk', timeToLive: 'expiresAt' } as const;

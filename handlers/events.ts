@@ -1,6 +1,12 @@
 import * as z from 'zod/mini';
 import { describeChange } from './core/change.js';
-import type { ApiCallInput, ResponderInput, SweepInput } from './core/types.js';
+import {
+  type ApiCallInput,
+  type ResponderInput,
+  type SweepInput,
+  TAG_API_CALLS,
+  type TagChange,
+} from './core/types.js';
 
 const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 const SCHEDULED_DETAIL_TYPE = 'Scheduled Event';
@@ -50,6 +56,10 @@ const cloudTrailDetailSchema = z.looseObject({
       enable: z.optional(z.boolean()),
       // UpdateMemberDetectors: the member accounts the request names.
       accountIds: z.optional(z.array(z.string())),
+      // TagResource / UntagResource.
+      resourceArn: z.optional(z.string()),
+      tags: z.optional(z.record(z.string(), z.string())),
+      tagKeys: z.optional(z.array(z.string())),
       features: z.optional(
         z.array(
           z.looseObject({
@@ -64,6 +74,13 @@ const cloudTrailDetailSchema = z.looseObject({
   ),
   responseElements: z.nullish(z.looseObject({ detectorId: z.optional(z.string()) })),
 });
+
+/** The detector a GuardDuty ARN names: `arn:aws:guardduty:REGION:ACCOUNT:detector/ID` (nothing else). */
+function detectorOfArn(arn: string): TagChange['detector'] {
+  const match = /^arn:aws[a-z-]*:guardduty:([a-z0-9-]+):(\d{12}):detector\/([a-z0-9]{32})$/.exec(arn);
+  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  return { region: match[1], accountId: match[2], detectorId: match[3] };
+}
 
 export type ParsedEvent =
   | { readonly status: 'ok'; readonly input: ResponderInput }
@@ -138,6 +155,15 @@ export function parseEvent(raw: unknown): ParsedEvent {
               autoEnable: config.autoEnable,
             })),
           }))
+        : undefined,
+    tagChange:
+      request?.resourceArn !== undefined && (TAG_API_CALLS as readonly string[]).includes(record.eventName)
+        ? {
+            resourceArn: request.resourceArn,
+            detector: detectorOfArn(request.resourceArn),
+            set: request.tags ?? {},
+            removed: request.tagKeys ?? [],
+          }
         : undefined,
   };
   return { status: 'ok', input };

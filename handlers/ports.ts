@@ -73,15 +73,50 @@ export interface MetricsPort {
 
 export type ClaimStatus = 'IN_PROGRESS' | 'COMPLETED' | 'RETRYABLE';
 
+/**
+ * A case: one drift of one target (a detector, a Region without one, the organization), whichever trigger sees it
+ * first. Its claim carries who claims it and what they saw, so a second trigger of the same drift joins the case
+ * instead of paging again, while a new drift after the case closed opens a new one.
+ */
+export interface CaseClaim {
+  /** The trigger that claims it: `event#<id>` or `sweep#<id>`. A case is never claimed twice by the same trigger. */
+  readonly owner: string;
+  /** What the drift looks like, and the decision taken: a different drift is a different case. */
+  readonly fingerprint: string;
+  readonly outcome: string;
+  /** When the claimer's read of the target began: a case closed after that may have fixed what it read. */
+  readonly observedAt: Date;
+  /** What will be written (JSON), recorded with the claim, before the write: a retry that finds it done owes the alert. */
+  readonly intent?: string | undefined;
+}
+
+export interface ClaimOptions {
+  readonly key: string;
+  readonly now: Date;
+  readonly leaseMs: number;
+  readonly ttlSeconds: number;
+  readonly case?: CaseClaim | undefined;
+}
+
 export interface ClaimRecord {
   readonly status: ClaimStatus;
   readonly outcome?: string | undefined;
   /** A rendered alert whose remediation succeeded but whose Publish failed: the retry sends it. */
   readonly pendingNotification?: string | undefined;
-  /** A failure alert already went out for this drift: retries stay quiet until they succeed. */
+  /** A failure alert already went out for this case: retries stay quiet until they succeed (or a day has passed). */
   readonly failureAlerted?: boolean | undefined;
-  /** The standing-drift key the kept alert must mark when it is finally delivered (see SettleOptions). */
-  readonly alsoCompleteKey?: string | undefined;
+  readonly failureAlertedAt?: Date | undefined;
+  /** Cases: the trigger that holds or held it, and who made the change it is about (undefined: nobody known). */
+  readonly owner?: string | undefined;
+  readonly actor?: string | undefined;
+  readonly fingerprint?: string | undefined;
+  /** Cases: the intent recorded before the write (see CaseClaim.intent). */
+  readonly intent?: string | undefined;
+  /** Cases: when the case was closed (settled COMPLETED), and from when another trigger may claim it again. */
+  readonly closedAt?: Date | undefined;
+  readonly claimableAt?: Date | undefined;
+  /** Cases: when the last "keeps being turned off" page went out; further ones within the hour are folded. */
+  readonly fightPagedAt?: Date | undefined;
 }
 
 export type ClaimResult =
@@ -98,6 +133,17 @@ export interface RemediationRecord {
   readonly accounts?: readonly string[] | undefined;
 }
 
+/** What a settled case remembers beside its status. */
+export interface CaseSettlement {
+  readonly owner: string;
+  readonly actor: string | undefined;
+  readonly fingerprint: string;
+  /** A closed case can be claimed again by a trigger whose read began after this (a remediated drift: now; a standing one: in a day). */
+  readonly claimableAt: Date;
+  readonly intent?: string | undefined;
+  readonly fightPagedAt?: Date | undefined;
+}
+
 export interface SettleOptions {
   readonly key: string;
   readonly status: Exclude<ClaimStatus, 'IN_PROGRESS'>;
@@ -106,25 +152,27 @@ export interface SettleOptions {
   readonly outcome?: string | undefined;
   readonly pendingNotification?: string | undefined;
   readonly failureAlerted?: boolean | undefined;
+  readonly failureAlertedAt?: Date | undefined;
   /** Written in the same request, so the history never misses a remediation that was settled. */
   readonly remediation?: RemediationRecord | undefined;
-  /**
-   * Another key to mark as handled in the same request: the standing drift an event reported, so the next sweep
-   * does not page for it again.
-   */
-  readonly alsoComplete?: { readonly key: string; readonly ttlSeconds: number } | undefined;
+  readonly case?: CaseSettlement | undefined;
 }
 
 /** The state table (contract: `pk`/`sk` strings, TTL attribute `expiresAt`). */
 export interface StateStorePort {
-  /** Takes the claim unless another delivery holds it (in progress within its lease) or has completed it. */
-  claim(key: string, now: Date, leaseMs: number, ttlSeconds: number): Promise<ClaimResult>;
+  /**
+   * Takes the claim unless another delivery holds it (in progress within its lease) or has completed it. A completed
+   * case is taken again by another trigger when its drift is a different one, or when it closed before that
+   * trigger's read began; an expired item counts as gone even before DynamoDB deletes it.
+   */
+  claim(options: ClaimOptions): Promise<ClaimResult>;
   settle(options: SettleOptions): Promise<void>;
   /** The claim record under a key, read consistently; undefined when there is none. */
   readClaim(key: string): Promise<ClaimRecord | undefined>;
-  countRemediationsSince(detectorKey: string, since: Date): Promise<number>;
-  /** Organization scope: how often each account was remediated since then (one Query for the organization). */
-  remediationsPerAccountSince(historyKey: string, since: Date): Promise<Map<string, number>>;
+  /** History entries of a key between `since` and `until`: an entry dated in the future is not counted. */
+  countRemediationsSince(detectorKey: string, since: Date, until: Date): Promise<number>;
+  /** Organization scope: how often each account was remediated in that window (one Query for the organization). */
+  remediationsPerAccountSince(historyKey: string, since: Date, until: Date): Promise<Map<string, number>>;
 }
 
 /** The logging the responder needs: a constant message and structured fields (see edge logger). */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   DEFAULTS,
+  MAX_EXEMPTION_DAYS,
+  MAX_EXEMPTION_DAYS_EXPECTED,
   MAX_REMEDIATIONS_PER_HOUR,
   MAX_REMEDIATIONS_PER_HOUR_EXPECTED,
   ORGANIZATION_AUTO_ENABLE_TARGETS,
@@ -36,8 +38,10 @@ export interface AppConfig {
   readonly sweepIntervalMinutes: number;
   /** Whether EKS add-on (agent) management must be on for a detector to count as compliant. */
   readonly requireAgentManagement: boolean;
-  /** Remediations of one detector per hour before the circuit breaker opens. */
+  /** Re-enables of one detector per hour before its pages fold into one critical page an hour. */
   readonly maxRemediationsPerHour: number;
+  /** The longest exemption the function honours, in days. */
+  readonly maxExemptionDays: number;
   /** Whether to create a multi-Region CloudTrail trail (in the first configured Region only). */
   readonly createTrail: boolean;
 }
@@ -135,6 +139,15 @@ const schema = z.object({
       .min(MAX_REMEDIATIONS_PER_HOUR.min, { error: `must be ${MAX_REMEDIATIONS_PER_HOUR_EXPECTED}` })
       .max(MAX_REMEDIATIONS_PER_HOUR.max, { error: `must be ${MAX_REMEDIATIONS_PER_HOUR_EXPECTED}` })
       .default(MAX_REMEDIATIONS_PER_HOUR.default),
+  ),
+  maxExemptionDays: z.preprocess(
+    fromNumber,
+    z
+      .number({ error: `must be ${MAX_EXEMPTION_DAYS_EXPECTED}` })
+      .int({ error: `must be ${MAX_EXEMPTION_DAYS_EXPECTED}` })
+      .min(MAX_EXEMPTION_DAYS.min, { error: `must be ${MAX_EXEMPTION_DAYS_EXPECTED}` })
+      .max(MAX_EXEMPTION_DAYS.max, { error: `must be ${MAX_EXEMPTION_DAYS_EXPECTED}` })
+      .default(MAX_EXEMPTION_DAYS.default),
   ),
   createTrail: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
 });

@@ -75,6 +75,7 @@ export function addResponderStacks(
           sweepInterval: Duration.minutes(config.sweepIntervalMinutes),
           requireAgentManagement: config.requireAgentManagement,
           maxRemediationsPerHour: config.maxRemediationsPerHour,
+          maxExemptionDays: config.maxExemptionDays,
           dashboardRegions: region === undefined ? undefined : config.regions,
         },
       }),

@@ -6,11 +6,13 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ClaimRecord, RemediationRecord, StateStorePort } from '../ports.js';
+import type { ClaimRecord, RemediationRecord, SettleOptions, StateStorePort } from '../ports.js';
 
 /**
  * One DynamoDB table (contract: `pk`/`sk` strings, TTL attribute `expiresAt`) holds two kinds of item:
- * - claims (`pk = claim#<dedupe key>`, `sk = claim`): at-least-once delivery becomes at-most-once handling;
+ * - claims (`pk = claim#<key>`, `sk = claim`): at-least-once delivery becomes at-most-once handling. Keys of
+ *   events (`event#…`) dedupe one trigger; keys of cases (`case#…`) make one drift one case whichever trigger
+ *   sees it first, and carry what the pipeline needs to finish it after a crash (see handlers/flow/keys.ts);
  * - remediation history (`pk = detector#<account>#<region>#<id>`, `sk = remediation#<ISO time>#<event id>`),
  *   which the circuit breaker counts.
  */
@@ -19,6 +21,9 @@ const HISTORY_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 const epochSeconds = (date: Date, plusSeconds = 0) => String(Math.floor(date.getTime() / 1000) + plusSeconds);
 const claimKey = (key: string) => ({ pk: { S: `claim#${key}` }, sk: { S: 'claim' } });
+const millis = (value: AttributeValue | undefined) =>
+  value?.N === undefined ? undefined : new Date(Number(value.N));
+const number = (date: Date) => ({ N: String(date.getTime()) });
 
 function toClaimRecord(item: Record<string, AttributeValue> | undefined): ClaimRecord | undefined {
   const status = item?.status?.S;
@@ -30,16 +35,34 @@ function toClaimRecord(item: Record<string, AttributeValue> | undefined): ClaimR
     outcome: item.outcome?.S,
     pendingNotification: item.pendingNotification?.S,
     failureAlerted: item.failureAlerted?.BOOL,
-    alsoCompleteKey: item.alsoCompleteKey?.S,
+    failureAlertedAt: millis(item.failureAlertedAt),
+    owner: item.owner?.S,
+    actor: item.actor?.S,
+    fingerprint: item.fingerprint?.S,
+    intent: item.intent?.S,
+    closedAt: millis(item.closedAt),
+    claimableAt: millis(item.claimableAt),
+    fightPagedAt: millis(item.fightPagedAt),
   };
 }
 
-/** The history entries of one key since a moment (sort keys start with the ISO time, so they sort by time). */
-function historyRange(key: string, since: Date): Record<string, AttributeValue> {
+/**
+ * When a claim may be taken: free, released for retry, abandoned by a crashed invocation whose lease ran out, or
+ * expired (DynamoDB deletes expired items only within days). A case also when it is completed, by another trigger,
+ * for a different drift or after it closed (a trigger whose read began before the close may have read the drift
+ * the case fixed, and joins it instead).
+ */
+const CLAIMABLE =
+  'attribute_not_exists(pk) OR #status = :retryable OR (#status = :inProgress AND leaseUntil < :now) OR expiresAt < :nowSeconds';
+const CASE_CLAIMABLE = `${CLAIMABLE} OR (#status = :completed AND (attribute_not_exists(#owner) OR #owner <> :owner) AND (claimableAt < :observed OR fingerprint <> :fingerprint OR outcome <> :outcome))`;
+
+/** The history entries of one key in a window (sort keys start with the ISO time, so they sort by time). */
+function historyRange(key: string, since: Date, until: Date): Record<string, AttributeValue> {
   return {
     ':pk': { S: key },
     ':from': { S: `remediation#${since.toISOString()}` },
-    ':to': { S: 'remediation#~' },
+    // Every entry of `until` itself, none after it: an entry dated in the future cannot keep the count up.
+    ':to': { S: `remediation#${until.toISOString()}#~` },
   };
 }
 
@@ -56,28 +79,74 @@ function historyItem(record: RemediationRecord): Record<string, AttributeValue> 
   };
 }
 
+/** The whole claim item a settle writes (PutItem: what the case no longer needs is gone with it). */
+function settledItem(options: SettleOptions): Record<string, AttributeValue> {
+  const settled = options.case;
+  const keep = options.status === 'RETRYABLE';
+  return {
+    ...claimKey(options.key),
+    status: { S: options.status },
+    settledAt: { S: options.now.toISOString() },
+    expiresAt: { N: epochSeconds(options.now, options.ttlSeconds) },
+    ...(options.outcome ? { outcome: { S: options.outcome } } : {}),
+    ...(options.pendingNotification ? { pendingNotification: { S: options.pendingNotification } } : {}),
+    ...(options.failureAlerted ? { failureAlerted: { BOOL: true } } : {}),
+    ...(options.failureAlertedAt ? { failureAlertedAt: number(options.failureAlertedAt) } : {}),
+    ...(settled
+      ? {
+          owner: { S: settled.owner },
+          fingerprint: { S: settled.fingerprint },
+          claimableAt: number(settled.claimableAt),
+          ...(settled.actor ? { actor: { S: settled.actor } } : {}),
+          ...(options.status === 'COMPLETED' ? { closedAt: number(options.now) } : {}),
+          // A released case keeps its intent: the retry that finds the write done still owes the alert.
+          // (Not when this settle writes the remediation's history: the intent is accounted for then.)
+          ...(keep && settled.intent && !options.remediation ? { intent: { S: settled.intent } } : {}),
+          ...(settled.fightPagedAt ? { fightPagedAt: number(settled.fightPagedAt) } : {}),
+        }
+      : {}),
+  };
+}
+
 export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): StateStorePort {
   return {
-    async claim(key, now, leaseMs, ttlSeconds) {
+    async claim({ key, now, leaseMs, ttlSeconds, case: kase }) {
+      const set = ['#status = :inProgress', 'leaseUntil = :lease', 'expiresAt = :expires'];
+      const names: Record<string, string> = { '#status': 'status' };
+      const values: Record<string, AttributeValue> = {
+        ':retryable': { S: 'RETRYABLE' },
+        ':inProgress': { S: 'IN_PROGRESS' },
+        ':now': number(now),
+        ':nowSeconds': { N: epochSeconds(now) },
+        ':lease': number(new Date(now.getTime() + leaseMs)),
+        ':expires': { N: epochSeconds(now, ttlSeconds) },
+      };
+      if (kase) {
+        set.push('#owner = :owner', 'fingerprint = :fingerprint', 'outcome = :outcome');
+        names['#owner'] = 'owner';
+        Object.assign(values, {
+          ':completed': { S: 'COMPLETED' },
+          ':owner': { S: kase.owner },
+          ':fingerprint': { S: kase.fingerprint },
+          ':outcome': { S: kase.outcome },
+          ':observed': number(kase.observedAt),
+        });
+        if (kase.intent) {
+          set.push('intent = :intent');
+          values[':intent'] = { S: kase.intent };
+        }
+      }
       try {
         // UpdateItem, not PutItem: taking over a released claim keeps what the previous attempt left in it (a kept
-        // alert, whether its failure was paged), so a retry that crashes in turn does not lose it.
+        // alert, whether its failure was paged, its intent), so a retry that crashes in turn does not lose it.
         const output = await client.send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: claimKey(key),
-            UpdateExpression: 'SET #status = :inProgress, leaseUntil = :lease, expiresAt = :expires',
-            // Free, released for retry, or abandoned by a crashed invocation whose lease ran out.
-            ConditionExpression:
-              'attribute_not_exists(pk) OR #status = :retryable OR (#status = :inProgress AND leaseUntil < :now)',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':retryable': { S: 'RETRYABLE' },
-              ':inProgress': { S: 'IN_PROGRESS' },
-              ':now': { N: String(now.getTime()) },
-              ':lease': { N: String(now.getTime() + leaseMs) },
-              ':expires': { N: epochSeconds(now, ttlSeconds) },
-            },
+            UpdateExpression: `SET ${set.join(', ')}`,
+            ConditionExpression: kase ? CASE_CLAIMABLE : CLAIMABLE,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
             ReturnValues: 'ALL_OLD',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -93,37 +162,16 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
     },
 
     async settle(options) {
-      const claim: Record<string, AttributeValue> = {
-        ...claimKey(options.key),
-        status: { S: options.status },
-        settledAt: { S: options.now.toISOString() },
-        expiresAt: { N: epochSeconds(options.now, options.ttlSeconds) },
-        ...(options.outcome ? { outcome: { S: options.outcome } } : {}),
-        ...(options.pendingNotification ? { pendingNotification: { S: options.pendingNotification } } : {}),
-        ...(options.failureAlerted ? { failureAlerted: { BOOL: true } } : {}),
-        // A kept alert remembers the standing drift it must mark once it is delivered.
-        ...(options.status === 'RETRYABLE' && options.alsoComplete
-          ? { alsoCompleteKey: { S: options.alsoComplete.key } }
-          : {}),
-      };
-      const extra: Record<string, AttributeValue>[] = [];
-      if (options.remediation) extra.push(historyItem(options.remediation));
-      if (options.alsoComplete && options.status === 'COMPLETED') {
-        extra.push({
-          ...claimKey(options.alsoComplete.key),
-          status: { S: 'COMPLETED' },
-          settledAt: { S: options.now.toISOString() },
-          expiresAt: { N: epochSeconds(options.now, options.alsoComplete.ttlSeconds) },
-          ...(options.outcome ? { outcome: { S: options.outcome } } : {}),
-        });
-      }
-      if (extra.length === 0) {
+      const claim = settledItem(options);
+      if (!options.remediation) {
         await client.send(new PutItemCommand({ TableName: tableName, Item: claim }));
         return;
       }
       const output = await client.send(
         new BatchWriteItemCommand({
-          RequestItems: { [tableName]: [claim, ...extra].map((Item) => ({ PutRequest: { Item } })) },
+          RequestItems: {
+            [tableName]: [claim, historyItem(options.remediation)].map((Item) => ({ PutRequest: { Item } })),
+          },
         }),
       );
       const unprocessed = output.UnprocessedItems?.[tableName]?.length ?? 0;
@@ -149,7 +197,7 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
       return toClaimRecord(output.Items?.[0]);
     },
 
-    async countRemediationsSince(detectorKey, since) {
+    async countRemediationsSince(detectorKey, since, until) {
       let count = 0;
       let startKey: Record<string, AttributeValue> | undefined;
       do {
@@ -157,7 +205,7 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: historyRange(detectorKey, since),
+            ExpressionAttributeValues: historyRange(detectorKey, since, until),
             Select: 'COUNT',
             ExclusiveStartKey: startKey,
           }),
@@ -168,7 +216,7 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
       return count;
     },
 
-    async remediationsPerAccountSince(historyKey, since) {
+    async remediationsPerAccountSince(historyKey, since, until) {
       const counts = new Map<string, number>();
       let startKey: Record<string, AttributeValue> | undefined;
       do {
@@ -176,7 +224,7 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: historyRange(historyKey, since),
+            ExpressionAttributeValues: historyRange(historyKey, since, until),
             ProjectionExpression: 'accounts',
             ExclusiveStartKey: startKey,
           }),

@@ -32,7 +32,11 @@ export type AlertOutcome =
   | 'exempt'
   | 'circuit-open'
   | 'detector-deleted'
-  | 'disable-denied';
+  | 'disable-denied'
+  /** A follow-up that names who made a change an earlier page (by the sweep, or another event) could not name. */
+  | 'attribution'
+  /** The exemption tags were set or removed. */
+  | 'exemption-change';
 export type Severity = 'critical' | 'high' | 'medium';
 
 /** A detector as an alert shows it: enough to see what is on and off at a glance. */
@@ -76,8 +80,15 @@ export function snapshot(status: string, evaluation: Evaluation): DetectorSnapsh
   };
 }
 
-export function severityOf(facts: Pick<AlertFacts, 'outcome' | 'remediation'>): Severity {
+export function severityOf(
+  facts: Pick<AlertFacts, 'outcome' | 'remediation'> & { readonly exemption?: Exemption },
+): Severity {
   switch (facts.outcome) {
+    case 'exemption-change':
+      // An exemption nobody may hold that long, or tags that do not form one, is a tamper signal.
+      return facts.exemption?.status === 'refused' || facts.exemption?.status === 'malformed'
+        ? 'high'
+        : 'medium';
     case 'remediate':
       return facts.remediation === 'failed' ? 'critical' : 'high';
     case 'circuit-open':
@@ -85,6 +96,7 @@ export function severityOf(facts: Pick<AlertFacts, 'outcome' | 'remediation'>): 
       return 'critical';
     case 'would-remediate':
     case 'disable-denied':
+    case 'attribution':
       return 'high';
     case 'exempt':
       return 'medium';
@@ -102,11 +114,17 @@ function headline(facts: AlertFacts): string {
     case 'exempt':
       return 'EKS Runtime Monitoring is off under an exemption';
     case 'circuit-open':
-      return 'EKS Runtime Monitoring keeps being turned off: automatic re-enable stopped';
+      return 'EKS Runtime Monitoring keeps being turned off: re-enabled again, someone is fighting it';
     case 'detector-deleted':
       return 'GuardDuty detector deleted: nothing monitors EKS runtime';
     case 'disable-denied':
       return 'Denied attempt to reduce GuardDuty protection';
+    case 'attribution':
+      return 'Who turned EKS Runtime Monitoring off (follow-up)';
+    case 'exemption-change':
+      return facts.exemption.status === 'refused'
+        ? 'Exemption from EKS Runtime Monitoring REFUSED: it ends too far ahead'
+        : 'Exemption tags of the GuardDuty detector changed';
   }
 }
 
@@ -157,6 +175,11 @@ function describeExemption(exemption: Exemption, budget: Budget = BUDGETS[0]): s
       return `expired on ${clean(exemption.until, 64)} (was: ${clean(exemption.reason, max)})`;
     case 'malformed':
       return `ignored, malformed: ${clean(exemption.problem, max)}`;
+    case 'refused':
+      return (
+        `refused, not honoured: it ends ${clean(exemption.until, 64)}, later than the ${exemption.maxDays} days ` +
+        `MAX_EXEMPTION_DAYS allows (reason given: ${clean(exemption.reason, max)})`
+      );
   }
 }
 

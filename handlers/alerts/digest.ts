@@ -103,7 +103,7 @@ function headline(facts: DigestFacts): string {
     case 'would-remediate':
       return `EKS Runtime Monitoring lost in ${what} (notify mode: not re-enabled)`;
     case 'circuit-open':
-      return `EKS Runtime Monitoring keeps being turned off in ${what}: automatic re-enable stopped`;
+      return `EKS Runtime Monitoring keeps being turned off in ${what}: re-enabled again, someone is fighting it`;
     case 'disable-denied':
       return 'Denied attempt to reduce GuardDuty protection for the organization';
   }

@@ -1,3 +1,4 @@
+import { EXEMPTION_TAGS } from './exemption.js';
 import {
   DISABLED,
   EKS_ADDON_MANAGEMENT,
@@ -25,6 +26,9 @@ export interface DetectorRequest {
           | undefined;
       }[]
     | undefined;
+  /** TagResource / UntagResource. */
+  readonly tags?: Readonly<Record<string, string>> | undefined;
+  readonly tagKeys?: readonly string[] | undefined;
 }
 
 /** Reads what a detector, member or organization-configuration request asked for. */
@@ -39,6 +43,13 @@ export function describeChange(eventName: string, request: DetectorRequest | und
   if (deletesDetector) summary.push('detector deleted');
   if (suspendsDetector) summary.push('detector suspended (enable: false)');
   if (resumesDetector && eventName === 'UpdateDetector') summary.push('detector resumed (enable: true)');
+  // Only the exemption tags matter here; the others are the owner's business.
+  for (const [key, value] of Object.entries(request?.tags ?? {})) {
+    if ((EXEMPTION_TAGS as readonly string[]).includes(key)) summary.push(`tag ${key} → ${value}`);
+  }
+  for (const key of request?.tagKeys ?? []) {
+    if ((EXEMPTION_TAGS as readonly string[]).includes(key)) summary.push(`tag ${key} removed`);
+  }
 
   for (const feature of request?.features ?? []) {
     if (!isRuntimeFeature(feature.name)) continue;

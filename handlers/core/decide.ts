@@ -1,7 +1,7 @@
 import { type AutoEnableTarget, loweredFeature } from './auto-enable.js';
 import { reducesProtection } from './change.js';
 import { type Evaluation, findFeature } from './evaluate.js';
-import type { Exemption } from './exemption.js';
+import { EXEMPTION_TAGS, type Exemption } from './exemption.js';
 import {
   type AdditionalConfiguration,
   type ApiCallInput,
@@ -15,6 +15,7 @@ import {
   RUNTIME_FEATURES,
   type RuntimeFeature,
   SUPPORTED_API_CALLS,
+  TAG_API_CALLS,
 } from './types.js';
 
 /** Marker the responder's SDK clients add to their user agent; CloudTrail records it on the responder's own calls. */
@@ -61,7 +62,9 @@ export type Triage =
   | { readonly action: 'report-denied' }
   | { readonly action: 'evaluate'; readonly detectorId: string }
   /** Organization scope: UpdateMemberDetectors or UpdateOrganizationConfiguration, for the organization path. */
-  | { readonly action: 'organization' };
+  | { readonly action: 'organization' }
+  /** TagResource / UntagResource set or removed the exemption tags of this account's detector. */
+  | { readonly action: 'exemption-change'; readonly detectorId: string };
 
 /** The session name of an assumed-role ARN: `arn:aws:sts::123:assumed-role/Role/SESSION`. */
 function sessionName(principalArn: string | undefined): string | undefined {
@@ -120,6 +123,7 @@ export function triage(
         'GuardDuty delegated administrator account to act on it',
     };
   }
+  if ((TAG_API_CALLS as readonly string[]).includes(input.eventName)) return triageTagChange(input, self);
   if (!organizationCall && !(SUPPORTED_API_CALLS as readonly string[]).includes(input.eventName)) {
     return { action: 'ignore', reason: `${input.eventName} does not change EKS runtime monitoring` };
   }
@@ -137,6 +141,29 @@ export function triage(
     return { action: 'ignore', reason: `${input.eventName} event names no detector id` };
   }
   return { action: 'evaluate', detectorId: input.detectorId };
+}
+
+/**
+ * A tag call matters when it sets or removes the exemption tags of a detector this responder serves: the exemption
+ * is what stops remediation, so the change is reported whether or not a drift exists (and a denied one too).
+ */
+function triageTagChange(input: ApiCallInput, self: ResponderIdentity): Triage {
+  const detector = input.tagChange?.detector;
+  if (detector === undefined) {
+    return { action: 'ignore', reason: `${input.eventName} is not about a GuardDuty detector` };
+  }
+  if (
+    detector.region !== self.region ||
+    (self.accountId !== undefined && detector.accountId !== self.accountId)
+  ) {
+    return { action: 'ignore', reason: `${input.eventName} is for a detector this responder does not serve` };
+  }
+  const keys = [...Object.keys(input.tagChange?.set ?? {}), ...(input.tagChange?.removed ?? [])];
+  if (!keys.some((key) => (EXEMPTION_TAGS as readonly string[]).includes(key))) {
+    return { action: 'ignore', reason: `${input.eventName} does not change the exemption tags` };
+  }
+  if (input.errorCode !== undefined) return { action: 'report-denied' };
+  return { action: 'exemption-change', detectorId: detector.detectorId };
 }
 
 export interface DecisionContext {

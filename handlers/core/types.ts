@@ -43,6 +43,8 @@ export interface ResponderConfig {
   readonly metricNamespace: string;
   readonly requireAgentManagement: boolean;
   readonly maxRemediationsPerHour: number;
+  /** The longest exemption honoured, in days from now; a later end is refused and reported. */
+  readonly maxExemptionDays: number;
   readonly stateTableName: string;
   readonly scope: ResponderScope;
   /** Organization scope: the auto-enable level the organization configuration must keep. */
@@ -76,6 +78,8 @@ export interface RequestedChange {
 }
 
 export const SUPPORTED_API_CALLS = ['UpdateDetector', 'CreateDetector', 'DeleteDetector'] as const;
+/** Tag calls on a detector: setting or removing the exemption tags is itself reported. */
+export const TAG_API_CALLS = ['TagResource', 'UntagResource'] as const;
 export const ORGANIZATION_API_CALLS = ['UpdateMemberDetectors', 'UpdateOrganizationConfiguration'] as const;
 
 /** One feature entry of an UpdateOrganizationConfiguration request. */
@@ -104,6 +108,21 @@ export interface ApiCallInput {
   readonly memberAccountIds?: readonly string[] | undefined;
   /** UpdateOrganizationConfiguration: the auto-enable settings the request made. */
   readonly organizationFeatures?: readonly OrganizationFeatureRequest[] | undefined;
+  /** TagResource / UntagResource: the resource and the tags set or removed. */
+  readonly tagChange?: TagChange | undefined;
+}
+
+/** What a TagResource or UntagResource request did to a GuardDuty resource's tags. */
+export interface TagChange {
+  readonly resourceArn: string;
+  /** The detector the ARN names (`arn:aws:guardduty:REGION:ACCOUNT:detector/ID`), if it names one. */
+  readonly detector:
+    | { readonly region: string; readonly accountId: string; readonly detectorId: string }
+    | undefined;
+  /** Tags set (TagResource). */
+  readonly set: Readonly<Record<string, string>>;
+  /** Tag keys removed (UntagResource). */
+  readonly removed: readonly string[];
 }
 
 /** The scheduled sweep: evaluate every detector of the Region. */

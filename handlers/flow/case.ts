@@ -1,23 +1,40 @@
 /**
- * The one at-least-once pipeline every target runs through: claim → duplicate? → kept alert? → act → alert (or page
- * the failure once) → settle → log. Targets (account detectors, the organization) only read, decide, remediate and
- * describe; what makes a retry safe is written here once (see docs/architecture.md, "Delivery guarantees").
+ * The one at-least-once pipeline every target runs through: claim → joined or duplicate? → kept alert? → act →
+ * alert, fold into a fight already paged, or page the failure once → settle → log. Targets (account detectors, the
+ * organization) only read, decide, remediate and describe; what makes a retry safe is written here once (see
+ * docs/architecture.md, "Delivery guarantees").
  */
-import type { ClaimRecord } from '../ports.js';
+import type { CaseSettlement, ClaimRecord } from '../ports.js';
 import type { DecisionReport, InvocationContext } from './context.js';
 import type { AlertOptions, FailureOptions } from './delivery.js';
 import type { ClaimKey } from './keys.js';
 
-/** What a target's act step leads to: an alert to page, or a failure to page once and then fail the invocation. */
+/** How a case closes: from when another trigger may claim it again, and when its fight was last paged. */
+export interface CaseClose {
+  /** Default: now (a remediated drift; a new drift after it is a new case). */
+  readonly claimableAt?: Date | undefined;
+  readonly fightPagedAt?: Date | undefined;
+}
+
+/** What a target's act step leads to. */
 export type CaseAct<R> =
   | {
       readonly status: 'alert';
-      readonly alert: Omit<AlertOptions, 'claim'>;
+      readonly alert: Omit<AlertOptions, 'claim' | 'case'>;
+      readonly closes?: CaseClose | undefined;
       readonly report: (messageId: string) => R;
     }
   | {
+      /** Nothing to page: this hour's fight page already told on-call; the case is settled and logged. */
+      readonly status: 'fold';
+      readonly outcome: string;
+      readonly remediation?: AlertOptions['remediation'];
+      readonly closes?: CaseClose | undefined;
+      readonly report: () => R;
+    }
+  | {
       readonly status: 'failed';
-      readonly failure: Omit<FailureOptions, 'claim' | 'previous'>;
+      readonly failure: Omit<FailureOptions, 'claim' | 'previous' | 'case'>;
       /** Thrown after the page and the log, so Lambda retries the invocation (then the dead-letter queue). */
       readonly error: Error;
       readonly report: (messageId: string | undefined) => R;
@@ -25,8 +42,8 @@ export type CaseAct<R> =
 
 export interface CaseSpec<R> {
   readonly claim: ClaimKey;
-  /** Another delivery holds the claim or has completed it. */
-  readonly duplicate: (existing: ClaimRecord | undefined) => R;
+  /** Another delivery holds the claim or has completed it: for a case, another trigger of the same drift. */
+  readonly duplicate: (existing: ClaimRecord | undefined) => R | Promise<R>;
   /**
    * Runs once per case, not on retries: a RETRYABLE claim was left by an attempt that ran to its end and measured
    * the case already (drift and denial counters).
@@ -43,49 +60,90 @@ export async function runCase<R extends DecisionReport>(
 ): Promise<R> {
   const { delivery } = context;
   const claim = await delivery.claim(spec.claim);
-  if (!claim.claimed) return context.log(spec.duplicate(claim.existing));
-  if (claim.previous?.status !== 'RETRYABLE') spec.firstAttempt?.();
-  if (claim.previous?.pendingNotification) {
-    const messageId = await delivery.deliverPending(spec.claim, claim.previous);
-    return context.log(spec.pending(claim.previous, messageId));
+  if (!claim.claimed) return context.log(await spec.duplicate(claim.existing));
+  const previous = claim.previous;
+  if (previous?.status !== 'RETRYABLE') spec.firstAttempt?.();
+  if (previous?.pendingNotification) {
+    const messageId = await delivery.deliverPending(spec.claim, previous, {
+      case: settlement(context, spec.claim, previous, { claimableAt: previous.claimableAt }),
+    });
+    return context.log(spec.pending(previous, messageId));
   }
-  const act = await spec.act(claim.previous);
-  if (act.status === 'alert') {
-    const messageId = await delivery.alert({ claim: spec.claim, ...act.alert });
-    return context.log(act.report(messageId));
+  const act = await spec.act(previous);
+  switch (act.status) {
+    case 'alert': {
+      const kase = settlement(context, spec.claim, previous, act.closes);
+      const messageId = await delivery.alert({ claim: spec.claim, case: kase, ...act.alert });
+      return context.log(act.report(messageId));
+    }
+    case 'fold': {
+      const kase = settlement(context, spec.claim, previous, act.closes);
+      await delivery.fold({
+        claim: spec.claim,
+        case: kase,
+        outcome: act.outcome,
+        remediation: act.remediation,
+      });
+      return context.log(act.report());
+    }
+    case 'failed': {
+      const kase = settlement(context, spec.claim, previous, undefined);
+      const messageId = await delivery.failure({ claim: spec.claim, previous, case: kase, ...act.failure });
+      context.log(act.report(messageId));
+      throw act.error;
+    }
   }
-  const messageId = await delivery.failure({ claim: spec.claim, previous: claim.previous, ...act.failure });
-  context.log(act.report(messageId));
-  throw act.error;
 }
 
 export interface OwedSpec<R> {
   readonly claim: ClaimKey;
+  /** The claim record, when the caller has read it already. */
+  readonly known?: ClaimRecord | undefined;
   readonly pending: (previous: ClaimRecord, messageId: string) => R;
-  /** The news that protection is back, owed by an attempt that could not confirm its remediation. */
-  readonly back: () => {
-    readonly alert: Omit<AlertOptions, 'claim'>;
+  /** The news that protection is back, owed by an attempt that recorded or could not confirm its remediation. */
+  readonly back: (previous: ClaimRecord) => {
+    readonly alert: Omit<AlertOptions, 'claim' | 'case'>;
     readonly report: (messageId: string) => R;
   };
 }
 
 /**
- * A target reads compliant, but this delivery may be the retry of an attempt that still owes an alert: its
- * remediation went through and its Publish failed (the alert is kept), or it could not confirm its remediation and
- * protection is back now. Undefined when nothing is owed, or when another delivery is sending it.
+ * A target reads compliant, but an earlier attempt may still owe an alert: its remediation went through and its
+ * Publish failed (the alert is kept), it crashed after recording what it was about to write, or it could not
+ * confirm its remediation and protection is back now. Undefined when nothing is owed, or another delivery sends it.
  */
 export async function runOwed<R extends DecisionReport>(
   context: InvocationContext,
   spec: OwedSpec<R>,
 ): Promise<R | undefined> {
   const { delivery } = context;
-  const previous = await delivery.claimOwed(spec.claim);
+  const previous = await delivery.claimOwed(spec.claim, spec.known);
   if (previous === undefined) return undefined;
+  const kase = previous.owner ? settlement(context, spec.claim, previous, undefined) : undefined;
   if (previous.pendingNotification) {
-    const messageId = await delivery.deliverPending(spec.claim, previous);
+    const messageId = await delivery.deliverPending(spec.claim, previous, { case: kase });
     return context.log(spec.pending(previous, messageId));
   }
-  const back = spec.back();
-  const messageId = await delivery.alert({ claim: spec.claim, ...back.alert });
+  const back = spec.back(previous);
+  const messageId = await delivery.alert({ claim: spec.claim, case: kase, ...back.alert });
   return context.log(back.report(messageId));
+}
+
+/** What a case remembers when it is settled: the previous attempt's facts unless this one has newer ones. */
+function settlement(
+  context: InvocationContext,
+  claim: ClaimKey,
+  previous: ClaimRecord | undefined,
+  closes: CaseClose | undefined,
+): CaseSettlement | undefined {
+  const owner = claim.case?.owner ?? previous?.owner;
+  if (owner === undefined) return undefined;
+  return {
+    owner,
+    actor: claim.case ? (context.trigger.caseActor ?? previous?.actor) : previous?.actor,
+    fingerprint: claim.case?.fingerprint ?? previous?.fingerprint ?? 'unknown',
+    claimableAt: closes?.claimableAt ?? context.deps.now(),
+    intent: claim.case?.intent ?? previous?.intent,
+    fightPagedAt: closes?.fightPagedAt ?? previous?.fightPagedAt,
+  };
 }

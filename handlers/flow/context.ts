@@ -18,7 +18,6 @@ import type {
   StateStorePort,
 } from '../ports.js';
 import { Delivery } from './delivery.js';
-import type { ClaimKey } from './keys.js';
 
 /** The ports one invocation works through (built once per process by handlers/composition.ts). */
 export interface ResponderDeps {
@@ -50,16 +49,14 @@ export interface TriggerFacts {
   readonly historyActor: string;
   /** What the call asked for; undefined when there was no call. */
   readonly change: RequestedChange | undefined;
+  /** Whether the call (had it succeeded) took protection away: only such a call can be the cause of a drift. */
+  readonly reducedProtection: boolean;
   /** UpdateOrganizationConfiguration: the auto-enable settings the request made. */
   readonly organizationFeatures: readonly OrganizationFeatureRequest[] | undefined;
-  /** The claim of whatever this trigger leads to for one target (a detector id, or `organization`). */
-  readonly caseKey: (target: string) => ClaimKey;
-  /**
-   * How a drift left in place is deduplicated: `per-trigger` under the case key (an event pages the drift it
-   * caused and marks the drift key, so the next sweep stays quiet), `per-drift` under the drift key alone (a sweep
-   * pages a standing drift once a day).
-   */
-  readonly standingDrift: 'per-trigger' | 'per-drift';
+  /** Who claims the cases this trigger opens: `event#<id>` or `sweep#<id>` (see flow/keys.ts). */
+  readonly owner: string;
+  /** The principal a case opened by this trigger names as its cause; undefined when nobody is known (the sweep). */
+  readonly caseActor: string | undefined;
   /**
    * Whether a compliant read may be the retry of an attempt that still owes an alert. A call that took nothing
    * away (the responder's own re-enable, an operator's enable) cannot be: it skips the read.

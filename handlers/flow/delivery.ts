@@ -1,6 +1,7 @@
 import { describeError, ResponderError } from '../errors.js';
 import type {
   AlertTopicPort,
+  CaseSettlement,
   ClaimRecord,
   ClaimResult,
   LogPort,
@@ -9,7 +10,7 @@ import type {
   SettleOptions,
   StateStorePort,
 } from '../ports.js';
-import { type ClaimKey, STANDING_DRIFT_TTL_SECONDS } from './keys.js';
+import type { ClaimKey } from './keys.js';
 
 export interface DeliveryOptions {
   readonly store: StateStorePort;
@@ -21,23 +22,29 @@ export interface DeliveryOptions {
   readonly eventId: string;
 }
 
-export interface AlertOptions {
+/** What the settle of a claim writes beside its status. */
+export interface Settlement {
+  /** Written with the settled claim, so the history never misses a remediation that was settled. */
+  readonly remediation?: RemediationRecord | undefined;
+  /** A case remembers who held it, for which drift, and from when it may be claimed again. */
+  readonly case?: CaseSettlement | undefined;
+}
+
+export interface AlertOptions extends Settlement {
   readonly claim: ClaimKey;
   readonly outcome: string;
   readonly rendered: RenderedNotification;
-  /** Written with the settled claim, so the history never misses a remediation that was settled. */
-  readonly remediation?: RemediationRecord | undefined;
-  /** A standing drift this alert also reports: marked handled with the claim, so the next sweep stays quiet. */
-  readonly standing?: ClaimKey | undefined;
 }
 
-export interface FailureOptions {
+export interface FailureOptions extends Settlement {
   readonly claim: ClaimKey;
   readonly outcome: string;
   readonly rendered: RenderedNotification;
   readonly previous: ClaimRecord | undefined;
-  readonly remediation: RemediationRecord | undefined;
 }
+
+/** A failure page is repeated after this long if the case is still failing (e.g. a permission that stays missing). */
+const FAILURE_REPAGE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Claims and alerts under at-least-once delivery: a case is claimed before anything is written or paged, and the
@@ -48,22 +55,31 @@ export class Delivery {
 
   claim(claim: ClaimKey): Promise<ClaimResult> {
     const { store, now, leaseMs } = this.options;
-    return store.claim(claim.key, now(), leaseMs, claim.ttlSeconds);
+    return store.claim({
+      key: claim.key,
+      now: now(),
+      leaseMs,
+      ttlSeconds: claim.ttlSeconds,
+      case: claim.case,
+    });
+  }
+
+  /** The claim record under a key, read consistently. */
+  read(claim: ClaimKey): Promise<ClaimRecord | undefined> {
+    return this.options.store.readClaim(claim.key);
   }
 
   /**
-   * For a delivery that finds everything compliant: if a previous attempt of it still owes an alert (a kept one, or
-   * the news that a remediation it could not confirm has worked), takes its claim and returns what it left. Released
-   * claims and those of crashed attempts qualify; the claim's own condition decides between concurrent deliveries.
+   * For a delivery that finds everything compliant: if a previous attempt (of this trigger or another) still owes
+   * an alert — a kept one, or the news that a remediation it recorded or could not confirm has worked — takes its
+   * claim and returns what it left. Released claims and those of crashed attempts qualify; the claim's own condition
+   * decides between concurrent deliveries. `known` is the record when the caller has read it already.
    */
-  async claimOwed(claim: ClaimKey): Promise<ClaimRecord | undefined> {
-    const owes = (record: ClaimRecord | undefined): record is ClaimRecord =>
-      record !== undefined &&
-      record.status !== 'COMPLETED' &&
-      (record.pendingNotification !== undefined || record.outcome === 'remediate');
-    if (!owes(await this.options.store.readClaim(claim.key))) return undefined;
-    const result = await this.claim(claim);
-    return result.claimed && owes(result.previous) ? result.previous : undefined;
+  async claimOwed(claim: ClaimKey, known?: ClaimRecord): Promise<ClaimRecord | undefined> {
+    if (!owesAlert(known ?? (await this.read(claim)))) return undefined;
+    // A plain claim: it keeps the case's owner, drift and intent as the previous attempt left them.
+    const result = await this.claim({ key: claim.key, ttlSeconds: claim.ttlSeconds });
+    return result.claimed && owesAlert(result.previous) ? result.previous : undefined;
   }
 
   /** Publishes the alert and settles the claim; a failed Publish keeps the rendered alert for the retry. */
@@ -73,7 +89,7 @@ export class Delivery {
       ttlSeconds: alert.claim.ttlSeconds,
       outcome: alert.outcome,
       remediation: alert.remediation,
-      alsoComplete: alert.standing,
+      case: alert.case,
     };
     let messageId: string;
     try {
@@ -90,29 +106,43 @@ export class Delivery {
     return messageId;
   }
 
+  /** Settles a claim whose page is folded into an earlier one (a fight already paged this hour). */
+  async fold(options: Omit<AlertOptions, 'rendered'>): Promise<void> {
+    await this.settleQuietly({
+      key: options.claim.key,
+      ttlSeconds: options.claim.ttlSeconds,
+      status: 'COMPLETED',
+      outcome: options.outcome,
+      remediation: options.remediation,
+      case: options.case,
+    });
+  }
+
   /** A retry after a failed Publish: the remediation is done, only the alert is owed. */
-  deliverPending(claim: ClaimKey, previous: ClaimRecord): Promise<string> {
+  deliverPending(claim: ClaimKey, previous: ClaimRecord, settlement: Settlement = {}): Promise<string> {
     return this.alert({
       claim,
       outcome: previous.outcome ?? 'unknown',
       rendered: storedAlert(previous.pendingNotification),
-      standing: previous.alsoCompleteKey
-        ? { key: previous.alsoCompleteKey, ttlSeconds: STANDING_DRIFT_TTL_SECONDS }
-        : undefined,
+      ...settlement,
     });
   }
 
   /**
-   * A failed remediation pages once per case; the retries Lambda makes stay quiet unless they succeed. The claim is
-   * released for the retry either way.
+   * A failed remediation pages once per case (again after a day if it keeps failing); the retries Lambda makes stay
+   * quiet unless they succeed. The claim is released for the retry either way.
    */
   async failure(failure: FailureOptions): Promise<string | undefined> {
-    let failureAlerted = failure.previous?.failureAlerted === true;
+    const now = this.options.now();
+    const previous = failure.previous;
+    const pagedAt = previous?.failureAlerted ? (previous.failureAlertedAt ?? now) : undefined;
+    let failureAlertedAt =
+      pagedAt && now.getTime() - pagedAt.getTime() < FAILURE_REPAGE_MS ? pagedAt : undefined;
     let messageId: string | undefined;
-    if (!failureAlerted) {
+    if (failureAlertedAt === undefined) {
       try {
         messageId = await this.options.alerts.publish(failure.rendered);
-        failureAlerted = true;
+        failureAlertedAt = now;
       } catch (error) {
         this.options.logger.error('alert-failed', {
           eventId: this.options.eventId,
@@ -125,8 +155,10 @@ export class Delivery {
       ttlSeconds: failure.claim.ttlSeconds,
       status: 'RETRYABLE',
       outcome: failure.outcome,
-      failureAlerted,
+      failureAlerted: failureAlertedAt !== undefined,
+      failureAlertedAt,
       remediation: failure.remediation,
+      case: failure.case,
     });
     return messageId;
   }
@@ -143,6 +175,17 @@ export class Delivery {
       });
     }
   }
+}
+
+/** An attempt that did not complete and left a kept alert, or a remediation it recorded or could not confirm. */
+export function owesAlert(record: ClaimRecord | undefined): boolean {
+  return (
+    record !== undefined &&
+    record.status !== 'COMPLETED' &&
+    (record.pendingNotification !== undefined ||
+      record.intent !== undefined ||
+      record.outcome === 'remediate')
+  );
 }
 
 /** The rendered alert a failed attempt kept in its claim; a corrupt one fails loudly rather than pages nonsense. */

@@ -4,10 +4,12 @@
  * one invocation context (one metrics batch, one delivery, one ListDetectors). A new kind of input is a new `case`
  * here: the exhaustive switches make it fail to compile until it is routed.
  */
+import { loweredFeature } from '../core/auto-enable.js';
 import { reducesProtection } from '../core/change.js';
 import { type ResponderIdentity, triage } from '../core/decide.js';
 import type { ApiCallInput, ResponderConfig, ResponderInput, SweepInput } from '../core/types.js';
 import { assertNever } from '../errors.js';
+import { reportExemptionChange } from './account/exemption.js';
 import {
   type DetectorReport,
   ignoreDetector,
@@ -22,7 +24,7 @@ import {
   type ResponderDeps,
   type TriggerFacts,
 } from './context.js';
-import { eventKey, sweepKey } from './keys.js';
+import { eventOwner, sweepOwner } from './keys.js';
 import {
   type OrganizationReport,
   readingFor,
@@ -84,9 +86,16 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         actor: input.actor,
         historyActor: input.actor.principalArn ?? 'unknown',
         change: input.change,
+        reducedProtection:
+          reducesProtection(input.change, config.requireAgentManagement) ||
+          loweredFeature(
+            input.organizationFeatures,
+            config.autoEnableTarget,
+            config.requireAgentManagement,
+          ) !== undefined,
         organizationFeatures: input.organizationFeatures,
-        caseKey: () => eventKey(input.eventId),
-        standingDrift: 'per-trigger',
+        owner: eventOwner(input.eventId),
+        caseActor: input.actor.principalArn ?? 'unknown',
         mayOweAlert:
           input.eventName !== 'UpdateDetector' ||
           reducesProtection(input.change, config.requireAgentManagement),
@@ -98,9 +107,10 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         actor: undefined,
         historyActor: 'scheduled sweep',
         change: undefined,
+        reducedProtection: false,
         organizationFeatures: undefined,
-        caseKey: (target) => sweepKey(input.eventId, target),
-        standingDrift: 'per-drift',
+        owner: sweepOwner(input.eventId),
+        caseActor: undefined,
         mayOweAlert: true,
       };
     default:
@@ -123,6 +133,12 @@ async function routeApiCall(context: InvocationContext, input: ApiCallInput): Pr
       return result(await reportDeniedCall(context, input));
     case 'evaluate':
       return result(await respondForDetector(context, verdict.detectorId));
+    case 'exemption-change':
+      return {
+        eventId: input.eventId,
+        trigger: input.kind,
+        reports: await reportExemptionChange(context, input, verdict.detectorId),
+      };
     case 'organization': {
       if (deps.organization === undefined) {
         return result(
@@ -142,12 +158,18 @@ async function routeApiCall(context: InvocationContext, input: ApiCallInput): Pr
 
 async function routeSweep(context: InvocationContext, input: SweepInput): Promise<DispatchResult> {
   const { deps, self } = context;
-  if (input.region !== self.region) {
-    const reason = `sweep is for Region ${input.region}; this responder serves ${self.region}`;
+  // A schedule of another stack (a shared bus, a copied rule) must not make this one act on what it does not own.
+  const foreign =
+    input.region !== self.region
+      ? `sweep is for Region ${input.region}; this responder serves ${self.region}`
+      : self.accountId !== undefined && input.accountId !== self.accountId
+        ? `sweep is for account ${input.accountId}; this responder serves ${self.accountId}`
+        : undefined;
+  if (foreign !== undefined) {
     return {
       eventId: input.eventId,
       trigger: input.kind,
-      reports: [ignoreDetector(context, undefined, reason)],
+      reports: [ignoreDetector(context, undefined, foreign)],
     };
   }
   if (deps.organization === undefined) {

@@ -3,43 +3,60 @@
  * same case" and where the circuit breaker counts. The adapter adds its own prefixes (`claim#…`, `remediation#…`).
  */
 
-/** A claim key and how long its item lives. */
+import type { CaseClaim } from '../ports.js';
+
+/** A claim key and how long its item lives; a case's claim also says who claims it and for what drift. */
 export interface ClaimKey {
   readonly key: string;
   readonly ttlSeconds: number;
+  readonly case?: CaseClaim | undefined;
 }
 
 /** Claims of events and sweep runs outlive EventBridge's (24 h) and Lambda's (6 h) retry windows. */
 export const EVENT_CLAIM_TTL_SECONDS = 2 * 24 * 60 * 60;
-/** A standing drift (notify mode, exemption, open circuit, no detector) pages again after a day, not before. */
+/** A standing drift (notify mode, exemption, no detector) pages again after a day, not before. */
 export const STANDING_DRIFT_TTL_SECONDS = 24 * 60 * 60;
 
 /** What a target's cases are named after, so account detectors and the organization never share a key. */
 export const ORGANIZATION_TARGET = 'organization';
 
-/** Everything one CloudTrail event leads to: one claim per event id. */
-export function eventKey(eventId: string): ClaimKey {
-  return { key: `event#${eventId}`, ttlSeconds: EVENT_CLAIM_TTL_SECONDS };
+/** A case lives this long after it closed, so a late CloudTrail event can still name who caused it. */
+export const CASE_TTL_SECONDS = 2 * 24 * 60 * 60;
+/** A fight (the same target turned off again and again) pages critical once in this window; the rest fold in. */
+export const FIGHT_WINDOW_MS = 60 * 60 * 1000;
+
+/** The trigger a case is claimed by: an event, or one sweep run. */
+export function eventOwner(eventId: string): string {
+  return `event#${eventId}`;
 }
 
-/** What one sweep run does to one target (a detector id, or `organization`). */
-export function sweepKey(eventId: string, target: string): ClaimKey {
-  return { key: `sweep#${eventId}#${target}`, ttlSeconds: EVENT_CLAIM_TTL_SECONDS };
+export function sweepOwner(eventId: string): string {
+  return `sweep#${eventId}`;
 }
 
-/** A drift left in place, by what it looks like: paged once a day however many sweeps or events see it. */
-export function driftKey(drift: {
+/**
+ * One drift of one target is one case, whichever trigger sees it first: its claim is per target (a detector id,
+ * `none` for a Region without one, or `organization`), and says who claims it for which drift.
+ */
+export function caseKey(where: CaseTarget, claim: CaseClaim): ClaimKey {
+  return { ...caseRecordKey(where), case: claim };
+}
+
+/** The case record of a target, to read it (or take it over) without claiming a drift. */
+export function caseRecordKey(where: CaseTarget): ClaimKey {
+  return { key: `case#${where.accountId}#${where.region}#${where.target}`, ttlSeconds: CASE_TTL_SECONDS };
+}
+
+export interface CaseTarget {
   readonly accountId: string;
   readonly region: string;
-  /** A detector id, `none` when there is no detector, or `organization`. */
+  /** A detector id, `none` for a Region without a detector, or `organization`. */
   readonly target: string;
-  readonly outcome: string;
-  readonly fingerprint: string;
-}): ClaimKey {
-  return {
-    key: `drift#${drift.accountId}#${drift.region}#${drift.target}#${drift.outcome}#${drift.fingerprint}`,
-    ttlSeconds: STANDING_DRIFT_TTL_SECONDS,
-  };
+}
+
+/** What one CloudTrail event leads to when it is not a drift case (a denied call, an exemption change, a follow-up). */
+export function eventKey(eventId: string): ClaimKey {
+  return { key: `event#${eventId}`, ttlSeconds: EVENT_CLAIM_TTL_SECONDS };
 }
 
 /** The remediation history of one detector, which the circuit breaker counts. */

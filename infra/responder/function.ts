@@ -93,6 +93,7 @@ export function addResponderFunction(
       [ENV.metricNamespace]: settings.metricNamespace,
       [ENV.requireAgentManagement]: String(settings.requireAgentManagement),
       [ENV.maxRemediationsPerHour]: String(settings.maxRemediationsPerHour),
+      [ENV.maxExemptionDays]: String(settings.maxExemptionDays),
       [ENV.scope]: settings.scope,
       [ENV.organizationAutoEnableTarget]: settings.organizationAutoEnableTarget,
       [ENV.stateTableName]: stateTable.tableName,

@@ -3,7 +3,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import {
   DEFAULTS,
+  isMaxExemptionDays,
   isMaxRemediationsPerHour,
+  MAX_EXEMPTION_DAYS,
+  MAX_EXEMPTION_DAYS_EXPECTED,
   MAX_REMEDIATIONS_PER_HOUR,
   MAX_REMEDIATIONS_PER_HOUR_EXPECTED,
   type OrganizationAutoEnableTarget,
@@ -69,11 +72,17 @@ export interface GuardDutyDriftResponderProps {
    */
   readonly requireAgentManagement?: boolean;
   /**
-   * Remediations of one detector per hour after which the circuit breaker stops remediating and pages (1–60, the
-   * range of `MAX_REMEDIATIONS_PER_HOUR` in `handlers/contract.ts`).
+   * Re-enables of one detector per hour after which it is in a fight: still restored every time, but its pages fold
+   * into one critical page an hour (1–60, the range of `MAX_REMEDIATIONS_PER_HOUR` in `handlers/contract.ts`).
    * @default 3
    */
   readonly maxRemediationsPerHour?: number;
+  /**
+   * The longest exemption the function honours, in days from now; a later end is refused and reported (1–365, the
+   * range of `MAX_EXEMPTION_DAYS` in `handlers/contract.ts`, which the CLI's `backout --max-days` also has).
+   * @default 30
+   */
+  readonly maxExemptionDays?: number;
   /**
    * CloudWatch namespace of the responder's metrics (the function may only write to this one).
    * @default 'GuardDutyDriftResponder'
@@ -136,6 +145,7 @@ export interface ResponderSettings {
   readonly sweepInterval: Duration;
   readonly requireAgentManagement: boolean;
   readonly maxRemediationsPerHour: number;
+  readonly maxExemptionDays: number;
   readonly metricNamespace: string;
   readonly memorySize: number;
   readonly timeout: Duration;
@@ -171,6 +181,7 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     sweepInterval,
     requireAgentManagement: props.requireAgentManagement ?? DEFAULTS.requireAgentManagement,
     maxRemediationsPerHour: props.maxRemediationsPerHour ?? MAX_REMEDIATIONS_PER_HOUR.default,
+    maxExemptionDays: props.maxExemptionDays ?? MAX_EXEMPTION_DAYS.default,
     metricNamespace,
     memorySize: props.memorySize ?? 256,
     // An organization sweep lists members 50 per page, one page after another: 10,000 members at 250 ms a call
@@ -210,6 +221,13 @@ function validateProps(scope: Construct, props: GuardDutyDriftResponderProps, sw
     problems.push(
       `maxRemediationsPerHour must be ${MAX_REMEDIATIONS_PER_HOUR_EXPECTED}, the range the function accepts in ` +
         `MAX_REMEDIATIONS_PER_HOUR (received ${limit})`,
+    );
+  }
+  const days = props.maxExemptionDays;
+  if (days !== undefined && !isMaxExemptionDays(days)) {
+    problems.push(
+      `maxExemptionDays must be ${MAX_EXEMPTION_DAYS_EXPECTED}, the range the function accepts in ` +
+        `MAX_EXEMPTION_DAYS (received ${days})`,
     );
   }
   if (props.organizationAutoEnableTarget !== undefined && props.scope !== 'organization') {

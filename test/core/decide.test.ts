@@ -198,7 +198,7 @@ describe('Function: decide', () => {
     const decision = decide({
       state: row.state,
       evaluation,
-      exemption: row.state ? parseExemption(row.state.tags, NOW) : { status: 'none' },
+      exemption: row.state ? parseExemption(row.state.tags, NOW, 30) : { status: 'none' },
       mode: row.mode ?? 'remediate',
       requireAgentManagement: requireAgent,
       change: row.request ? describeChange('UpdateDetector', row.request) : undefined,

@@ -14,6 +14,7 @@ describe('Function: loadConfig', () => {
       metricNamespace: 'GuardDutyDriftResponder',
       requireAgentManagement: true,
       maxRemediationsPerHour: 3,
+      maxExemptionDays: 30,
       stateTableName: 'drift-state',
       scope: 'account',
       autoEnableTarget: 'ALL',
@@ -27,6 +28,7 @@ describe('Function: loadConfig', () => {
       METRIC_NAMESPACE: 'Security/Drift',
       REQUIRE_AGENT_MANAGEMENT: 'false',
       MAX_REMEDIATIONS_PER_HOUR: '10',
+      MAX_EXEMPTION_DAYS: '365',
     });
 
     expect(config).toMatchObject({
@@ -34,6 +36,7 @@ describe('Function: loadConfig', () => {
       metricNamespace: 'Security/Drift',
       requireAgentManagement: false,
       maxRemediationsPerHour: 10,
+      maxExemptionDays: 365,
     });
   });
 
@@ -58,6 +61,15 @@ describe('Function: loadConfig', () => {
       /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 60 \(received "61"\)/,
     ],
     [{ ...REQUIRED, MAX_REMEDIATIONS_PER_HOUR: '2.5' }, /MAX_REMEDIATIONS_PER_HOUR/],
+    // The CLI's own bound for backout --max-days: an exemption longer than a year is never honoured.
+    [
+      { ...REQUIRED, MAX_EXEMPTION_DAYS: '366' },
+      /MAX_EXEMPTION_DAYS expected a whole number of days from 1 to 365 \(received "366"\)/,
+    ],
+    [
+      { ...REQUIRED, MAX_EXEMPTION_DAYS: '0' },
+      /MAX_EXEMPTION_DAYS expected a whole number of days from 1 to 365/,
+    ],
     [
       { ...REQUIRED, NOTIFICATION_TOPIC_ARN: 'drift-alerts' },
       /NOTIFICATION_TOPIC_ARN expected an SNS topic ARN/,

@@ -26,7 +26,7 @@
  * published, the retry pages. A retried alert counts its drift (DriftDetected / DisableDenied) once.
  */
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { BatchWriteItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetDetectorCommand, ListDetectorsCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -49,8 +49,9 @@ import { ACCOUNT, coldStart, type MockedResponder, REGION } from '../support/moc
 
 const DETECTOR = '0ab12cd34ef56ab78cd90ef12ab34cd5';
 const DETECTOR_KEY = `detector#${ACCOUNT}#${REGION}#${DETECTOR}`;
-const EVENT_ID = '7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01';
-const CLAIM_KEY = `event#${EVENT_ID}`;
+const _EVENT_ID = '7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01';
+// One drift of one detector is one case, whichever trigger sees it first: its claim is per detector.
+const CLAIM_KEY = `case#${ACCOUNT}#${REGION}#${DETECTOR}`;
 const DISABLE_RUNTIME = 'UpdateDetector.disable-runtime-monitoring.synthetic.json';
 
 const aws = mockAws();
@@ -580,8 +581,8 @@ describe('Function: handler, a failing Publish in the other outcomes', () => {
     // Prepare
     aws.guardDuty.on(GetDetectorCommand).resolves(DRIFTED);
     aws.dynamoDb.on(UpdateItemCommand).resolves({});
-    // The settle of an event's standing drift also marks the drift for the sweep: one BatchWriteItem.
-    aws.dynamoDb.on(BatchWriteItemCommand).rejects(awsFault('dynamodb', 'throttling'));
+    // The settle of a standing drift writes its case alone: one PutItem (no history to write with it).
+    aws.dynamoDb.on(PutItemCommand).rejects(awsFault('dynamodb', 'throttling'));
 
     // Act
     const result = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
@@ -589,7 +590,7 @@ describe('Function: handler, a failing Publish in the other outcomes', () => {
     // Assess
     expect(result).toMatchObject({ reports: [{ outcome: 'would-remediate', messageId: 'message-1' }] });
     expect(aws.dynamoDb.commandCalls(UpdateItemCommand)).toHaveLength(1);
-    expect(aws.dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(1);
+    expect(aws.dynamoDb.commandCalls(PutItemCommand)).toHaveLength(1);
     expect(aws.dynamoDb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 });

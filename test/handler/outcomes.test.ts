@@ -40,6 +40,8 @@ import {
 } from '../support/fixtures.js';
 import { ACCOUNT, coldStart, type MockedResponder, REGION } from '../support/mocked-responder.js';
 
+/** An exemption within MAX_EXEMPTION_DAYS (30 by default) of the test's run. */
+const IN_TEN_DAYS = new Date(Date.now() + 10 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
 const DETECTOR = '0ab12cd34ef56ab78cd90ef12ab34cd5';
 const DETECTOR_KEY = `detector#${ACCOUNT}#${REGION}#${DETECTOR}`;
 const HOUR_MS = 60 * 60 * 1000;
@@ -159,7 +161,7 @@ describe('Function: handler, remediate mode', () => {
         KeyConditionExpression: 'pk = :pk AND sk = :sk',
         ConsistentRead: true,
         ExpressionAttributeValues: {
-          ':pk': { S: 'claim#event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01' },
+          ':pk': { S: `claim#case#${ACCOUNT}#${REGION}#${DETECTOR}` },
           ':sk': { S: 'claim' },
         },
       }),
@@ -221,7 +223,7 @@ describe('Function: handler, remediate mode', () => {
         { name: 'EksRuntimeMonitoringCompliant', value: 1 },
       ]),
     );
-    expect(table.claimOf('event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01')?.status?.S).toBe('COMPLETED');
+    expect(table.claimOf(`case#${ACCOUNT}#${REGION}#${DETECTOR}`)?.status?.S).toBe('COMPLETED');
     const history = [...table.items.values()].filter((item) => item.pk?.S === DETECTOR_KEY);
     expect(history).toHaveLength(1);
     expect(history[0]?.generation?.S).toBe('RUNTIME_MONITORING');
@@ -369,7 +371,7 @@ describe('Function: handler, remediate mode', () => {
     detectorReads(
       detectorResponse([runtimeFeature('RUNTIME_MONITORING', 'DISABLED', 'DISABLED')], {
         tags: {
-          'drift-responder:exempt-until': '2099-12-31',
+          'drift-responder:exempt-until': IN_TEN_DAYS,
           'drift-responder:exempt-reason': 'CHG-1234 agent conflicts with a kernel module',
         },
       }),
@@ -385,7 +387,7 @@ describe('Function: handler, remediate mode', () => {
     expect(alert).toMatchObject({
       exemption: {
         status: 'active',
-        until: '2099-12-31',
+        until: IN_TEN_DAYS,
         reason: 'CHG-1234 agent conflicts with a kernel module',
       },
     });
@@ -397,9 +399,14 @@ describe('Function: handler, remediate mode', () => {
     );
   });
 
-  it('stops remediating and pages critical once the detector was remediated MAX_REMEDIATIONS_PER_HOUR times in the hour', async () => {
-    // Prepare
-    detectorReads(DRIFTED);
+  it('keeps restoring a detector that keeps being turned off: one critical fight page an hour, the rest folded', async () => {
+    // Prepare: re-enabled three times in the last hour (the limit), then turned off twice more.
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(PROTECTED)
+      .resolvesOnce(DRIFTED)
+      .resolves(PROTECTED);
     const now = Date.now();
     table.seedRemediations(DETECTOR_KEY, [
       new Date(now - 50 * 60 * 1000),
@@ -408,22 +415,71 @@ describe('Function: handler, remediate mode', () => {
     ]);
 
     // Act
-    const result = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
+    const first = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
+    const second = await responder.invoke(
+      retarget(syntheticFixture(DISABLE_RUNTIME), { eventId: 'second-disable' }),
+    );
 
-    // Assess
-    expect(result).toMatchObject({ reports: [{ outcome: 'circuit-open', detectorId: DETECTOR }] });
+    // Assess: protection is restored both times (a security control never fails open)...
+    expect(first).toMatchObject({ reports: [{ outcome: 'circuit-open', remediation: 'succeeded' }] });
+    expect(second).toMatchObject({
+      reports: [
+        { outcome: 'circuit-open', remediation: 'succeeded', reason: expect.stringMatching(/folded/) },
+      ],
+    });
     expect(aws.dynamoDb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       TableName: 'drift-state',
       Select: 'COUNT',
       ExpressionAttributeValues: { ':pk': { S: DETECTOR_KEY } },
     });
-    expect(updateInputs()).toEqual([]);
+    expect(updateInputs()).toHaveLength(2);
+    // ...and on-call gets one critical page for the fight, naming who, not one page per re-enable.
+    expect(publishedInputs(aws)).toHaveLength(1);
     const alert = expectWellFormedAlert(publishedInputs(aws)[0], {
       outcome: 'circuit-open',
       severity: 'critical',
     });
-    expect(String(alert.action)).toContain('3 remediations of this detector in the last hour');
-    expect(metricPoints(aws)).toContainEqual({ name: 'EksRuntimeMonitoringCompliant', value: 0 });
+    expect(String(alert.action)).toMatch(/turned off 4 times in the last hour \(latest by arn:aws:/);
+    expect(metricPoints(aws).filter((point) => point.name === 'RemediationSucceeded')).toHaveLength(2);
+    expect([...table.items.values()].filter((item) => item.pk?.S === DETECTOR_KEY)).toHaveLength(5);
+  });
+
+  it('never lets history entries dated in the future keep a fight going', async () => {
+    // Prepare: someone who can write the table adds "remediations" in 2099.
+    detectorReads(DRIFTED);
+    table.seedRemediations(
+      DETECTOR_KEY,
+      [1, 2, 3].map(() => new Date('2099-01-01T00:00:00Z')),
+    );
+
+    // Act
+    const result = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
+
+    // Assess
+    expect(result).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(
+      expectWellFormedAlert(publishedInputs(aws)[0], { outcome: 'remediate', severity: 'high' }),
+    ).toBeDefined();
+  });
+
+  it('refuses an exemption that ends later than MAX_EXEMPTION_DAYS and restores protection', async () => {
+    // Prepare: one TagResource with a date in the year 9999.
+    detectorReads(
+      detectorResponse([runtimeFeature('RUNTIME_MONITORING', 'DISABLED', 'DISABLED')], {
+        tags: { 'drift-responder:exempt-until': '9999-12-31', 'drift-responder:exempt-reason': 'forever' },
+      }),
+      PROTECTED,
+    );
+
+    // Act
+    const result = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
+
+    // Assess
+    expect(result).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(updateInputs()).toHaveLength(1);
+    const alert = expectWellFormedAlert(publishedInputs(aws)[0], { outcome: 'remediate', severity: 'high' });
+    expect(alert).toMatchObject({ exemption: { status: 'refused', until: '9999-12-31' } });
+    expect(protocolMessages(publishedInputs(aws)[0] ?? {}).email).toMatch(/Exemption: refused/);
   });
 
   it('keeps remediating when the earlier remediations are older than an hour', async () => {
@@ -643,10 +699,18 @@ describe('Function: handler, remediate mode', () => {
 
   describe('a duplicate delivery', () => {
     const earlierClaims: { state: string; claim: Record<string, AttributeValue>; reason: RegExp }[] = [
-      { state: 'completed', claim: { status: { S: 'COMPLETED' } }, reason: /already handled/ },
+      {
+        state: 'completed',
+        claim: { status: { S: 'COMPLETED' }, owner: { S: 'event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01' } },
+        reason: /already handled/,
+      },
       {
         state: 'in progress in another invocation',
-        claim: { status: { S: 'IN_PROGRESS' }, leaseUntil: { N: String(Date.now() + HOUR_MS) } },
+        claim: {
+          status: { S: 'IN_PROGRESS' },
+          leaseUntil: { N: String(Date.now() + HOUR_MS) },
+          owner: { S: 'event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01' },
+        },
         reason: /already being handled/,
       },
     ];
@@ -655,7 +719,7 @@ describe('Function: handler, remediate mode', () => {
       async ({ claim, reason }) => {
         // Prepare
         detectorReads(DRIFTED);
-        table.seedClaim('event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01', claim);
+        table.seedClaim(`case#${ACCOUNT}#${REGION}#${DETECTOR}`, claim);
 
         // Act
         const result = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
@@ -774,6 +838,6 @@ describe('Function: handler, notify mode', () => {
         { name: 'DriftDetected', value: 1 },
       ]),
     );
-    expect(table.claimOf('event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01')?.status?.S).toBe('COMPLETED');
+    expect(table.claimOf(`case#${ACCOUNT}#${REGION}#${DETECTOR}`)?.status?.S).toBe('COMPLETED');
   });
 });

@@ -27,6 +27,7 @@ describe('Function: loadAppConfig', () => {
       sweepIntervalMinutes: 30,
       requireAgentManagement: true,
       maxRemediationsPerHour: 3,
+      maxExemptionDays: 30,
       createTrail: false,
     });
   });
@@ -40,6 +41,7 @@ describe('Function: loadAppConfig', () => {
       sweepIntervalMinutes: '15',
       requireAgentManagement: 'false',
       maxRemediationsPerHour: '5',
+      maxExemptionDays: '90',
       createTrail: 'true',
       slackWorkspaceId: 'T012AB3CD',
       slackChannelId: 'C012AB3CD',
@@ -56,6 +58,7 @@ describe('Function: loadAppConfig', () => {
       sweepIntervalMinutes: 15,
       requireAgentManagement: false,
       maxRemediationsPerHour: 5,
+      maxExemptionDays: 90,
       createTrail: true,
     });
   });
@@ -137,6 +140,12 @@ describe('Function: loadAppConfig', () => {
   it('rejects a boolean it cannot read instead of treating it as false', () => {
     expect(problemsOf({ createTrail: 'yes' })).toEqual([
       'createTrail must be true or false (received "yes")',
+    ]);
+  });
+
+  it('rejects an exemption limit beyond a year, the bound of the function and the CLI', () => {
+    expect(problemsOf({ maxExemptionDays: 366 })).toEqual([
+      'maxExemptionDays must be a whole number of days from 1 to 365 (received 366)',
     ]);
   });
 

@@ -96,6 +96,7 @@ describe('Contract: handlers/contract.ts between the function and the infrastruc
         metricNamespace: 'GuardDutyDriftResponder',
         requireAgentManagement: app.requireAgentManagement,
         maxRemediationsPerHour: app.maxRemediationsPerHour,
+        maxExemptionDays: app.maxExemptionDays,
         stateTableName: TABLE_NAME,
         scope: app.scope,
         autoEnableTarget: app.scope === 'organization' ? app.organizationAutoEnableTarget : 'ALL',

@@ -13,6 +13,7 @@ export const FULL_CONTEXT = {
   sweepIntervalMinutes: 20,
   requireAgentManagement: false,
   maxRemediationsPerHour: 5,
+  maxExemptionDays: 14,
   createTrail: true,
 } as const;
 

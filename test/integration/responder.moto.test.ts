@@ -206,8 +206,10 @@ describe('responder against moto_server', () => {
 
   it('reports an exempt detector without touching it, and remediates it once the exemption has expired', async () => {
     const w = await world('ap-south-2', 'remediate');
+    // Within MAX_EXEMPTION_DAYS (30 by default) of the run: a later end is refused, not honoured.
+    const inTenDays = new Date(Date.now() + 10 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
     const exempt = await createDetector(w.clients, PROTECTED_RUNTIME, {
-      'drift-responder:exempt-until': '2099-01-01',
+      'drift-responder:exempt-until': inTenDays,
       'drift-responder:exempt-reason': 'CHG-1234 agent conflicts with a kernel module',
     });
     const expired = await createDetector(w.clients, PROTECTED_RUNTIME, {

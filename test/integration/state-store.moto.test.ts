@@ -20,8 +20,8 @@ describe('Adapter: DynamoDB state store (moto)', () => {
   it('grants a claim once, refuses it while leased or completed, and hands a released one over with its kept data', async () => {
     const now = new Date();
 
-    const first = await store.claim('event#a', now, 60_000, 3600);
-    const whileLeased = await store.claim('event#a', now, 60_000, 3600);
+    const first = await store.claim({ key: 'event#a', now: now, leaseMs: 60_000, ttlSeconds: 3600 });
+    const whileLeased = await store.claim({ key: 'event#a', now: now, leaseMs: 60_000, ttlSeconds: 3600 });
     await store.settle({
       key: 'event#a',
       status: 'RETRYABLE',
@@ -31,9 +31,14 @@ describe('Adapter: DynamoDB state store (moto)', () => {
       pendingNotification: '{"kept":true}',
       failureAlerted: true,
     });
-    const takeover = await store.claim('event#a', now, 60_000, 3600);
+    const takeover = await store.claim({ key: 'event#a', now: now, leaseMs: 60_000, ttlSeconds: 3600 });
     await store.settle({ key: 'event#a', status: 'COMPLETED', now, ttlSeconds: 3600, outcome: 'remediate' });
-    const afterCompletion = await store.claim('event#a', now, 60_000, 3600);
+    const afterCompletion = await store.claim({
+      key: 'event#a',
+      now: now,
+      leaseMs: 60_000,
+      ttlSeconds: 3600,
+    });
 
     expect(first).toEqual({ claimed: true, previous: undefined });
     expect(whileLeased).toMatchObject({ claimed: false });
@@ -52,17 +57,20 @@ describe('Adapter: DynamoDB state store (moto)', () => {
 
   it('takes over a claim whose lease ran out (a crashed invocation)', async () => {
     const then = new Date(Date.now() - 10 * 60_000);
-    await store.claim('event#crashed', then, 60_000, 3600);
+    await store.claim({ key: 'event#crashed', now: then, leaseMs: 60_000, ttlSeconds: 3600 });
 
-    expect(await store.claim('event#crashed', new Date(), 60_000, 3600)).toMatchObject({
+    expect(
+      await store.claim({ key: 'event#crashed', now: new Date(), leaseMs: 60_000, ttlSeconds: 3600 }),
+    ).toMatchObject({
       claimed: true,
       previous: { status: 'IN_PROGRESS' },
     });
   });
 
-  it('settles a claim, writes the history and marks a second key in one request, and counts per detector and per account', async () => {
+  it('settles a claim and writes the history in one request, and counts per detector and per account', async () => {
     const now = new Date();
-    await store.claim('event#b', now, 60_000, 3600);
+    const later = new Date(now.getTime() + 1000);
+    await store.claim({ key: 'event#b', now: now, leaseMs: 60_000, ttlSeconds: 3600 });
 
     await store.settle({
       key: 'event#b',
@@ -78,7 +86,6 @@ describe('Adapter: DynamoDB state store (moto)', () => {
         actor: 'x',
         accounts: ['111111111111', '222222222222'],
       },
-      alsoComplete: { key: 'drift#standing', ttlSeconds: 3600 },
     });
     await store.settle({
       key: 'event#c',
@@ -95,19 +102,26 @@ describe('Adapter: DynamoDB state store (moto)', () => {
       },
     });
 
-    expect(await store.readClaim('drift#standing')).toMatchObject({
-      status: 'COMPLETED',
-      outcome: 'remediate',
-    });
-    expect(await store.claim('drift#standing', now, 60_000, 3600)).toMatchObject({ claimed: false });
     expect(
-      await store.countRemediationsSince('organization#1#eu-central-1', new Date(now.getTime() - HOUR)),
+      await store.countRemediationsSince(
+        'organization#1#eu-central-1',
+        new Date(now.getTime() - HOUR),
+        later,
+      ),
     ).toBe(2);
     expect(
-      await store.countRemediationsSince('organization#1#eu-central-1', new Date(now.getTime() + HOUR)),
+      await store.countRemediationsSince(
+        'organization#1#eu-central-1',
+        new Date(now.getTime() + HOUR),
+        later,
+      ),
     ).toBe(0);
     expect(
-      await store.remediationsPerAccountSince('organization#1#eu-central-1', new Date(now.getTime() - HOUR)),
+      await store.remediationsPerAccountSince(
+        'organization#1#eu-central-1',
+        new Date(now.getTime() - HOUR),
+        later,
+      ),
     ).toEqual(
       new Map([
         ['111111111111', 1],
@@ -115,5 +129,111 @@ describe('Adapter: DynamoDB state store (moto)', () => {
         ['organization-configuration', 1],
       ]),
     );
+  });
+
+  it('does not count history entries dated in the future (anyone who can write the table could keep a count up)', async () => {
+    const now = new Date();
+    const key = 'detector#1#eu-central-1#future';
+    for (const [index, at] of [new Date(now.getTime() - 1000), new Date('2099-01-01T00:00:00Z')].entries()) {
+      await store.settle({
+        key: `event#future-${index}`,
+        status: 'COMPLETED',
+        now,
+        ttlSeconds: 3600,
+        remediation: {
+          detectorKey: key,
+          at,
+          eventId: `f${index}`,
+          generation: 'RUNTIME_MONITORING',
+          actor: 'x',
+        },
+      });
+    }
+    expect(await store.countRemediationsSince(key, new Date(now.getTime() - HOUR), now)).toBe(1);
+  });
+
+  it('makes one drift one case: a second trigger joins it, a closed case opens again for a new drift', async () => {
+    const key = 'case#1#eu-central-1#detector-a';
+    const t0 = new Date();
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const kase = (owner: string, observedAt: Date, fingerprint = 'RUNTIME_MONITORING=DISABLED') => ({
+      owner,
+      fingerprint,
+      outcome: 'remediate',
+      observedAt,
+      intent: JSON.stringify({ owner }),
+    });
+    const claim = (owner: string, now: Date, observedAt: Date, fingerprint?: string) =>
+      store.claim({
+        key,
+        now,
+        leaseMs: 60_000,
+        ttlSeconds: 3600,
+        case: kase(owner, observedAt, fingerprint),
+      });
+    const close = (owner: string, now: Date) =>
+      store.settle({
+        key,
+        status: 'COMPLETED',
+        now,
+        ttlSeconds: 3600,
+        outcome: 'remediate',
+        case: {
+          owner,
+          actor: 'arn:aws:iam::1:user/mallory',
+          fingerprint: 'RUNTIME_MONITORING=DISABLED',
+          claimableAt: now,
+        },
+      });
+
+    const byEvent = await claim('event#e1', at(0), at(0));
+    const sweepMeanwhile = await claim('sweep#s1', at(10), at(5));
+    await close('event#e1', at(1000));
+    const sweepThatReadBeforeTheClose = await claim('sweep#s1', at(1100), at(900));
+    const sameEventAgain = await claim('event#e1', at(1200), at(1150));
+    const newDriftAfterTheClose = await claim('sweep#s2', at(2000), at(1500));
+
+    expect(byEvent).toEqual({ claimed: true, previous: undefined });
+    expect(sweepMeanwhile).toMatchObject({
+      claimed: false,
+      existing: { status: 'IN_PROGRESS', owner: 'event#e1' },
+    });
+    expect(sweepThatReadBeforeTheClose).toMatchObject({ claimed: false, existing: { status: 'COMPLETED' } });
+    expect(sameEventAgain).toMatchObject({ claimed: false });
+    expect(newDriftAfterTheClose).toMatchObject({
+      claimed: true,
+      previous: { status: 'COMPLETED', owner: 'event#e1', actor: 'arn:aws:iam::1:user/mallory' },
+    });
+    expect(await store.readClaim(key)).toMatchObject({
+      status: 'IN_PROGRESS',
+      owner: 'sweep#s2',
+      intent: '{"owner":"sweep#s2"}',
+    });
+  });
+
+  it('opens a new case for a different drift at once, and repeats a standing one only after its day', async () => {
+    const key = 'case#1#eu-central-1#detector-b';
+    const t0 = new Date();
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const claim = (owner: string, ms: number, fingerprint: string) =>
+      store.claim({
+        key,
+        now: at(ms),
+        leaseMs: 60_000,
+        ttlSeconds: 3600,
+        case: { owner, fingerprint, outcome: 'would-remediate', observedAt: at(ms) },
+      });
+    await claim('sweep#1', 0, 'A');
+    await store.settle({
+      key,
+      status: 'COMPLETED',
+      now: at(10),
+      ttlSeconds: 3600,
+      outcome: 'would-remediate',
+      case: { owner: 'sweep#1', actor: undefined, fingerprint: 'A', claimableAt: at(24 * HOUR) },
+    });
+
+    expect(await claim('sweep#2', 30 * 60_000, 'A')).toMatchObject({ claimed: false });
+    expect(await claim('sweep#3', 60 * 60_000, 'B')).toMatchObject({ claimed: true });
   });
 });

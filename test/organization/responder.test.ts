@@ -267,7 +267,7 @@ describe('organization scope: the sweep', () => {
     expect(publishedInputs(mocks)).toHaveLength(1);
   });
 
-  it('opens the circuit per account: one account re-enabled MAX_REMEDIATIONS_PER_HOUR times is left alone, the others are fixed', async () => {
+  it('keeps restoring an account someone keeps turning off, beside the others, and pages critical naming it', async () => {
     const [fighting, other] = organization.addMembers(2, 'DISABLED');
     const now = Date.now();
     table.seedRemediations(
@@ -279,8 +279,8 @@ describe('organization scope: the sweep', () => {
 
     const result = await responder.invoke(sweep());
 
-    expect(result).toMatchObject({ organization: { outcome: 'remediate', remediatedAccounts: 1 } });
-    expect(calls(UpdateMemberDetectorsCommand).map((input) => input.AccountIds)).toEqual([[other]]);
+    expect(result).toMatchObject({ organization: { outcome: 'remediate', remediatedAccounts: 2 } });
+    expect(calls(UpdateMemberDetectorsCommand).map((input) => input.AccountIds)).toEqual([[fighting, other]]);
     const alert = publishedInputs(mocks)[0];
     expect(alert?.MessageAttributes?.severity?.StringValue).toBe('critical');
     expect(structuredAlertOf(alert ?? {})).toMatchObject({
@@ -290,7 +290,7 @@ describe('organization scope: the sweep', () => {
     });
   });
 
-  it('stops and pages critical when every target hit the limit; history counts per account, written once per run', async () => {
+  it('restores every target in a fight, pages critical once an hour and folds the rest', async () => {
     const drifted = organization.addMembers(2, 'DISABLED');
     const now = Date.now();
     table.seedRemediations(
@@ -300,10 +300,20 @@ describe('organization scope: the sweep', () => {
     );
     const responder = await organizationScope();
 
-    const result = await responder.invoke(sweep());
+    const first = await responder.invoke(sweep());
+    organization.addMembers(2, 'DISABLED'); // turned off again
+    const second = await responder.invoke(sweep());
 
-    expect(result).toMatchObject({ organization: { outcome: 'circuit-open' } });
-    expect(calls(UpdateMemberDetectorsCommand)).toEqual([]);
+    expect(first).toMatchObject({ organization: { outcome: 'circuit-open', remediatedAccounts: 2 } });
+    expect(second).toMatchObject({
+      organization: {
+        outcome: 'circuit-open',
+        remediatedAccounts: 2,
+        reason: expect.stringMatching(/folded/),
+      },
+    });
+    expect(calls(UpdateMemberDetectorsCommand).map((input) => input.AccountIds)).toEqual([drifted, drifted]);
+    expect(publishedInputs(mocks)).toHaveLength(1);
     expect(publishedInputs(mocks)[0]?.MessageAttributes?.severity?.StringValue).toBe('critical');
   });
 

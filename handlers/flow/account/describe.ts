@@ -13,10 +13,9 @@ import type { DetectorState } from '../../core/types.js';
 import type { ClaimRecord, RemediationRecord } from '../../ports.js';
 import type { CaseAct } from '../case.js';
 import { alertContext, type InvocationContext } from '../context.js';
-import type { ClaimKey } from '../keys.js';
 
 export interface DetectorReport {
-  readonly outcome: Outcome;
+  readonly outcome: Outcome | AlertOutcome;
   readonly detectorId: string | null;
   readonly reason?: string;
   readonly remediation?: 'succeeded' | 'failed';
@@ -29,9 +28,11 @@ export interface Target {
   readonly state: DetectorState | undefined;
   readonly evaluation: Evaluation | undefined;
   readonly exemption: Exemption;
+  /** When the read began (see CaseClaim.observedAt). */
+  readonly observedAt: Date;
 }
 
-export const NO_DETECTOR: Target = {
+export const NO_DETECTOR: Omit<Target, 'observedAt'> = {
   detectorId: undefined,
   state: undefined,
   evaluation: undefined,
@@ -40,23 +41,13 @@ export const NO_DETECTOR: Target = {
 
 /** What the responder did (nothing) about a drift it leaves in place, and why. */
 export function standingAction(
-  context: InvocationContext,
-  decision: Extract<
-    Decision,
-    { outcome: 'would-remediate' | 'exempt' | 'circuit-open' | 'detector-deleted' }
-  >,
+  decision: Extract<Decision, { outcome: 'would-remediate' | 'exempt' | 'detector-deleted' }>,
 ): string {
   switch (decision.outcome) {
     case 'would-remediate':
       return `Nothing (notify mode). Remediate mode would send ${describePlan(decision.plan)}.`;
     case 'exempt':
       return 'Nothing: the detector is exempt, so the change is reported and left in place.';
-    case 'circuit-open':
-      return (
-        `Nothing: ${decision.recentRemediations} remediations of this detector in the last hour reached the limit ` +
-        `of ${context.config.maxRemediationsPerHour}. Something keeps turning protection off; automatic re-enable ` +
-        `resumes when the count drops. Would have sent ${describePlan(decision.plan)}.`
-      );
     case 'detector-deleted':
       return (
         'Nothing: the responder does not re-create detectors. Re-create one with `aws guardduty create-detector ' +
@@ -68,7 +59,7 @@ export function standingAction(
 /** The page for one detector, and the decision line it becomes once published. */
 export function alertAct(
   alertFacts: AlertFacts,
-  extra: { remediation?: RemediationRecord | undefined; standing?: ClaimKey | undefined } = {},
+  extra: { remediation?: RemediationRecord | undefined } = {},
 ): Extract<CaseAct<DetectorReport>, { status: 'alert' }> {
   return {
     status: 'alert',

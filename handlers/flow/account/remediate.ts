@@ -5,16 +5,28 @@ import { evaluate } from '../../core/evaluate.js';
 import { REMEDIATION_FAILED_METRIC, REMEDIATION_SUCCEEDED_METRIC } from '../../core/metrics.js';
 import type { DetectorState } from '../../core/types.js';
 import { describeError, ResponderError } from '../../errors.js';
-import type { RemediationRecord } from '../../ports.js';
+import type { ClaimRecord, RemediationRecord } from '../../ports.js';
 import type { CaseAct } from '../case.js';
 import type { InvocationContext } from '../context.js';
-import { detectorHistoryKey } from '../keys.js';
+import { detectorHistoryKey, FIGHT_WINDOW_MS } from '../keys.js';
 import { alertAct, type DetectorReport, facts, type Target } from './describe.js';
 
+export interface RemediationWork {
+  readonly plan: RemediationPlan;
+  readonly target: Target;
+  /** What the case's previous attempt left (when its fight was last paged). */
+  readonly previous: ClaimRecord | undefined;
+  /**
+   * The detector was re-enabled MAX_REMEDIATIONS_PER_HOUR times in the last hour: someone keeps turning it off. It
+   * is restored all the same (a security control never fails open); the page is critical, once per hour.
+   */
+  readonly fight: { readonly recentRemediations: number } | undefined;
+}
+
+/** One UpdateDetector, a read-back that confirms it, and what to page. */
 export async function remediateDetector(
   context: InvocationContext,
-  plan: RemediationPlan,
-  target: Target,
+  { plan, target, previous, fight }: RemediationWork,
 ): Promise<CaseAct<DetectorReport>> {
   const { config, deps, metrics, trigger } = context;
   let written = false;
@@ -45,8 +57,12 @@ export async function remediateDetector(
     : failure
       ? `failed: ${describeError(failure)}`
       : `read back: still not compliant (${afterEvaluation?.problems.join('; ') ?? 'detector not found'})`;
+  const permission =
+    failure instanceof Error && /AccessDenied/i.test(failure.name)
+      ? ` The function's role lacks a permission it needs (check guardduty:${failure.message.includes('GetDetector') ? 'GetDetector' : 'UpdateDetector'} on this detector).`
+      : '';
   const alertFacts: AlertFacts = {
-    ...facts(context, 'remediate', target, `${describePlan(plan)}; ${outcomeText}.`),
+    ...facts(context, 'remediate', target, `${describePlan(plan)}; ${outcomeText}.${permission}`),
     remediation: succeeded ? 'succeeded' : 'failed',
     after: after && afterEvaluation ? snapshot(after.status, afterEvaluation) : null,
   };
@@ -55,8 +71,10 @@ export async function remediateDetector(
       eventId: trigger.eventId,
       detectorId: plan.detectorId,
       generation: plan.generation,
+      ...(fight ? { fight: fight.recentRemediations + 1 } : {}),
     });
-    return alertAct(alertFacts, { remediation });
+    if (!fight) return alertAct(alertFacts, { remediation });
+    return fightAct(context, { alertFacts, remediation, previous, times: fight.recentRemediations + 1 });
   }
   // Page once per drift about the failure; the retries Lambda makes stay quiet unless they succeed.
   return {
@@ -71,6 +89,46 @@ export async function remediateDetector(
       remediation: 'failed',
       ...(messageId ? { messageId } : {}),
     }),
+  };
+}
+
+/**
+ * A restore in a fight: the first page of the hour is critical and says so; the ones after it within the hour are
+ * folded into it (the case is settled, the history and metrics count it, the log line says it was folded).
+ */
+function fightAct(
+  context: InvocationContext,
+  work: {
+    readonly alertFacts: AlertFacts;
+    readonly remediation: RemediationRecord | undefined;
+    readonly previous: ClaimRecord | undefined;
+    readonly times: number;
+  },
+): CaseAct<DetectorReport> {
+  const now = context.deps.now();
+  const lastPage = work.previous?.fightPagedAt;
+  const detectorId = work.alertFacts.detectorId;
+  if (lastPage && now.getTime() - lastPage.getTime() < FIGHT_WINDOW_MS) {
+    return {
+      status: 'fold',
+      outcome: 'circuit-open',
+      remediation: work.remediation,
+      report: () => ({
+        outcome: 'circuit-open',
+        detectorId,
+        remediation: 'succeeded',
+        reason: `re-enabled again; folded into the fight page of ${lastPage.toISOString()}`,
+      }),
+    };
+  }
+  const who = context.trigger.caseActor ?? 'someone the sweep cannot name';
+  const action =
+    `${work.alertFacts.action} This detector has been turned off ${work.times} times in the last hour (latest by ` +
+    `${who}): the responder keeps restoring it, and folds further re-enables within the hour into this page. ` +
+    'Find who keeps turning it off and revoke their access.';
+  return {
+    ...alertAct({ ...work.alertFacts, outcome: 'circuit-open', action }, { remediation: work.remediation }),
+    closes: { fightPagedAt: now },
   };
 }
 

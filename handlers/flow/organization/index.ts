@@ -20,7 +20,16 @@ import type { ApiCallInput } from '../../core/types.js';
 import type { OrganizationPort } from '../../ports.js';
 import { runCase, runOwed } from '../case.js';
 import type { InvocationContext } from '../context.js';
-import { type ClaimKey, driftKey, eventKey, ORGANIZATION_TARGET, organizationHistoryKey } from '../keys.js';
+import { decodeIntent, encodeIntent } from '../intent.js';
+import {
+  type ClaimKey,
+  caseKey,
+  caseRecordKey,
+  eventKey,
+  ORGANIZATION_TARGET,
+  organizationHistoryKey,
+  STANDING_DRIFT_TTL_SECONDS,
+} from '../keys.js';
 import { CONFIGURATION_TARGET, digestAct, digestFacts, type OrganizationReport, report } from './describe.js';
 import { type Findings, findAdminDetector, type OrganizationReading, readFindings } from './read.js';
 import { remediateOrganization } from './remediate.js';
@@ -37,11 +46,10 @@ export async function respondForOrganization(
   reading: OrganizationReading,
 ): Promise<OrganizationReport> {
   const adminDetectorId = await findAdminDetector(context);
-  return decideAndAct(
-    context,
-    organization,
-    await readFindings(context, organization, adminDetectorId, reading),
-  );
+  // Taken before the reads: a case that closed after this moment may have fixed what they return.
+  const observedAt = context.deps.now();
+  const findings = await readFindings(context, organization, adminDetectorId, reading);
+  return decideAndAct(context, organization, findings, observedAt);
 }
 
 /** A failed organization call: reported when it would have lowered protection, ignored otherwise. */
@@ -94,6 +102,7 @@ async function decideAndAct(
   context: InvocationContext,
   organization: OrganizationPort,
   findings: Findings,
+  observedAt: Date,
 ): Promise<OrganizationReport> {
   const { config, deps, metrics } = context;
   const drifted = findings.verdicts.filter((verdict) => !verdict.evaluation.compliant);
@@ -112,77 +121,88 @@ async function decideAndAct(
     );
   }
 
-  let outcome: DigestOutcome = config.mode === 'notify' ? 'would-remediate' : 'remediate';
+  const mode: DigestOutcome = config.mode === 'notify' ? 'would-remediate' : 'remediate';
   const historyKey = organizationHistoryKey(context.trigger.accountId, context.trigger.region);
-  // The circuit breaker counts per target (member account, or the organization configuration), as for a
-  // detector: one account someone keeps switching off must not stop the repair of the others.
-  let blocked = new Set<string>();
-  if (outcome === 'remediate') {
-    const since = new Date(deps.now().getTime() - HOUR_MS);
-    const perAccount = await deps.store.remediationsPerAccountSince(historyKey, since);
-    blocked = new Set(
+  // Counted per target (member account, or the organization configuration), as for a detector. A target re-enabled
+  // MAX_REMEDIATIONS_PER_HOUR times in the last hour is in a fight: it is still restored (a security control never
+  // fails open), and when every target is, the digest is a critical fight page, once an hour.
+  let fighting = new Set<string>();
+  if (mode === 'remediate') {
+    const now = deps.now();
+    const perAccount = await deps.store.remediationsPerAccountSince(
+      historyKey,
+      new Date(now.getTime() - HOUR_MS),
+      now,
+    );
+    fighting = new Set(
       [...perAccount].filter(([, count]) => count >= config.maxRemediationsPerHour).map(([id]) => id),
     );
-    const targets = [
-      ...drifted.map((verdict) => verdict.accountId),
-      ...(organizationDrift ? [CONFIGURATION_TARGET] : []),
-    ];
-    if (targets.length > 0 && targets.every((target) => blocked.has(target))) outcome = 'circuit-open';
   }
+  const targets = [
+    ...drifted.map((verdict) => verdict.accountId),
+    ...(organizationDrift ? [CONFIGURATION_TARGET] : []),
+  ];
+  const outcome: DigestOutcome =
+    mode === 'remediate' && targets.length > 0 && targets.every((target) => fighting.has(target))
+      ? 'circuit-open'
+      : mode;
   const lines: AccountLine[] = [
     ...drifted.map((verdict) =>
-      blocked.has(verdict.accountId)
+      fighting.has(verdict.accountId)
         ? {
             accountId: verdict.accountId,
             problems: verdict.evaluation.problems,
             result: 'circuit open' as const,
+            detail: `turned off again: re-enabled ${config.maxRemediationsPerHour}+ times in the last hour`,
           }
         : { accountId: verdict.accountId, problems: verdict.evaluation.problems },
     ),
     ...findings.unreadable,
   ];
   // Nothing to write (only members that cannot be re-enabled): a standing report, paged once a day.
-  const writable =
-    drifted.some((verdict) => !blocked.has(verdict.accountId)) ||
-    (organizationDrift && !blocked.has(CONFIGURATION_TARGET));
-  const claim = caseClaim(context, outcome, lines, findings, writable);
-  const chosen = outcome;
+  const writable = targets.length > 0;
+  const claim = organizationCase(context, { outcome, lines, findings, observedAt, targets: writable });
   return runCase<OrganizationReport>(context, {
     claim,
     duplicate: (existing) => {
       metrics.compliance(false, COMPLIANCE_METRIC);
+      const state = existing?.status === 'COMPLETED' ? 'handled' : 'being handled';
       return report({
         outcome: 'ignored',
         ...counts,
-        reason: `duplicate: ${claim.key} is already ${existing?.status === 'COMPLETED' ? 'handled' : 'being handled'}`,
+        reason: `duplicate: this drift is already ${state} by ${existing?.owner ?? 'another delivery'} (${claim.key})`,
       });
     },
     firstAttempt: () => metrics.count(DRIFT_DETECTED_METRIC, affected + (organizationDrift ? 1 : 0)),
-    pending: (_previous, messageId) => report({ outcome: chosen, ...counts, messageId }),
-    act: async () => {
-      if (chosen !== 'remediate') {
+    pending: (_previous, messageId) => report({ outcome, ...counts, messageId }),
+    act: async (previous) => {
+      if (outcome === 'would-remediate' || !writable) {
         metrics.compliance(false, COMPLIANCE_METRIC);
         const action =
-          chosen === 'circuit-open'
-            ? `Nothing: every target was already re-enabled ${config.maxRemediationsPerHour} times in the last hour (the limit); something keeps turning protection off.`
-            : 'Nothing (notify mode). Remediate mode would re-enable each account with UpdateMemberDetectors (50 accounts per call) and restore the auto-enable setting.';
-        return digestAct(digestFacts(context, chosen, findings, lines, undefined, action), (messageId) =>
-          report({ outcome: chosen, ...counts, messageId }),
-        );
+          outcome === 'would-remediate'
+            ? 'Nothing (notify mode). Remediate mode would re-enable each account with UpdateMemberDetectors (50 accounts per call) and restore the auto-enable setting.'
+            : 'Nothing could be re-enabled automatically.';
+        return {
+          ...digestAct(digestFacts(context, outcome, findings, lines, undefined, action), (messageId) =>
+            report({ outcome, ...counts, messageId }),
+          ),
+          closes: { claimableAt: new Date(deps.now().getTime() + STANDING_DRIFT_TTL_SECONDS * 1000) },
+        };
       }
       return remediateOrganization(context, organization, {
         findings,
-        drifted: drifted.filter((verdict) => !blocked.has(verdict.accountId)),
+        drifted,
         lines,
         historyKey,
-        restoreConfiguration: organizationDrift && !blocked.has(CONFIGURATION_TARGET),
+        restoreConfiguration: organizationDrift,
+        fight: outcome === 'circuit-open' ? { previous } : undefined,
       });
     },
   });
 }
 
-/** Everything reads compliant: an earlier attempt of this delivery may still owe its digest. */
-function deliverOwed(
+/** Everything reads compliant: an earlier attempt (crashed, unpublished, unconfirmed) may still owe its digest. */
+async function deliverOwed(
   context: InvocationContext,
   findings: Findings,
 ): Promise<OrganizationReport | undefined> {
@@ -193,49 +213,91 @@ function deliverOwed(
       messageId,
       reason: 'delivered what a previous attempt owed',
     });
+  const { accountId, region } = context.trigger;
+  const claim = caseRecordKey({ accountId, region, target: ORGANIZATION_TARGET });
   return runOwed(context, {
-    claim: context.trigger.caseKey(ORGANIZATION_TARGET),
+    claim,
     pending: (_previous, messageId) => owedReport(messageId),
-    back: () =>
-      digestAct(
+    back: (previous) => {
+      const intent = decodeIntent(previous.intent);
+      const action = intent
+        ? `Restored by the responder at ${intent.at} (${intent.action}); this digest was delayed by a failed ` +
+          'invocation, and this retry finds every member and the organization configuration protected again.'
+        : 'An earlier attempt could not re-enable every target; this retry finds every member and the ' +
+          'organization configuration protected again.';
+      return digestAct(
         digestFacts(
           context,
           'remediate',
           findings,
           [],
           findings.organization ? 'remediated' : undefined,
-          'An earlier attempt could not re-enable every target; this retry finds every member and the ' +
-            'organization configuration protected again.',
+          action,
         ),
         owedReport,
-      ),
+        // The writes of the crashed attempt were never counted: count them now, once.
+        intent && {
+          detectorKey: organizationHistoryKey(accountId, region),
+          at: new Date(intent.at),
+          eventId: intent.eventId,
+          generation: intent.generation,
+          actor: intent.actor,
+          accounts: intent.accounts,
+        },
+      );
+    },
   });
 }
 
-/** Events claim their own id; a sweep claims its run when it remediates, else the drift itself (a page a day). */
-function caseClaim(
+/** The organization's case, claimed by this trigger for what it read and decided. */
+function organizationCase(
   context: InvocationContext,
-  outcome: DigestOutcome,
-  lines: readonly AccountLine[],
-  findings: Findings,
-  writable: boolean,
+  found: {
+    readonly outcome: DigestOutcome;
+    readonly lines: readonly AccountLine[];
+    readonly findings: Findings;
+    readonly observedAt: Date;
+    /** The members (and `organization-configuration`) a remediation will write, if any. */
+    readonly targets: boolean;
+  },
 ): ClaimKey {
-  if (context.trigger.standingDrift === 'per-trigger' || (outcome === 'remediate' && writable))
-    return context.trigger.caseKey(ORGANIZATION_TARGET);
+  const { trigger, deps } = context;
   const fingerprint = createHash('sha256')
     .update(
       JSON.stringify([
-        lines.map((line) => [line.accountId, line.problems]),
-        findings.organization?.evaluation.problems ?? [],
+        found.lines.map((line) => [line.accountId, line.problems]),
+        found.findings.organization?.evaluation.problems ?? [],
       ]),
     )
     .digest('hex')
     .slice(0, 32);
-  return driftKey({
-    accountId: context.trigger.accountId,
-    region: context.trigger.region,
-    target: ORGANIZATION_TARGET,
-    outcome,
-    fingerprint,
-  });
+  const writes = found.outcome !== 'would-remediate' && found.targets;
+  const accounts = found.lines
+    .filter((line) => line.result !== 'not remediable')
+    .map((line) => line.accountId);
+  return caseKey(
+    { accountId: trigger.accountId, region: trigger.region, target: ORGANIZATION_TARGET },
+    {
+      owner: trigger.owner,
+      outcome: found.outcome,
+      fingerprint,
+      observedAt: found.observedAt,
+      // Recorded with the claim, before the writes: a crash after them still owes this digest (flow/intent.ts).
+      intent: writes
+        ? encodeIntent({
+            action: `UpdateMemberDetectors/UpdateOrganizationConfiguration for ${accounts.length} target(s)`,
+            generation: 'organization',
+            at: deps.now().toISOString(),
+            eventId: trigger.eventId,
+            actor: trigger.historyActor,
+            accounts: [
+              ...accounts,
+              ...(found.findings.organization && !found.findings.organization.evaluation.compliant
+                ? [CONFIGURATION_TARGET]
+                : []),
+            ],
+          })
+        : undefined,
+    },
+  );
 }

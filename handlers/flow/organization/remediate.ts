@@ -16,9 +16,10 @@ import {
   planOrganization,
 } from '../../core/organization.js';
 import { describeError, ResponderError } from '../../errors.js';
-import type { OrganizationPort, RemediationRecord, UnprocessedAccount } from '../../ports.js';
+import type { ClaimRecord, OrganizationPort, RemediationRecord, UnprocessedAccount } from '../../ports.js';
 import type { CaseAct } from '../case.js';
 import type { InvocationContext } from '../context.js';
+import { FIGHT_WINDOW_MS } from '../keys.js';
 import { settleWithConcurrency } from '../pool.js';
 import { CONFIGURATION_TARGET, digestAct, digestFacts, type OrganizationReport, report } from './describe.js';
 import { type Findings, MEMBER_CONCURRENCY } from './read.js';
@@ -29,6 +30,11 @@ export interface RemediationWork {
   readonly lines: readonly AccountLine[];
   readonly historyKey: string;
   readonly restoreConfiguration: boolean;
+  /**
+   * Every target was re-enabled MAX_REMEDIATIONS_PER_HOUR times in the last hour: they are restored all the same,
+   * and the digest is a critical fight page, once an hour (the case's previous attempt says when it last went out).
+   */
+  readonly fight: { readonly previous: ClaimRecord | undefined } | undefined;
 }
 
 /** Restores the configuration and re-enables the members, reads back, and says what to page. */
@@ -90,22 +96,24 @@ export async function remediateOrganization(
     );
   }
 
+  // A target in a fight keeps its mark once restored: the digest says who keeps being turned off.
   const resultLines: AccountLine[] = work.lines.map((line) =>
     confirmed.has(line.accountId)
-      ? { ...line, result: 'remediated' }
+      ? { ...line, result: line.result === 'circuit open' ? 'circuit open' : 'remediated' }
       : failed.has(line.accountId)
         ? { ...line, result: 'failed', detail: failed.get(line.accountId) }
         : line,
   );
   const failures = failed.size + (organizationResult === 'failed' ? 1 : 0);
-  const remaining = resultLines.filter((line) => line.result !== 'remediated').length;
+  const remaining = resultLines.filter((line) => !confirmed.has(line.accountId)).length;
   metrics.count(ORG_ACCOUNTS_REMEDIATED_METRIC, confirmed.size);
   metrics.count(ORG_ACCOUNTS_FAILED_METRIC, failed.size);
   metrics.compliance(remaining === 0 && organizationResult !== 'failed', COMPLIANCE_METRIC);
 
+  const outcome = work.fight ? 'circuit-open' : 'remediate';
   const facts = digestFacts(
     context,
-    'remediate',
+    outcome,
     findings,
     resultLines,
     organizationResult,
@@ -128,7 +136,7 @@ export async function remediateOrganization(
         };
   const outcomeReport = (messageId: string | undefined) =>
     report({
-      outcome: 'remediate',
+      outcome,
       evaluatedAccounts: findings.evaluatedAccounts,
       affectedAccounts: work.lines.length,
       remediatedAccounts: confirmed.size,
@@ -136,6 +144,22 @@ export async function remediateOrganization(
       circuitOpenAccounts: work.lines.filter((line) => line.result === 'circuit open').length,
       ...(messageId !== undefined ? { messageId } : {}),
     });
+  if (failures === 0 && work.fight) {
+    const now = deps.now();
+    const lastPage = work.fight.previous?.fightPagedAt;
+    if (lastPage && now.getTime() - lastPage.getTime() < FIGHT_WINDOW_MS) {
+      return {
+        status: 'fold',
+        outcome,
+        remediation,
+        report: () => ({
+          ...outcomeReport(undefined),
+          reason: `re-enabled again; folded into the fight page of ${lastPage.toISOString()}`,
+        }),
+      };
+    }
+    return { ...digestAct(facts, outcomeReport, remediation), closes: { fightPagedAt: now } };
+  }
   if (failures === 0) return digestAct(facts, outcomeReport, remediation);
   const reasons = [...failed].slice(0, 10).map(([accountId, reason]) => `${accountId}: ${reason}`);
   if (organizationResult === 'failed') reasons.unshift('organization configuration: not restored');

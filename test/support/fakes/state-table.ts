@@ -4,10 +4,10 @@
  * sends them as they are). The tests bind it behind aws-sdk-client-mock (test/support/aws-mocks.ts FakeStateTable);
  * the loopback stub server (test/support/stub-server.ts) answers the real SDK with it. Nothing here imports an SDK.
  *
- * - UpdateItem: the claim. It sets status, lease and expiry and keeps every other attribute, if the claim is free,
- *   released (RETRYABLE) or IN_PROGRESS with a lease that ran out; otherwise a ConditionalCheckFailedException that
- *   carries the item (ReturnValuesOnConditionCheckFailure: ALL_OLD).
- * - PutItem and BatchWriteItem: the settle (unconditional), with the history entry and the standing-drift key.
+ * - UpdateItem: the claim. Its ConditionExpression is evaluated (test/support/fakes/expression.ts) and its SET
+ *   applied, keeping every other attribute; a failed condition is a ConditionalCheckFailedException that carries
+ *   the item (ReturnValuesOnConditionCheckFailure: ALL_OLD).
+ * - PutItem and BatchWriteItem: the settle (unconditional), with the history entry.
  * - Query: a `BETWEEN` sort-key range (history; `Select: COUNT` counts only) or one full key (reading a claim).
  */
 import type {
@@ -17,6 +17,7 @@ import type {
   QueryCommandInput,
   UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { applySet, conditionHolds } from './expression.js';
 
 export type Item = Record<string, AttributeValue>;
 export type StateTableOperation = 'UpdateItem' | 'PutItem' | 'BatchWriteItem' | 'Query';
@@ -51,31 +52,22 @@ export class StateTable {
   /** Every request answered, oldest first. */
   readonly calls: StateTableCall[] = [];
 
-  /** The claim: UpdateItem with the lease condition. */
+  /** The claim: UpdateItem, applied only when its ConditionExpression holds (evaluated as DynamoDB would). */
   updateItem(input: UpdateItemCommandInput): { Attributes?: Item } {
     const key = input.Key ?? {};
     this.enter('UpdateItem', key.pk?.S);
     const id = idOf(key);
     const existing = this.items.get(id);
-    const values = input.ExpressionAttributeValues ?? {};
-    const now = Number(values[':now']?.N ?? '0');
-    const status = existing?.status?.S;
-    const free =
-      existing === undefined ||
-      status === 'RETRYABLE' ||
-      (status === 'IN_PROGRESS' && Number(existing.leaseUntil?.N ?? '0') < now);
-    if (!free) {
+    const scope = {
+      names: input.ExpressionAttributeNames ?? {},
+      values: input.ExpressionAttributeValues ?? {},
+    };
+    if (input.ConditionExpression && !conditionHolds(input.ConditionExpression, existing, scope)) {
       throw new ConditionalCheckFailed(
         input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? existing : undefined,
       );
     }
-    this.items.set(id, {
-      ...existing,
-      ...key,
-      status: values[':inProgress'] ?? { S: 'IN_PROGRESS' },
-      ...(values[':lease'] ? { leaseUntil: values[':lease'] } : {}),
-      ...(values[':expires'] ? { expiresAt: values[':expires'] } : {}),
-    });
+    this.items.set(id, applySet(input.UpdateExpression ?? '', { ...existing, ...key }, scope));
     return existing && input.ReturnValues === 'ALL_OLD' ? { Attributes: existing } : {};
   }
 

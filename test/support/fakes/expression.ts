@@ -1,0 +1,134 @@
+/**
+ * A small evaluator of the DynamoDB expressions the state store writes — `SET a = :v, #b = :w` updates and
+ * conditions made of `attribute_not_exists(x)`, `=`, `<>`, `<`, `>`, `AND`, `OR` and parentheses — so the in-memory
+ * state table answers whatever condition the adapter sends, as DynamoDB would, instead of re-implementing its rule.
+ * A comparison with a missing attribute is false, except `<>`, which is true: a value that does not exist equals
+ * nothing (as real DynamoDB answers; see ExtendDB/extenddb#5 and nubo-db/dynoxide#8, both checked against it).
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+type Item = Record<string, AttributeValue>;
+
+interface Scope {
+  readonly names: Record<string, string>;
+  readonly values: Record<string, AttributeValue>;
+}
+
+const TOKEN =
+  /\s*(attribute_not_exists|attribute_exists|AND|OR|NOT|\(|\)|<>|<=|>=|=|<|>|,|[#:]?[A-Za-z_][\w]*)/y;
+
+function tokenize(expression: string): string[] {
+  const tokens: string[] = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < expression.length) {
+    const start = TOKEN.lastIndex;
+    const match = TOKEN.exec(expression);
+    if (!match?.[1]) {
+      if (expression.slice(start).trim() === '') break;
+      throw new Error(`unsupported expression near "${expression.slice(start, start + 20)}"`);
+    }
+    tokens.push(match[1]);
+  }
+  return tokens;
+}
+
+function attributeName(token: string, scope: Scope): string {
+  return token.startsWith('#') ? (scope.names[token] ?? token) : token;
+}
+
+function scalar(value: AttributeValue | undefined): string | number | boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return Number(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  return JSON.stringify(value);
+}
+
+/** Whether the condition holds for the item (undefined: the item does not exist). */
+export function conditionHolds(expression: string, item: Item | undefined, scope: Scope): boolean {
+  const tokens = tokenize(expression);
+  let position = 0;
+  const peek = () => tokens[position];
+  const take = (expected?: string) => {
+    const token = tokens[position++];
+    if (token === undefined || (expected !== undefined && token !== expected)) {
+      throw new Error(`expected ${expected ?? 'a token'} in "${expression}"`);
+    }
+    return token;
+  };
+  const operand = (token: string) =>
+    token.startsWith(':') ? scalar(scope.values[token]) : scalar(item?.[attributeName(token, scope)]);
+
+  const primary = (): boolean => {
+    const token = take();
+    if (token === '(') {
+      const value = or();
+      take(')');
+      return value;
+    }
+    if (token === 'NOT') return !primary();
+    if (token === 'attribute_not_exists' || token === 'attribute_exists') {
+      take('(');
+      const name = attributeName(take(), scope);
+      take(')');
+      const exists = item !== undefined && item[name] !== undefined;
+      return token === 'attribute_exists' ? exists : !exists;
+    }
+    const comparator = take();
+    const left = operand(token);
+    const right = operand(take());
+    if (left === undefined || right === undefined) return comparator === '<>';
+    switch (comparator) {
+      case '=':
+        return left === right;
+      case '<>':
+        return left !== right;
+      case '<':
+        return left < right;
+      case '<=':
+        return left <= right;
+      case '>':
+        return left > right;
+      case '>=':
+        return left >= right;
+      default:
+        throw new Error(`unsupported comparator ${comparator}`);
+    }
+  };
+  const and = (): boolean => {
+    let value = primary();
+    while (peek() === 'AND') {
+      take();
+      const right = primary();
+      value = value && right;
+    }
+    return value;
+  };
+  const or = (): boolean => {
+    let value = and();
+    while (peek() === 'OR') {
+      take();
+      const right = and();
+      value = value || right;
+    }
+    return value;
+  };
+  const result = or();
+  if (position !== tokens.length) throw new Error(`unexpected "${tokens[position]}" in "${expression}"`);
+  return result;
+}
+
+/** The item after a `SET a = :v, #b = :w` update (every other attribute kept). */
+export function applySet(expression: string, item: Item, scope: Scope): Item {
+  const match = /^\s*SET\s+(.*)$/s.exec(expression);
+  if (!match?.[1]) throw new Error(`unsupported update "${expression}"`);
+  const next: Item = { ...item };
+  for (const assignment of match[1].split(',')) {
+    const [left, right] = assignment.split('=').map((part) => part.trim());
+    if (!left || !right) throw new Error(`unsupported assignment "${assignment}"`);
+    const value = scope.values[right];
+    if (value === undefined) throw new Error(`no value for ${right}`);
+    next[attributeName(left, scope)] = value;
+  }
+  return next;
+}
