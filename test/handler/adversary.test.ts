@@ -1,0 +1,313 @@
+/*
+ * What an adversary (or bad timing) tried against the responder, each through the real Lambda entry point with
+ * aws-sdk-client-mock and the in-memory state table: a crash between the write and the page, an event and the sweep
+ * at once, the sweep getting there before the CloudTrail event that names who did it, a permission that stays
+ * missing, a standing drift kept quiet past its day by DynamoDB's lazy TTL, a sweep for another account, and the
+ * exemption tags set to "forever" or removed. Each test failed before the fix it names (issue "Hold against an
+ * adversary").
+ */
+import { GetDetectorCommand, ListDetectorsCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectWellFormedAlert } from '../support/alert-assertions.js';
+import {
+  awsFault,
+  DRIFTED,
+  detectorResponse,
+  FakeStateTable,
+  metricPoints,
+  mockAws,
+  PROTECTED,
+  publishedInputs,
+  resetAws,
+  runtimeFeature,
+  structuredAlertOf,
+} from '../support/aws-mocks.js';
+import { lambdaContext, sweepEvent, syntheticFixture } from '../support/fixtures.js';
+import { type Handler, loadHandler } from '../support/handler-loader.js';
+import { ACCOUNT, REGION, responderEnv } from '../support/mocked-responder.js';
+
+const DETECTOR = '0ab12cd34ef56ab78cd90ef12ab34cd5';
+const CASE_KEY = `case#${ACCOUNT}#${REGION}#${DETECTOR}`;
+const HISTORY_KEY = `detector#${ACCOUNT}#${REGION}#${DETECTOR}`;
+const DISABLE = 'UpdateDetector.disable-runtime-monitoring.synthetic.json';
+const ALICE = 'arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice@example.com';
+
+const aws = mockAws();
+let table: FakeStateTable;
+let handler: Handler;
+
+beforeEach(async () => {
+  resetAws(aws);
+  table = new FakeStateTable(aws);
+  aws.guardDuty.on(UpdateDetectorCommand).resolves({});
+  aws.guardDuty.on(ListDetectorsCommand).resolves({ DetectorIds: [DETECTOR] });
+  aws.sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  process.env.AWS_REGION = REGION;
+  handler = await loadHandler(responderEnv());
+});
+afterAll(() => resetAws(aws));
+
+/** The runtime's context; `leaseMs` is the invocation's remaining time, which is how long a claim is leased. */
+const context = (leaseMs = 60_000): Context => ({
+  ...lambdaContext(REGION),
+  getRemainingTimeInMillis: () => leaseMs,
+});
+const invoke = (event: unknown, leaseMs?: number) => handler(event, context(leaseMs));
+const historyOf = () => [...table.items.values()].filter((item) => item.pk?.S === HISTORY_KEY);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A promise the test resolves itself: an AWS call that waits for it stands still until then. */
+function gate() {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+describe('Defect 1: a crash after the write loses no page', () => {
+  it('sends the alert a crashed invocation owed, and counts its write, when the retry finds the detector compliant', async () => {
+    // Prepare: the first attempt writes, then dies while reading back (its read never returns).
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .callsFakeOnce(() => new Promise(() => undefined))
+      .resolves(PROTECTED);
+    // The crashed attempt: nothing awaits it any more (whatever it does later is ignored, as a dead process).
+    invoke(syntheticFixture(DISABLE), 20).catch(() => undefined);
+    await sleep(50); // the crashed attempt's lease (its remaining time, 20 ms) runs out
+
+    // Act: Lambda's retry of the same event.
+    const retry = await invoke(syntheticFixture(DISABLE));
+
+    // Assess
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
+    expect(retry).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(publishedInputs(aws)).toHaveLength(1);
+    const alert = expectWellFormedAlert(publishedInputs(aws)[0], { outcome: 'remediate', severity: 'high' });
+    expect(String(alert.action)).toMatch(/Restored by the responder at .* delayed by a failed invocation/);
+    expect(historyOf()).toHaveLength(1);
+    expect(historyOf()[0]?.actor?.S).toBe(ALICE);
+    expect(table.claimOf(CASE_KEY)?.status?.S).toBe('COMPLETED');
+  });
+
+  it('lets the next sweep deliver it when Lambda has given up retrying the event', async () => {
+    // Prepare
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .callsFakeOnce(() => new Promise(() => undefined))
+      .resolves(PROTECTED);
+    // The crashed attempt: nothing awaits it any more (whatever it does later is ignored, as a dead process).
+    invoke(syntheticFixture(DISABLE), 20).catch(() => undefined);
+    await sleep(50);
+
+    // Act
+    await invoke(sweepEvent(REGION, 'sweep-after-crash'));
+
+    // Assess
+    expect(publishedInputs(aws)).toHaveLength(1);
+    expect(structuredAlertOf(publishedInputs(aws)[0] ?? {})).toMatchObject({ outcome: 'remediate' });
+    expect(historyOf()).toHaveLength(1);
+  });
+});
+
+describe('Defect 6: an event and the sweep at once are one case', () => {
+  it('restores and pages once when the sweep reads the drift while the event is re-enabling it', async () => {
+    // Prepare: the event's UpdateDetector waits until the sweep has decided.
+    const write = gate();
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.guardDuty.on(UpdateDetectorCommand).callsFakeOnce(async () => {
+      await write.opened;
+      return {};
+    });
+
+    // Act
+    const event = invoke(syntheticFixture(DISABLE));
+    await sleep(20);
+    const sweep = await invoke(sweepEvent(REGION, 'sweep-meanwhile'));
+    write.open();
+    const eventResult = await event;
+
+    // Assess
+    expect(sweep).toMatchObject({
+      reports: [{ outcome: 'ignored', reason: expect.stringMatching(/already being handled by event#/) }],
+    });
+    expect(eventResult).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
+    expect(publishedInputs(aws)).toHaveLength(1);
+    expect(metricPoints(aws).filter((point) => point.name === 'DriftDetected')).toHaveLength(1);
+    expect(historyOf()).toHaveLength(1);
+  });
+});
+
+describe('Defect 7: the actor is named even when the sweep gets there first', () => {
+  it('sends a short follow-up naming who did it when the CloudTrail event arrives after the sweep restored it', async () => {
+    // Prepare: the sweep finds the drift and restores it; the event of the disable arrives late.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    const sweep = await invoke(sweepEvent(REGION, 'sweep-first'));
+
+    // Act
+    const late = await invoke(syntheticFixture(DISABLE));
+
+    // Assess
+    expect(sweep).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(late).toMatchObject({ reports: [{ outcome: 'attribution' }] });
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
+    expect(publishedInputs(aws)).toHaveLength(2);
+    const [first, followUp] = publishedInputs(aws).map((input) => structuredAlertOf(input));
+    expect(first).toMatchObject({ actor: 'scheduled sweep' });
+    expect(followUp).toMatchObject({ outcome: 'attribution', severity: 'high', actor: ALICE });
+    expect(String(followUp?.action)).toContain('sweep#sweep-first');
+  });
+
+  it('sends the follow-up when the event joins a case the sweep is still working on, and only once', async () => {
+    // Prepare
+    const write = gate();
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.guardDuty.on(UpdateDetectorCommand).callsFakeOnce(async () => {
+      await write.opened;
+      return {};
+    });
+
+    // Act
+    const sweep = invoke(sweepEvent(REGION, 'sweep-in-progress'));
+    await sleep(20);
+    const event = await invoke(syntheticFixture(DISABLE));
+    const duplicate = await invoke(syntheticFixture(DISABLE));
+    write.open();
+    await sweep;
+
+    // Assess
+    expect(event).toMatchObject({ reports: [{ outcome: 'attribution' }] });
+    expect(duplicate).not.toMatchObject({ reports: [{ outcome: 'attribution' }] });
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
+    expect(
+      publishedInputs(aws)
+        .map((input) => structuredAlertOf(input).outcome)
+        .sort(),
+    ).toEqual(['attribution', 'remediate']);
+  });
+
+  it('sends no follow-up when the event itself handled the drift', async () => {
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+
+    await invoke(syntheticFixture(DISABLE));
+    const redelivery = await invoke(syntheticFixture(DISABLE));
+
+    expect(redelivery).toMatchObject({ reports: [{ outcome: 'compliant' }] });
+    expect(publishedInputs(aws)).toHaveLength(1);
+  });
+});
+
+describe('Defect 8: smaller holes', () => {
+  it('pages a permission that stays missing once, then again only after a day', async () => {
+    // Prepare: every sweep finds the drift and its UpdateDetector is denied.
+    aws.guardDuty.on(GetDetectorCommand).resolves(DRIFTED);
+    aws.guardDuty.on(UpdateDetectorCommand).rejects(awsFault('guardduty', 'access denied'));
+
+    // Act: three sweeps, then one more after the last page is a day old.
+    for (const id of ['s1', 's2', 's3']) await expect(invoke(sweepEvent(REGION, id))).rejects.toThrow();
+    const pagesWithinTheDay = publishedInputs(aws).length;
+    const kept = table.claimOf(CASE_KEY) ?? {};
+    table.seedClaim(CASE_KEY.slice(0), {
+      ...kept,
+      failureAlertedAt: { N: String(Date.now() - 25 * 60 * 60 * 1000) },
+    });
+    await expect(invoke(sweepEvent(REGION, 's4'))).rejects.toThrow();
+
+    // Assess
+    expect(pagesWithinTheDay).toBe(1);
+    expect(publishedInputs(aws)).toHaveLength(2);
+    const alert = structuredAlertOf(publishedInputs(aws)[0] ?? {});
+    expect(alert).toMatchObject({ outcome: 'remediate', remediation: 'failed', severity: 'critical' });
+    expect(String(alert.action)).toMatch(/lacks a permission it needs \(check guardduty:UpdateDetector/);
+  });
+
+  it('repeats a standing drift once its day is over, even while DynamoDB has not deleted the expired item', async () => {
+    // Prepare: notify mode, one sweep paged the drift; a day later its claim is still there (TTL deletes lazily).
+    handler = await loadHandler(responderEnv({ RESPONDER_MODE: 'notify' }));
+    aws.guardDuty.on(GetDetectorCommand).resolves(DRIFTED);
+    await invoke(sweepEvent(REGION, 'day-1'));
+    const kept = table.claimOf(CASE_KEY) ?? {};
+    table.seedClaim(CASE_KEY, { ...kept, claimableAt: { N: String(Date.now() - 1000) } });
+
+    // Act
+    const sameDay = publishedInputs(aws).length;
+    await invoke(sweepEvent(REGION, 'day-2'));
+
+    // Assess
+    expect(sameDay).toBe(1);
+    expect(publishedInputs(aws)).toHaveLength(2);
+  });
+
+  it('ignores a sweep for another account', async () => {
+    const foreign = { ...sweepEvent(REGION, 'foreign'), account: '210987654321' };
+
+    const result = await invoke(foreign);
+
+    expect(result).toMatchObject({
+      reports: [{ outcome: 'ignored', reason: expect.stringMatching(/sweep is for account 210987654321/) }],
+    });
+    expect(aws.guardDuty.calls()).toHaveLength(0);
+  });
+});
+
+describe('Defect 2: the exemption tags are a signal', () => {
+  const exemptForever = detectorResponse([runtimeFeature('RUNTIME_MONITORING', 'DISABLED', 'DISABLED')], {
+    tags: { 'drift-responder:exempt-until': '9999-12-31', 'drift-responder:exempt-reason': 'maintenance' },
+  });
+
+  it('reports an exemption set to the year 9999 as refused, names who, and restores the detector it does not excuse', async () => {
+    // Prepare
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(exemptForever).resolves(PROTECTED);
+
+    // Act
+    const result = await invoke(syntheticFixture('TagResource.set-exemption.synthetic.json'));
+
+    // Assess
+    expect(result).toMatchObject({
+      reports: [{ outcome: 'exemption-change' }, { outcome: 'remediate', remediation: 'succeeded' }],
+    });
+    const report = expectWellFormedAlert(publishedInputs(aws)[0], {
+      outcome: 'exemption-change',
+      severity: 'high',
+    });
+    expect(report).toMatchObject({ actor: ALICE, exemption: { status: 'refused', until: '9999-12-31' } });
+    expect(String(report.action)).toMatch(/later than the 30 days MAX_EXEMPTION_DAYS allows/);
+    expect(report.changes).toContain('tag drift-responder:exempt-until → 9999-12-31');
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
+  });
+
+  it('reports a valid exemption and its removal at medium severity, without touching a compliant detector', async () => {
+    // Prepare
+    aws.guardDuty.on(GetDetectorCommand).resolves(PROTECTED);
+
+    // Act
+    const removed = await invoke(syntheticFixture('UntagResource.remove-exemption.synthetic.json'));
+
+    // Assess
+    expect(removed).toMatchObject({ reports: [{ outcome: 'exemption-change' }] });
+    const report = expectWellFormedAlert(publishedInputs(aws)[0], {
+      outcome: 'exemption-change',
+      severity: 'medium',
+    });
+    expect(String(report.action)).toMatch(/removed exemption tags/);
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(0);
+  });
+
+  it('ignores tag calls that do not touch the exemption tags', async () => {
+    const event = syntheticFixture('TagResource.set-exemption.synthetic.json') as {
+      detail: { requestParameters: { tags: Record<string, string> } };
+    };
+    event.detail.requestParameters.tags = { team: 'platform' };
+
+    const result = await invoke(event);
+
+    expect(result).toMatchObject({
+      reports: [{ outcome: 'ignored', reason: 'TagResource does not change the exemption tags' }],
+    });
+    expect(aws.guardDuty.calls()).toHaveLength(0);
+  });
+});
