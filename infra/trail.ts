@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -31,6 +32,7 @@ export class ResponderTrail extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.allowCloudTrail();
     const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
       // Server access log delivery supports SSE-S3 only.
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -67,5 +69,47 @@ export class ResponderTrail extends Construct {
       includeGlobalServiceEvents: true,
       enableFileValidation: true,
     });
+  }
+
+  /**
+   * The key policy statements CloudTrail needs (the CDK adds none for a key passed in: aws-cdk #3822, #23391;
+   * without them the trail cannot be created). Limited to trails of this account; the trail ARN itself cannot be
+   * named without a circular reference (the trail depends on the key), so the condition is a pattern.
+   */
+  private allowCloudTrail(): void {
+    const { account, partition } = Stack.of(this);
+    const trails = `arn:${partition}:cloudtrail:*:${account}:trail/*`;
+    const cloudTrail = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudTrailToEncryptLogs',
+        principals: [cloudTrail],
+        actions: ['kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trails, 'aws:SourceArn': trails },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudTrailToDescribeKey',
+        principals: [cloudTrail],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisAccountToReadLogs',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Decrypt', 'kms:ReEncryptFrom'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:CallerAccount': account },
+          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': trails },
+        },
+      }),
+    );
   }
 }

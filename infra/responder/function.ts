@@ -71,6 +71,28 @@ export function addResponderFunction(
     description:
       'GuardDuty drift responder: reads and re-enables detectors, alerts, records metrics and state',
   });
+  // Only the function writes the state: whoever else could write it could fake the remediation history a fight
+  // is counted on, or completed claims that silence pages. (Reads stay open to operators; control-plane calls
+  // such as DeleteTable or PutResourcePolicy are not data writes and are watched, not blocked.)
+  stateTable.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'OnlyTheResponderWritesState',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:PartiQLDelete',
+        'dynamodb:PartiQLInsert',
+        'dynamodb:PartiQLUpdate',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ],
+      // A table's own policy cannot name its ARN (a circular reference): `*` means this table.
+      resources: ['*'],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+    }),
+  );
   const policy = addFunctionPolicy(responder, { settings, alerts, stateTable, logGroup, role });
 
   const fn = new nodejs.NodejsFunction(responder, 'Function', {

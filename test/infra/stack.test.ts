@@ -29,6 +29,56 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
       Template.fromStack(second as Stack).resourceCountIs('AWS::CloudTrail::Trail', 0);
     });
 
+    // Without these statements CloudTrail cannot use the key and creating the trail fails (aws-cdk #3822, #23391).
+    it('lets CloudTrail encrypt with its key, for trails of this account only, and describe the key', () => {
+      const key = Object.values(template.findResources('AWS::KMS::Key')).find((resource) =>
+        JSON.stringify(resource).includes('CloudTrail log files'),
+      );
+      const statements = (key?.Properties as { KeyPolicy: { Statement: Record<string, unknown>[] } })
+        .KeyPolicy.Statement;
+      const cloudTrail = statements.filter(
+        (statement) =>
+          JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'cloudtrail.amazonaws.com' }),
+      );
+      expect(cloudTrail).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Allow',
+            Action: 'kms:GenerateDataKey*',
+            Condition: {
+              StringLike: {
+                'kms:EncryptionContext:aws:cloudtrail:arn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudtrail:*:',
+                      { Ref: 'AWS::AccountId' },
+                      ':trail/*',
+                    ],
+                  ],
+                },
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudtrail:*:',
+                      { Ref: 'AWS::AccountId' },
+                      ':trail/*',
+                    ],
+                  ],
+                },
+              },
+            },
+          }),
+          expect.objectContaining({ Effect: 'Allow', Action: 'kms:DescribeKey' }),
+        ]),
+      );
+    });
+
     it('writes to a private, TLS-only bucket that logs its access and survives the stack', () => {
       const buckets = template.findResources('AWS::S3::Bucket', {
         Properties: { LoggingConfiguration: Match.anyValue() },

@@ -181,6 +181,37 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
         DeletionPolicy: 'Delete',
       });
     });
+
+    it('lets only the function write to it: a resource policy denies every other principal the writes', () => {
+      // Whoever could write the table could fake the history the fight is counted on, or claims that silence pages.
+      const table = onlyResource(template, 'AWS::DynamoDB::Table');
+      const policy = (table.properties.ResourcePolicy as { PolicyDocument: { Statement: unknown[] } })
+        .PolicyDocument;
+      expect(policy.Statement).toEqual([
+        {
+          Sid: 'OnlyTheResponderWritesState',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: [
+            'dynamodb:BatchWriteItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:PartiQLDelete',
+            'dynamodb:PartiQLInsert',
+            'dynamodb:PartiQLUpdate',
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+          ],
+          Resource: '*',
+          Condition: {
+            ArnNotEquals: {
+              'aws:PrincipalArn': {
+                'Fn::GetAtt': [onlyRoleAssumedBy(template, 'lambda.amazonaws.com'), 'Arn'],
+              },
+            },
+          },
+        },
+      ]);
+    });
   });
 });
 
