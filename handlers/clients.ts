@@ -2,7 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GuardDutyClient, type GuardDutyClientConfig } from '@aws-sdk/client-guardduty';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { RESPONDER_USER_AGENT } from './core/decide.js';
+import { RESPONDER_USER_AGENT } from './contract.js';
 
 /**
  * The version in the user agent. A constant rather than an import of package.json, which would put the whole

@@ -104,3 +104,34 @@ export const MAX_EXEMPTION_DAYS_EXPECTED = `a whole number of days from ${MAX_EX
 
 /** Key layout of the state table: string partition and sort keys, and the TTL attribute (epoch seconds). */
 export const STATE_TABLE_LAYOUT = { partitionKey: 'pk', sortKey: 'sk', timeToLive: 'expiresAt' } as const;
+
+/** Metric names are part of the contract: dashboards and alarms are built on them (dimension `Region`). */
+export const COMPLIANCE_METRIC = 'EksRuntimeMonitoringCompliant';
+export const DRIFT_DETECTED_METRIC = 'DriftDetected';
+export const REMEDIATION_SUCCEEDED_METRIC = 'RemediationSucceeded';
+export const REMEDIATION_FAILED_METRIC = 'RemediationFailed';
+export const DISABLE_DENIED_METRIC = 'DisableDenied';
+/** Organization mode measures per Region, never per account: 10,000 accounts would be 10,000 custom metrics. */
+export const ORG_ACCOUNTS_EVALUATED_METRIC = 'OrganizationAccountsEvaluated';
+export const ORG_ACCOUNTS_NON_COMPLIANT_METRIC = 'OrganizationAccountsNonCompliant';
+export const ORG_ACCOUNTS_REMEDIATED_METRIC = 'OrganizationAccountsRemediated';
+export const ORG_ACCOUNTS_FAILED_METRIC = 'OrganizationAccountsRemediationFailed';
+export const ORG_AUTO_ENABLE_COMPLIANT_METRIC = 'OrganizationAutoEnableCompliant';
+
+/** The events the function handles: the rule's pattern is built from these, so it cannot drift from the parser. */
+export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+export const SCHEDULED_DETAIL_TYPE = 'Scheduled Event';
+export const GUARDDUTY_SOURCE = 'aws.guardduty';
+export const GUARDDUTY_EVENT_SOURCE = 'guardduty.amazonaws.com';
+/** Detector calls acted on in every scope. */
+export const SUPPORTED_API_CALLS = ['UpdateDetector', 'CreateDetector', 'DeleteDetector'] as const;
+/** Organization calls, acted on in organization scope (ignored, with the reason, in account scope). */
+export const ORGANIZATION_API_CALLS = ['UpdateMemberDetectors', 'UpdateOrganizationConfiguration'] as const;
+/** Tag calls on a detector: setting or removing the exemption tags is itself reported. */
+export const TAG_API_CALLS = ['TagResource', 'UntagResource'] as const;
+
+/**
+ * Marker the responder's SDK clients add to their user agent; CloudTrail records it on the responder's own calls,
+ * one of the four facts by which it recognises its own re-enable (see core/decide.ts isOwnChange).
+ */
+export const RESPONDER_USER_AGENT = 'guardduty-drift-responder';

@@ -1,4 +1,10 @@
 import * as z from 'zod/mini';
+import {
+  CLOUDTRAIL_DETAIL_TYPE,
+  GUARDDUTY_EVENT_SOURCE,
+  GUARDDUTY_SOURCE,
+  SCHEDULED_DETAIL_TYPE,
+} from './contract.js';
 import { describeChange } from './core/change.js';
 import {
   type ApiCallInput,
@@ -7,9 +13,6 @@ import {
   TAG_API_CALLS,
   type TagChange,
 } from './core/types.js';
-
-const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
-const SCHEDULED_DETAIL_TYPE = 'Scheduled Event';
 
 /** The EventBridge envelope every input arrives in. */
 const envelopeSchema = z.looseObject({
@@ -31,7 +34,7 @@ const additionalConfigurationSchema = z.looseObject({
 
 /** The CloudTrail fields the responder reads, with the wire's camelCase names. Everything else passes through. */
 const cloudTrailDetailSchema = z.looseObject({
-  eventSource: z.literal('guardduty.amazonaws.com'),
+  eventSource: z.literal(GUARDDUTY_EVENT_SOURCE),
   eventName: z.string().check(z.minLength(1)),
   eventID: z.string().check(z.minLength(1)),
   eventTime: z.string(),
@@ -112,7 +115,7 @@ export function parseEvent(raw: unknown): ParsedEvent {
     };
     return { status: 'ok', input: sweep };
   }
-  if (event.source !== 'aws.guardduty' || event['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) {
+  if (event.source !== GUARDDUTY_SOURCE || event['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) {
     return {
       status: 'unsupported',
       reason: `source "${event.source}" with detail-type "${event['detail-type']}" is not a GuardDuty API call or the sweep schedule`,

@@ -1,3 +1,4 @@
+import { RESPONDER_USER_AGENT } from '../contract.js';
 import { type AutoEnableTarget, loweredFeature } from './auto-enable.js';
 import { reducesProtection } from './change.js';
 import { type Evaluation, findFeature } from './evaluate.js';
@@ -18,8 +19,7 @@ import {
   TAG_API_CALLS,
 } from './types.js';
 
-/** Marker the responder's SDK clients add to their user agent; CloudTrail records it on the responder's own calls. */
-export const RESPONDER_USER_AGENT = 'guardduty-drift-responder';
+export { RESPONDER_USER_AGENT };
 
 /** One UpdateDetector request that restores protection: at most one runtime feature, never both. */
 export interface RemediationPlan {

@@ -1,11 +1,19 @@
+import { COMPLIANCE_METRIC } from '../contract.js';
 import type { MetricPoint } from '../ports.js';
 
-/** Metric names are part of the contract: dashboards and alarms are built on them. */
-export const COMPLIANCE_METRIC = 'EksRuntimeMonitoringCompliant';
-export const DRIFT_DETECTED_METRIC = 'DriftDetected';
-export const REMEDIATION_SUCCEEDED_METRIC = 'RemediationSucceeded';
-export const REMEDIATION_FAILED_METRIC = 'RemediationFailed';
-export const DISABLE_DENIED_METRIC = 'DisableDenied';
+// The names live in the contract (infra builds the dashboard and alarms on them); re-exported for the flow.
+export {
+  COMPLIANCE_METRIC,
+  DISABLE_DENIED_METRIC,
+  DRIFT_DETECTED_METRIC,
+  ORG_ACCOUNTS_EVALUATED_METRIC,
+  ORG_ACCOUNTS_FAILED_METRIC,
+  ORG_ACCOUNTS_NON_COMPLIANT_METRIC,
+  ORG_ACCOUNTS_REMEDIATED_METRIC,
+  ORG_AUTO_ENABLE_COMPLIANT_METRIC,
+  REMEDIATION_FAILED_METRIC,
+  REMEDIATION_SUCCEEDED_METRIC,
+} from '../contract.js';
 
 /** Collects the datapoints of one invocation so they go out in a single PutMetricData call at the end. */
 export class MetricBatch {
@@ -28,10 +36,3 @@ export class MetricBatch {
     this.points.push({ name, value, unit, timestamp: this.now(), dimensions: { Region: this.region } });
   }
 }
-
-/** Organization mode measures per Region, never per account: 10,000 accounts would be 10,000 custom metrics. */
-export const ORG_ACCOUNTS_EVALUATED_METRIC = 'OrganizationAccountsEvaluated';
-export const ORG_ACCOUNTS_NON_COMPLIANT_METRIC = 'OrganizationAccountsNonCompliant';
-export const ORG_ACCOUNTS_REMEDIATED_METRIC = 'OrganizationAccountsRemediated';
-export const ORG_ACCOUNTS_FAILED_METRIC = 'OrganizationAccountsRemediationFailed';
-export const ORG_AUTO_ENABLE_COMPLIANT_METRIC = 'OrganizationAutoEnableCompliant';

@@ -77,10 +77,8 @@ export interface RequestedChange {
   readonly summary: readonly string[];
 }
 
-export const SUPPORTED_API_CALLS = ['UpdateDetector', 'CreateDetector', 'DeleteDetector'] as const;
-/** Tag calls on a detector: setting or removing the exemption tags is itself reported. */
-export const TAG_API_CALLS = ['TagResource', 'UntagResource'] as const;
-export const ORGANIZATION_API_CALLS = ['UpdateMemberDetectors', 'UpdateOrganizationConfiguration'] as const;
+// The call lists live in the contract (the rule's pattern is built from them); re-exported for the core.
+export { ORGANIZATION_API_CALLS, SUPPORTED_API_CALLS, TAG_API_CALLS } from '../contract.js';
 
 /** One feature entry of an UpdateOrganizationConfiguration request. */
 export interface OrganizationFeatureRequest {

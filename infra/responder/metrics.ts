@@ -12,10 +12,10 @@ import {
   ORG_AUTO_ENABLE_COMPLIANT_METRIC,
   REMEDIATION_FAILED_METRIC,
   REMEDIATION_SUCCEEDED_METRIC,
-} from '../../handlers/core/metrics.js';
+} from '../../handlers/contract.js';
 import type { ResponderSettings } from './props.js';
 
-/** Metric names the handler publishes (contract, from `handlers/core/metrics.ts`), all with the dimension `Region`. */
+/** Metric names the handler publishes (from `handlers/contract.ts`), all with the dimension `Region`. */
 export const METRIC_NAMES = {
   compliance: COMPLIANCE_METRIC,
   driftDetected: DRIFT_DETECTED_METRIC,

@@ -3,15 +3,26 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-// A pure module of the handler (no AWS SDK import): the rule matches exactly what the handler parses.
-import { ORGANIZATION_API_CALLS, SUPPORTED_API_CALLS } from '../../handlers/core/types.js';
+// The handler's contract (no AWS SDK import): the rule matches exactly what the handler parses.
+import {
+  CLOUDTRAIL_DETAIL_TYPE,
+  GUARDDUTY_EVENT_SOURCE,
+  GUARDDUTY_SOURCE,
+  ORGANIZATION_API_CALLS,
+  SUPPORTED_API_CALLS,
+  TAG_API_CALLS,
+} from '../../handlers/contract.js';
 import type { ResponderSettings } from './props.js';
 
 /**
  * The GuardDuty API calls whose CloudTrail records the handler acts on (the rule matches exactly these), taken from
  * the handler's own lists so the rule cannot drift from what the handler parses.
  */
-export const SUPPORTED_EVENT_NAMES = [...SUPPORTED_API_CALLS, ...ORGANIZATION_API_CALLS] as const;
+export const SUPPORTED_EVENT_NAMES = [
+  ...SUPPORTED_API_CALLS,
+  ...ORGANIZATION_API_CALLS,
+  ...TAG_API_CALLS,
+] as const;
 
 /** What invokes the function. */
 export interface ResponderTriggers {
@@ -35,10 +46,10 @@ export function addTriggers(
   const eventRule = new events.Rule(responder, 'GuardDutyChangeRule', {
     description: 'GuardDuty detector changes recorded by CloudTrail, for the drift responder',
     eventPattern: {
-      source: ['aws.guardduty'],
-      detailType: ['AWS API Call via CloudTrail'],
+      source: [GUARDDUTY_SOURCE],
+      detailType: [CLOUDTRAIL_DETAIL_TYPE],
       // No filter on errorCode: a denied attempt to disable protection is reported too.
-      detail: { eventSource: ['guardduty.amazonaws.com'], eventName: [...SUPPORTED_EVENT_NAMES] },
+      detail: { eventSource: [GUARDDUTY_EVENT_SOURCE], eventName: [...SUPPORTED_EVENT_NAMES] },
     },
     targets: [new targets.LambdaFunction(fn, targetOptions)],
   });

@@ -30,6 +30,8 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
             'DeleteDetector',
             'UpdateMemberDetectors',
             'UpdateOrganizationConfiguration',
+            'TagResource',
+            'UntagResource',
           ],
         },
       });
