@@ -8,6 +8,8 @@ export interface AwsCall {
   readonly failed: boolean;
   /** What the request says about itself (DynamoDB only): which item or query, so an extra call can be explained. */
   readonly detail: string | undefined;
+  /** The command's input as sent (kept by reference: the SDK does not change it), for a replay. */
+  readonly input: object;
 }
 
 const field = (input: object, name: string): unknown => Reflect.get(input, name);
@@ -53,11 +55,16 @@ export class AwsCallRecorder {
           failed = false;
           return result;
         } finally {
-          this.calls.push({ command, start, end: performance.now(), failed, detail });
+          this.calls.push({ command, start, end: performance.now(), failed, detail, input: args.input });
         }
       },
       { step: 'initialize', name: 'benchAwsCallRecorder', priority: 'high' },
     );
+  }
+
+  /** The calls recorded since the last take, left in place. */
+  peek(): readonly AwsCall[] {
+    return this.calls;
   }
 
   /** The calls recorded since the last take, oldest first. */
@@ -85,6 +92,23 @@ export function awsBusyMs(calls: readonly AwsCall[]): number {
   }
   if (openEnd > openStart) busy += openEnd - openStart;
   return busy;
+}
+
+/**
+ * How many round trips had to finish, one after another, before a call could start: the longest chain of calls,
+ * each started after the previous one ended, that ended before it. Calls in flight together count once.
+ */
+export function roundTripsBefore(calls: readonly AwsCall[], target: AwsCall): number {
+  const depth = new Map<AwsCall, number>();
+  const ordered = [...calls].sort((a, b) => a.start - b.start);
+  for (const call of ordered) {
+    let deepest = 0;
+    for (const earlier of ordered) {
+      if (earlier.end <= call.start) deepest = Math.max(deepest, depth.get(earlier) ?? 0);
+    }
+    depth.set(call, deepest + 1);
+  }
+  return (depth.get(target) ?? 1) - 1;
 }
 
 /** `{ GetDetector: 2, Publish: 1 }` from a list of command names. */

@@ -5,7 +5,7 @@ import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { DIST_DIR, ROOT } from './support.js';
 
 /**
- * The esbuild options of the deployed function, as infra/drift-responder.ts hands them to NodejsFunction: ESM, the
+ * The esbuild options of the deployed function, as infra/responder/function.ts hands them to NodejsFunction: ESM, the
  * SDK bundled (no externals), minified, names kept, the createRequire banner so CommonJS dependencies can require
  * Node built-ins, and `module` before `main` so the SDK's ESM builds are picked.
  */

@@ -1,32 +1,14 @@
 /**
- * Section 7: the organization sweep at 10,000 members. Each scenario runs in its own process (bench/org-child.ts,
- * bundled like the Lambda), so its peak RSS is its own. Here: the floor of AWS calls, written down from the API
- * limits independently of the code, and the ideal wall time that floor allows at the responder's concurrency.
+ * Section 7: the organization sweep at 10,000 and 50,000 members, through the real SDK against the loopback stub.
+ * Each round is a pair of processes of its own: the responder (bench/org-child.ts, bundled like the Lambda, so its
+ * CPU and peak RSS are its own) and the stub. Here: the floor of AWS calls and the floor of wall time, both from the
+ * minimal correct sequence (not from the code), with each floor's formula, and the rounds' ratios.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { MEMBER_CONCURRENCY } from '../handlers/organization/responder.js';
 import { tally } from './aws-recorder.js';
-import { deployedBuildOptions } from './bundle.js';
-import type { OrgChildResult, OrgScenario } from './org-child.js';
-import { mb, ms, ratioText, status, type TableRow } from './report.js';
-import { DIST_DIR, FUNCTION_ENV, round } from './support.js';
-
-const ORG_MEMBERS = Number(process.env.BENCH_ORG_MEMBERS ?? '10000');
-/** Every call answers after this long: 20 ms keeps the section near 15 s (three sweeps of ~225 latencies each). */
-const ORG_LATENCY_MS = Number(process.env.BENCH_ORG_LATENCY_MS ?? '20');
-/** No budget in issue #6 beyond "against the ideal": section 5's sweep budget is reused as a flag. */
-const ORG_RATIO_FLAG = 1.5;
-/** SNS rejects messages over 256 KiB. */
-const SNS_MESSAGE_LIMIT = 256 * 1024;
-
-export const ORG_SCENARIOS: readonly OrgScenario[] = [
-  { name: 'compliant', members: ORG_MEMBERS, driftedEvery: 0, mode: 'remediate', latencyMs: ORG_LATENCY_MS },
-  { name: 'remediate', members: ORG_MEMBERS, driftedEvery: 50, mode: 'remediate', latencyMs: ORG_LATENCY_MS },
-  { name: 'notify', members: ORG_MEMBERS, driftedEvery: 50, mode: 'notify', latencyMs: ORG_LATENCY_MS },
-];
+import type { OrgChildResult, OrgProgress, OrgScenario } from './org-child.js';
+import { bundleChild, DIST_DIR, round, runChild, startStub } from './support.js';
 
 /** GetMemberDetectors, UpdateMemberDetectors and ListMembers take or return at most 50 accounts (API maximum). */
 export const API_BATCH = 50;
@@ -34,123 +16,234 @@ export const API_BATCH = 50;
 export interface FloorStep {
   readonly command: string;
   readonly calls: number;
-  /** Calls that may run MEMBER_CONCURRENCY at a time; the others wait for each other (or for the previous step). */
-  readonly concurrent: boolean;
   readonly why: string;
-}
-
-export interface OrgRow {
-  readonly scenario: OrgScenario;
-  readonly drifted: number;
-  readonly outcome: string;
-  readonly remediated: number | undefined;
-  readonly driftedAfter: number;
-  readonly calls: number;
-  readonly byCommand: Record<string, number>;
-  /** The commands in order, runs collapsed: `ListMembers x200 > GetMemberDetectors x200 > …`. */
-  readonly sequence: string;
-  readonly floor: readonly FloorStep[];
-  readonly floorCalls: number;
-  readonly extra: Record<string, number>;
-  readonly missing: Record<string, number>;
-  readonly wallMs: number;
-  readonly cpuMs: number;
-  /** The floor's critical path, each step after the previous one, concurrent steps MEMBER_CONCURRENCY at a time. */
-  readonly idealMs: number;
-  readonly ratio: number;
-  /**
-   * What a design that streams each ListMembers page into its GetMemberDetectors (and reads the organization
-   * configuration alongside) would need: the serial page chain plus one read, then the rest.
-   */
-  readonly pipelinedMs: number;
-  readonly phases: OrgChildResult['phases'];
-  readonly digest: OrgChildResult['digest'];
-  readonly memory: OrgChildResult['memory'];
 }
 
 export const driftedCount = (scenario: OrgScenario) =>
   scenario.driftedEvery > 0 ? Math.ceil(scenario.members / scenario.driftedEvery) : 0;
 
-/** The least any implementation of the design needs for this scenario (see docs/performance.md, section 7). */
-export function floorOf(scenario: OrgScenario): FloorStep[] {
+/** The least any implementation of the design sends for this scenario. */
+export function floorCalls(scenario: OrgScenario): FloorStep[] {
   const pages = Math.ceil(scenario.members / API_BATCH);
   const drifted = driftedCount(scenario);
   const batches = Math.ceil(drifted / API_BATCH);
   const steps: FloorStep[] = [
-    { command: 'ListDetectors', calls: 1, concurrent: false, why: "the administrator's detector id" },
-    {
-      command: 'DescribeOrganizationConfiguration',
-      calls: 1,
-      concurrent: false,
-      why: 'the auto-enable settings',
-    },
+    { command: 'ListDetectors', calls: 1, why: "the administrator's detector id" },
+    { command: 'GetDetector', calls: 1, why: "the administrator's own detector, swept as in account scope" },
+    { command: 'Query', calls: 1, why: 'own detector compliant: the owed-alert read of its claim' },
+    { command: 'DescribeOrganizationConfiguration', calls: 1, why: 'the auto-enable settings' },
     {
       command: 'ListMembers',
       calls: pages,
-      concurrent: false,
       why: `${pages} pages of ${API_BATCH}, each needing the previous NextToken`,
     },
-    {
-      command: 'GetMemberDetectors',
-      calls: pages,
-      concurrent: true,
-      why: `one per ${API_BATCH} members`,
-    },
+    { command: 'GetMemberDetectors', calls: pages, why: `one per ${API_BATCH} members` },
   ];
   if (drifted > 0 && scenario.mode === 'remediate') {
     steps.push(
-      {
-        command: 'Query',
-        calls: 1,
-        concurrent: false,
-        why: 'circuit breaker: remediations in the last hour',
-      },
-      { command: 'UpdateItem', calls: 1, concurrent: false, why: 'claim the sweep' },
-      {
-        command: 'UpdateMemberDetectors',
-        calls: batches,
-        concurrent: true,
-        why: `${drifted} accounts, one feature entry, ${API_BATCH} per call`,
-      },
-      {
-        command: 'GetMemberDetectors',
-        calls: batches,
-        concurrent: true,
-        why: 'read back the re-enabled accounts',
-      },
-      { command: 'Publish', calls: 1, concurrent: false, why: 'one digest' },
-      {
-        command: 'BatchWriteItem',
-        calls: 1,
-        concurrent: false,
-        why: 'settle the claim + remediation history',
-      },
+      { command: 'Query', calls: 1, why: 'circuit breaker: remediations per account in the last hour' },
+      { command: 'UpdateItem', calls: 1, why: 'claim the case' },
+      { command: 'UpdateMemberDetectors', calls: batches, why: `${drifted} accounts, ${API_BATCH} per call` },
+      { command: 'GetMemberDetectors', calls: batches, why: 'read back the re-enabled accounts' },
+      { command: 'Publish', calls: 1, why: 'one digest' },
+      { command: 'BatchWriteItem', calls: 1, why: 'settle the claim + remediation history' },
     );
   } else if (drifted > 0) {
     steps.push(
-      { command: 'UpdateItem', calls: 1, concurrent: false, why: 'claim the drift' },
-      { command: 'Publish', calls: 1, concurrent: false, why: 'one digest' },
-      { command: 'PutItem', calls: 1, concurrent: false, why: 'settle the claim' },
+      { command: 'UpdateItem', calls: 1, why: 'claim the drift' },
+      { command: 'Publish', calls: 1, why: 'one digest' },
+      { command: 'BatchWriteItem', calls: 1, why: 'settle the claim + mark the standing drift' },
     );
   } else {
     steps.push({
       command: 'Query',
       calls: 1,
-      concurrent: false,
-      why: 'owed-digest read: the sweep may be the retry of a run whose digest is still owed',
+      why: 'owed-digest read: the sweep may retry a run whose digest is owed',
     });
   }
-  steps.push({
-    command: 'PutMetricData',
-    calls: 1,
-    concurrent: false,
-    why: 'the aggregated metrics, one call',
-  });
+  steps.push({ command: 'PutMetricData', calls: 1, why: 'the aggregated metrics, one call' });
   return steps;
 }
 
-const latencySteps = (step: FloorStep) =>
-  step.concurrent ? Math.ceil(step.calls / MEMBER_CONCURRENCY) : step.calls;
+/**
+ * Start times of requests of one operation through a token bucket (rate R a second, `burst` when full), each ready
+ * at the given time: what a client that never sends over the limit achieves.
+ */
+function throughBucket(ready: readonly number[], rate: number, burst: number): number[] {
+  return ready.map(tokenBucket(rate, burst));
+}
+
+/** A token bucket as the stub keeps one: each call takes a request ready at `readyAt` and says when it may start. */
+function tokenBucket(rate: number, burst: number): (readyAt: number) => number {
+  let tokens = burst;
+  let at = 0;
+  return (readyAt) => {
+    let start = Math.max(readyAt, at);
+    tokens = Math.min(burst, tokens + ((start - at) * rate) / 1000);
+    if (tokens < 1) {
+      start += ((1 - tokens) * 1000) / rate;
+      tokens = 1;
+    }
+    tokens -= 1;
+    at = start;
+    return start;
+  };
+}
+
+export interface WallFloor {
+  readonly ms: number;
+  readonly formula: string;
+}
+
+/**
+ * The least wall time of the minimal correct sequence at the stub's latency L. ListDetectors first (everything needs
+ * the administrator's detector id); then the ListMembers chain, each page after the previous one (NextToken), with
+ * the configuration, the own detector and the breaker count alongside; each page's GetMemberDetectors as soon as the
+ * page is in, at the highest concurrency the rate limit allows (unbounded without one); then the tail, one round
+ * trip each: remediate = claim, UpdateMemberDetectors (all batches at once), read-back, Publish, settle (metrics
+ * alongside): 5; notify = claim, Publish, settle: 3; compliant = PutMetricData: 1. CPU counts nothing here.
+ */
+export function wallFloor(scenario: OrgScenario): WallFloor {
+  const L = scenario.latencyMs;
+  const pages = Math.ceil(scenario.members / API_BATCH);
+  const drifted = driftedCount(scenario);
+  const tail = drifted === 0 ? 1 : scenario.mode === 'remediate' ? 5 : 3;
+  const limit = scenario.rateLimit;
+  if (!limit) {
+    return {
+      ms: L * (1 + pages + 1 + tail),
+      formula: `L x (1 + P + 1 + ${tail}) = ${L} ms x (1 + ${pages} + 1 + ${tail})`,
+    };
+  }
+  // A token bucket per operation (AWS limits each API on its own).
+  const rate = limit.perSecond;
+  const burst = limit.burst ?? rate;
+  // The chain through its bucket: each page is ready when the previous one is answered.
+  const chainBucket = tokenBucket(rate, burst);
+  const chain: number[] = [];
+  for (let page = 0, ready = L; page < pages; page += 1) {
+    const start = chainBucket(ready);
+    chain.push(start);
+    ready = start + L;
+  }
+  const reads = throughBucket(
+    chain.map((start) => start + L),
+    rate,
+    burst,
+  );
+  let end = Math.max(...reads) + L;
+  if (drifted > 0 && scenario.mode === 'remediate') {
+    const batches = Math.ceil(drifted / API_BATCH);
+    end += L; // claim
+    const updates = throughBucket(Array<number>(batches).fill(end), rate, burst);
+    end = Math.max(...updates) + L;
+    end += L + 2 * L; // read-back (GetMemberDetectors' bucket is full again by now), Publish, settle
+  } else {
+    end += tail * L;
+  }
+  const chainEnd = (chain.at(-1) ?? L) + L;
+  return {
+    ms: round(end, 0),
+    formula:
+      `L + chain(P=${pages} pages, ${rate}/s per API, burst ${burst}) + last read + ${tail} x L ~= ` +
+      `${L} + ${round(chainEnd - L, 0)} + ${round(end - chainEnd - tail * L, 0)} + ${tail * L} ms` +
+      ` (chain ~= burst x L + (P - burst) / rate)`,
+  };
+}
+
+export interface OrgRound {
+  readonly result: OrgChildResult | undefined;
+  readonly stopped:
+    | { readonly afterMs: number; readonly why: string; readonly progress?: OrgProgress }
+    | undefined;
+}
+
+export interface OrgPlan {
+  readonly scenario: OrgScenario;
+  readonly rounds: number;
+  /** A round still running at this multiple of the floor is stopped (and its budget is missed). */
+  readonly stopAtRatio: number;
+  /** Runs beside the other sections, at a raised scheduling priority. */
+  readonly background?: boolean;
+}
+
+let childBundle: Promise<string> | undefined;
+
+/** Runs the plan's rounds one after another, each with its own stub process; never rejects. */
+export async function runPlan(plan: OrgPlan, latestEndMs: number): Promise<OrgRound[]> {
+  childBundle ??= bundleChild('bench/org-child.ts', 'org-child');
+  const bundle = await childBundle;
+  const floor = wallFloor(plan.scenario);
+  const rounds: OrgRound[] = [];
+  for (let index = 0; index < plan.rounds; index += 1) {
+    // Start-up and the warm-up sweep take a few seconds before the sweep itself.
+    const deadlineMs = Math.min(floor.ms * plan.stopAtRatio + 8_000, latestEndMs - performance.now());
+    // A later round that could not reach its floor before the bench's end is not started.
+    if (index > 0 && deadlineMs < floor.ms * 1.2) break;
+    const stub = await startStub({ maxLifetimeMs: deadlineMs + 60_000 }, plan.background);
+    const progressPath = join(DIST_DIR, `org-progress-${plan.scenario.name}-${index}.json`);
+    try {
+      const outcome = await runChild<OrgChildResult>(
+        bundle,
+        {
+          AWS_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL: stub.endpoint,
+          BENCH_STUB: stub.endpoint,
+          BENCH_ORG_SCENARIO: JSON.stringify(plan.scenario),
+          BENCH_PROGRESS: progressPath,
+        },
+        {
+          deadlineMs: Math.max(deadlineMs, 1_000),
+          nodeArgs: ['--expose-gc'],
+          raised: plan.background ?? false,
+        },
+      );
+      if (outcome.stopped) {
+        rounds.push({ result: undefined, stopped: { ...outcome.stopped, ...readProgress(progressPath) } });
+        break;
+      }
+      rounds.push({ result: outcome.result, stopped: undefined });
+    } finally {
+      await stub.stop();
+    }
+  }
+  return rounds;
+}
+
+function readProgress(path: string): { progress?: OrgProgress } {
+  if (!existsSync(path)) return {};
+  const progress = JSON.parse(readFileSync(path, 'utf8')) as OrgProgress;
+  rmSync(path, { force: true });
+  return { progress };
+}
+
+/** Several plans one after another in one lane. */
+export async function runLane(plans: readonly OrgPlan[], latestEndMs: number): Promise<OrgRound[][]> {
+  const results: OrgRound[][] = [];
+  for (const plan of plans) results.push(await runPlan(plan, latestEndMs));
+  return results;
+}
+
+/** Calls by command, against the floor: what is extra and what is missing. */
+export function callDifference(result: OrgChildResult, scenario: OrgScenario) {
+  // The settle is one write, PutItem or BatchWriteItem: which one is the code's business, the count is not.
+  const settle = (command: string) =>
+    command === 'PutItem' || command === 'BatchWriteItem' ? 'PutItem|BatchWriteItem' : command;
+  const ours = tally(result.commands.map(settle));
+  const floor: Record<string, number> = {};
+  for (const step of floorCalls(scenario)) {
+    const command = settle(step.command);
+    floor[command] = (floor[command] ?? 0) + step.calls;
+  }
+  const extra: Record<string, number> = {};
+  const missing: Record<string, number> = {};
+  for (const command of new Set([...Object.keys(ours), ...Object.keys(floor)])) {
+    const delta = (ours[command] ?? 0) - (floor[command] ?? 0);
+    if (delta > 0) extra[command] = delta;
+    if (delta < 0) missing[command] = -delta;
+  }
+  return { ours, floor, extra, missing };
+}
 
 /** `A x3 > B > C x200`: the order of the calls with repeats collapsed. */
 export function collapse(commands: readonly string[]): string {
@@ -161,189 +254,4 @@ export function collapse(commands: readonly string[]): string {
     else runs.push({ command, count: 1 });
   }
   return runs.map((run) => (run.count > 1 ? `${run.command} x${run.count}` : run.command)).join(' > ');
-}
-
-function difference(ours: Record<string, number>, floor: Record<string, number>) {
-  const extra: Record<string, number> = {};
-  const missing: Record<string, number> = {};
-  for (const command of new Set([...Object.keys(ours), ...Object.keys(floor)])) {
-    const delta = (ours[command] ?? 0) - (floor[command] ?? 0);
-    if (delta > 0) extra[command] = delta;
-    if (delta < 0) missing[command] = -delta;
-  }
-  return { extra, missing };
-}
-
-function runChild(bundlePath: string, scenario: OrgScenario): Promise<OrgChildResult> {
-  const out = join(DIST_DIR, `org-result-${scenario.name}.json`);
-  const env = {
-    PATH: process.env.PATH ?? '',
-    ...FUNCTION_ENV,
-    BENCH_ORG_OUT: out,
-    BENCH_ORG_SCENARIO: JSON.stringify(scenario),
-  };
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', bundlePath], { env, maxBuffer: 64 * 1024 * 1024 }, () => {
-      try {
-        const result = JSON.parse(readFileSync(out, 'utf8')) as
-          | OrgChildResult
-          | { error: string; scenario?: never };
-        if (result.scenario === undefined) reject(new Error(`section 7 child failed: ${result.error}`));
-        else resolve(result);
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
-}
-
-function row(result: OrgChildResult): OrgRow {
-  const { scenario } = result;
-  const floor = floorOf(scenario);
-  const floorTally: Record<string, number> = {};
-  for (const step of floor) floorTally[step.command] = (floorTally[step.command] ?? 0) + step.calls;
-  const byCommand = tally(result.commands);
-  const idealSteps = floor.reduce((sum, step) => sum + latencySteps(step), 0);
-  const readSteps = latencySteps(floor[3] ?? { command: '', calls: 0, concurrent: false, why: '' });
-  // Streaming: the last page's GetMemberDetectors is the only read after the chain; the configuration read overlaps.
-  const pipelinedSteps = idealSteps - 1 - readSteps + 1;
-  const idealMs = idealSteps * scenario.latencyMs;
-  return {
-    scenario,
-    drifted: result.driftedBefore,
-    outcome: result.report?.outcome ?? `error: ${result.error ?? 'unknown'}`,
-    remediated: result.report?.remediatedAccounts,
-    driftedAfter: result.driftedAfter,
-    calls: result.commands.length,
-    byCommand,
-    sequence: collapse(result.commands),
-    floor,
-    floorCalls: floor.reduce((sum, step) => sum + step.calls, 0),
-    ...difference(byCommand, floorTally),
-    wallMs: round(result.wallMs, 1),
-    cpuMs: round(result.cpuMs, 1),
-    idealMs,
-    ratio: round(result.wallMs / idealMs),
-    pipelinedMs: pipelinedSteps * scenario.latencyMs,
-    phases: result.phases.map((phase) => ({
-      ...phase,
-      fromMs: round(phase.fromMs, 1),
-      toMs: round(phase.toMs, 1),
-    })),
-    digest: result.digest,
-    memory: result.memory,
-  };
-}
-
-export async function organizationScale(scenarios: readonly OrgScenario[]): Promise<OrgRow[]> {
-  const bundlePath = join(DIST_DIR, 'org-child.mjs');
-  await build(deployedBuildOptions('bench/org-child.ts', bundlePath));
-  const rows: OrgRow[] = [];
-  for (const scenario of scenarios) rows.push(row(await runChild(bundlePath, scenario)));
-  return rows;
-}
-
-const count = (value: number) => value.toLocaleString('en-US');
-
-function label(row: OrgRow): string {
-  const { scenario } = row;
-  const who = `${count(scenario.members)} members`;
-  if (row.drifted === 0) return `${who}, all compliant`;
-  const mode = scenario.mode === 'notify' ? 'notify mode' : 'remediate';
-  return `${who}, ${count(row.drifted)} drifted (${mode})`;
-}
-
-/** Section 7 of the table and its notes, with the figures for latest.json. */
-export async function organizationRows(): Promise<{
-  rows: TableRow[];
-  notes: string[];
-  results: { latencyMs: number; concurrency: number; durationMs: number; rows: OrgRow[] };
-}> {
-  const started = performance.now();
-  const results = await organizationScale(ORG_SCENARIOS);
-  const durationMs = round(performance.now() - started, 0);
-  const rows: TableRow[] = [];
-  const notes: string[] = [];
-  for (const row of results) {
-    const extra = Object.entries(row.extra).map(([command, calls]) => `+${calls} ${command}`);
-    const missing = Object.entries(row.missing).map(([command, calls]) => `-${calls} ${command}`);
-    const expected =
-      row.scenario.mode === 'notify' || row.drifted === 0
-        ? row.outcome === (row.drifted === 0 ? 'compliant' : 'would-remediate')
-        : row.outcome === 'remediate' && row.driftedAfter === 0;
-    const equal = extra.length === 0 && missing.length === 0;
-    rows.push(
-      {
-        section: '7 organization',
-        metric: `${label(row)}: AWS calls`,
-        ours: `${count(row.calls)}${equal ? '' : ` (${[...extra, ...missing].join(', ')})`}`,
-        reference: count(row.floorCalls),
-        ratio: '',
-        budget: '= floor',
-        status: status(equal && expected),
-      },
-      {
-        section: '7 organization',
-        metric: `  wall, C=${MEMBER_CONCURRENCY}, ${row.scenario.latencyMs} ms a call`,
-        ours: `${ms(row.wallMs, 0)} (CPU ${ms(row.cpuMs, 0)})`,
-        reference: ms(row.idealMs, 0),
-        ratio: ratioText(row.ratio),
-        budget: `<= ${ORG_RATIO_FLAG}x`,
-        status: status(row.ratio <= ORG_RATIO_FLAG),
-      },
-    );
-    const listing = row.phases.find((phase) => phase.phase === 'ListMembers');
-    const reading = row.phases.find((phase) => phase.phase === 'GetMemberDetectors');
-    const span = (phase: OrgChildResult['phases'][number] | undefined) =>
-      phase
-        ? `${ms(phase.toMs - phase.fromMs, 0)} (${((100 * (phase.toMs - phase.fromMs)) / row.wallMs).toFixed(0)}%)`
-        : 'n/a';
-    notes.push(
-      `7 organization: ${label(row)}: outcome ${row.outcome}` +
-        (row.remediated !== undefined ? `, ${count(row.remediated)} re-enabled and read back` : '') +
-        `, ${count(row.driftedAfter)} still drifted after; calls ${row.sequence}` +
-        ` [floor: ${row.floor.map((step) => `${step.command} ${step.calls} (${step.why})`).join('; ')}]`,
-      `7 organization: ${label(row)}: ListMembers chain ${span(listing)}, GetMemberDetectors ${span(reading)} of the wall;` +
-        ` a design streaming each page into its read would need ${ms(row.pipelinedMs, 0)}` +
-        ` (wall / that = ${ratioText(row.wallMs / row.pipelinedMs)})` +
-        (row.digest
-          ? `; digest ${(row.digest.bytes / 1024).toFixed(1)} KiB (SNS limit ${SNS_MESSAGE_LIMIT / 1024} KiB)`
-          : '; no digest'),
-    );
-    if (!expected) notes.push(`7 organization: ${label(row)}: unexpected outcome ${row.outcome}.`);
-  }
-  const heaviest = results.find((row) => row.scenario.name === 'remediate') ?? results[0];
-  if (heaviest) {
-    const memory = heaviest.memory;
-    rows.push(
-      {
-        section: '7 organization',
-        metric: `peak RSS, ${label(heaviest)} (own process)`,
-        ours: mb(memory.peakRss),
-        reference: `${mb(memory.rssBeforeSweep)} before`,
-        ratio: '',
-        budget: '',
-        status: '',
-      },
-      {
-        section: '7 organization',
-        metric: '  heap before / live after reads / peak',
-        ours: `${mb(memory.heapBeforeSweep)} / ${memory.liveHeapAfterReads === undefined ? 'n/a' : mb(memory.liveHeapAfterReads)} / ${mb(memory.heapPeak)}`,
-        reference: '',
-        ratio: '',
-        budget: '',
-        status: '',
-      },
-    );
-    notes.push(
-      `7 organization: memory: every scenario's peak RSS ${results.map((row) => `${row.scenario.name} ${mb(row.memory.peakRss)}`).join(', ')};` +
-        ` RSS after import ${mb(heaviest.memory.rssAfterImport)} (the harness holds aws-sdk-client-mock and sinon);` +
-        ` section 7 took ${(durationMs / 1000).toFixed(1)} s.`,
-    );
-  }
-  return {
-    rows,
-    notes,
-    results: { latencyMs: ORG_LATENCY_MS, concurrency: MEMBER_CONCURRENCY, durationMs, rows: results },
-  };
 }

@@ -1,11 +1,9 @@
 /**
- * Section 6, run as its own process from a bundle built like the Lambda's (plain `node`, no tsx): the real handler
- * (middy, the JSON logger at INFO, parseEvent, respond, adapters, SDK clients) handles 1,000 events with AWS
- * answered in memory by aws-sdk-client-mock, then reports the process's peak resident set size.
- * Logs go to stdout/stderr as in Lambda; the parent discards them. The result is written to BENCH_RSS_OUT.
+ * Section 6, run as its own process from a bundle built like the Lambda's (plain `node`, no tsx): the real entry
+ * point (handlers/drift-responder.ts: middy, createResponder, the JSON logger at INFO, the SDK clients) handles 1,000
+ * events through the real SDK against the loopback stub server (another process, BENCH_STUB, no latency), then
+ * reports the process's peak resident set size. Logs go to stdout as in Lambda; the parent discards them.
  */
-import { writeFileSync } from 'node:fs';
-import type { Context } from 'aws-lambda';
 import sweepFixture from '../test/fixtures/ScheduledEvent.sweep.synthetic.json' with { type: 'json' };
 import deniedFixture from '../test/fixtures/UpdateDetector.denied-disable.synthetic.json' with {
   type: 'json',
@@ -19,51 +17,37 @@ import ownFixture from '../test/fixtures/UpdateDetector.responder-own-enable.syn
 import suspendFixture from '../test/fixtures/UpdateDetector.suspend-detector.synthetic.json' with {
   type: 'json',
 };
-import { FakeAws } from './fake-aws.js';
-import { ACCOUNT_ID, FUNCTION_ENV, FUNCTION_NAME } from './support.js';
+import { lambdaContext, retarget } from '../test/support/fixtures.js';
+import { StubClient } from '../test/support/stub-client.js';
+import { ACCOUNT_ID, childMain } from './support.js';
 
+/** Ten days ahead: within the MAX_EXEMPTION_DAYS default (30), so the exemption is honoured. */
+const EXEMPT_UNTIL = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
 const REGION = 'us-east-1';
 const EVENTS = Number(process.env.BENCH_RSS_EVENTS ?? '1000');
-const OUT = process.env.BENCH_RSS_OUT ?? '';
 
 type Json = Record<string, unknown>;
 
-function eventFrom(fixture: object, detectorId: string, eventId: string): Json {
-  const event = structuredClone(fixture) as Json;
-  const detail = event.detail as Json;
-  detail.eventID = eventId;
-  detail.awsRegion = REGION;
-  event.region = REGION;
-  const request = detail.requestParameters;
-  if (request && typeof request === 'object') (request as Json).detectorId = detectorId;
-  return event;
-}
-
-const context: Context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: FUNCTION_NAME,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${FUNCTION_NAME}`,
-  memoryLimitInMB: '256',
-  awsRequestId: 'bench',
-  logGroupName: `/aws/lambda/${FUNCTION_NAME}`,
-  logStreamName: 'bench',
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+const eventFrom = (fixture: Json, detectorId: string, eventId: string): Json =>
+  retarget(fixture, { detectorId, region: REGION, eventId });
+const context = lambdaContext(REGION, ACCOUNT_ID);
 
 async function main() {
-  Object.assign(process.env, FUNCTION_ENV, { AWS_REGION: REGION });
-  const fake = new FakeAws(0);
+  const stub = new StubClient(process.env.BENCH_STUB ?? '');
   const rssBeforeImport = process.memoryUsage().rss;
   const { handler } = await import('../handlers/drift-responder.js');
   const rssAfterImport = process.memoryUsage().rss;
-  const compliant = fake.addDetector(REGION);
-  const exempt = fake.addDetector(REGION, {
-    drifted: true,
-    tags: { 'drift-responder:exempt-until': '2099-01-01', 'drift-responder:exempt-reason': 'bench' },
+  const {
+    detectorIds: [compliant = '', exempt = ''],
+  } = await stub.reset({
+    detectors: [
+      { region: REGION },
+      {
+        region: REGION,
+        drifted: true,
+        tags: { 'drift-responder:exempt-until': EXEMPT_UNTIL, 'drift-responder:exempt-reason': 'bench' },
+      },
+    ],
   });
   const outcomes: Record<string, number> = {};
   let handled = 0;
@@ -75,7 +59,7 @@ async function main() {
     for (const report of result.reports ?? []) outcomes[report.outcome] = (outcomes[report.outcome] ?? 0) + 1;
   };
   for (let cycle = 0; handled < EVENTS; cycle += 1) {
-    const fresh = fake.addDetector(REGION, { drifted: true });
+    const fresh = await stub.addDetector({ region: REGION, drifted: true });
     const drift = eventFrom(disableFixture, fresh, `rss-${cycle}-drift`);
     await handle(drift); // remediate
     await handle(drift); // duplicate delivery: compliant again
@@ -86,15 +70,14 @@ async function main() {
     await handle(eventFrom(ownFixture, fresh, `rss-${cycle}-own`)); // own event
     await handle(eventFrom(deniedFixture, compliant, `rss-${cycle}-denied`));
     await handle({ ...sweepFixture, region: REGION, id: `rss-${cycle}-sweep` });
-    const suspended = fake.addDetector(REGION, { suspended: true });
+    const suspended = await stub.addDetector({ region: REGION, suspended: true });
     await handle(eventFrom(suspendFixture, suspended, `rss-${cycle}-suspend`)); // remediate: resume
     await handle(eventFrom(disableFixture, compliant, `rss-${cycle}-compliant-2`));
-    fake.removeDetector(fresh);
-    fake.removeDetector(suspended);
-    fake.forgetHistory();
+    await stub.removeDetector(fresh);
+    await stub.removeDetector(suspended);
+    await stub.takeCalls();
   }
   const elapsedMs = performance.now() - started;
-  fake.restore();
   return {
     events: handled,
     outcomes,
@@ -107,12 +90,4 @@ async function main() {
   };
 }
 
-try {
-  writeFileSync(OUT, JSON.stringify(await main()));
-} catch (error) {
-  writeFileSync(
-    OUT,
-    JSON.stringify({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
-  );
-  process.exitCode = 1;
-}
+await childMain(main);

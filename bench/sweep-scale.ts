@@ -1,27 +1,13 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GuardDutyClient } from '@aws-sdk/client-guardduty';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { cloudWatchAdapter } from '../handlers/adapters/cloudwatch.js';
-import { guardDutyAdapter } from '../handlers/adapters/guardduty.js';
-import { snsAdapter } from '../handlers/adapters/sns.js';
-import { dynamoDbStateStore } from '../handlers/adapters/state-store.js';
-import { createClients } from '../handlers/clients.js';
-import { loadConfig } from '../handlers/config.js';
-import { RESPONDER_USER_AGENT } from '../handlers/core/decide.js';
-import { parseEvent } from '../handlers/events.js';
-import { type ResponderDeps, respond } from '../handlers/responder.js';
-import { sweepEvent } from '../test/support/fixtures.js';
-import { FakeAws, type FakeCall } from './fake-aws.js';
-import {
-  ACCOUNT_ID,
-  FUNCTION_ENV,
-  FUNCTION_NAME,
-  ROLE_ARN,
-  round,
-  sinkLogger,
-  useOfflineEnv,
-} from './support.js';
+/**
+ * Section 5: sweeps through the real SDK against the loopback stub server (its own process), every call answered
+ * after a fixed latency. R Regions, R responders at once (one stack per Region in the design), each built with
+ * createResponder on clients pinned to its Region; and N detectors in one Region, one sweep.
+ */
+import type { createClients } from '../handlers/clients.js';
+import { createResponder } from '../handlers/composition.js';
+import { lambdaContext, sweepEvent } from '../test/support/fixtures.js';
+import type { StubCall } from '../test/support/stub-server.js';
+import { clientsFor, FUNCTION_ENV, round, sinkLogger, startStub, useOfflineEnv } from './support.js';
 
 /** The commercial Regions a real account has, in a fixed order (the first 1, 10 or 30 are used). */
 export const REGIONS = [
@@ -57,117 +43,145 @@ export const REGIONS = [
   'ap-southeast-4',
 ] as const;
 
-const SWEEP_CONCURRENCY = 4; // the responder's bounded concurrency within one sweep
+/** The responder's bounded concurrency within one sweep (handlers/flow/account). */
+const SWEEP_CONCURRENCY = 4;
 
 export interface SweepRow {
   readonly dimension: 'regions' | 'detectors';
   readonly size: number;
   readonly drifted: number;
+  /** SDK calls the stub answered (throttled attempts included: there are none without a rate limit). */
   readonly calls: number;
-  readonly concurrency: number;
   readonly wallMs: number;
-  /** CPU time of this process during the run: the responders' own work, which shares one thread here. */
+  /** CPU time of this process during the run: the responders' own work and the SDK's (the stub runs elsewhere). */
   readonly cpuMs: number;
-  readonly idealMs: number;
-  /** wallMs / idealMs. */
+  readonly floorMs: number;
+  readonly floorFormula: string;
+  /** wallMs / floorMs. */
   readonly ratio: number;
+  /** Detectors dimension: the list schedule of the observed call chains on the responder's C = 4 workers. */
+  readonly scheduledMs: number | undefined;
 }
 
-/** One responder per Region (one stack per Region in the design), its clients pinned to that Region. */
-function depsFor(region: string, regional: boolean): ResponderDeps {
-  const common = { customUserAgent: [[RESPONDER_USER_AGENT, 'bench']] as [string, string][] };
-  const clients = regional
-    ? {
-        guardDuty: new GuardDutyClient({ ...common, region }),
-        sns: new SNSClient({ ...common, region }),
-        cloudWatch: new CloudWatchClient({ ...common, region }),
-        dynamoDb: new DynamoDBClient({ ...common, region }),
-      }
-    : createClients();
-  const config = loadConfig({ ...FUNCTION_ENV, AWS_REGION: region });
-  return {
-    guardDuty: guardDutyAdapter(clients.guardDuty),
-    notifier: snsAdapter(clients.sns, config.notificationTopicArn),
-    metrics: cloudWatchAdapter(clients.cloudWatch, config.metricNamespace),
-    store: dynamoDbStateStore(clients.dynamoDb, config.stateTableName),
-    logger: sinkLogger(),
-    now: () => new Date(),
-  };
-}
+/**
+ * Round trips of the minimal correct sweep of one Region's detector, one after another at the stub's latency:
+ * ListDetectors, then a compliant detector's read (its owed-alert read alongside), then PutMetricData: 3. A drifted
+ * one: ListDetectors, then the read and the claim together, then the breaker count... as section 3's floors: 2 before
+ * the re-enabling write, the write, the page (the read-back alongside), the settle (the metrics alongside): 1 + 5.
+ */
+export const SWEEP_FLOOR_ROUND_TRIPS = { compliant: 3, drifted: 6 } as const;
 
-async function sweepOnce(region: string, deps: ResponderDeps, runId: string): Promise<void> {
-  const parsed = parseEvent(sweepEvent(region, runId));
-  if (parsed.status !== 'ok') throw new Error('sweep event did not parse');
-  const config = loadConfig({ ...FUNCTION_ENV, AWS_REGION: region });
-  await respond(parsed.input, deps, config, {
-    self: { region, accountId: ACCOUNT_ID, functionName: FUNCTION_NAME, roleArn: ROLE_ARN },
-    leaseMs: 60_000,
-  });
-}
+const isDrifted = (index: number) => index % 3 === 0;
 
 interface Run {
   readonly wallMs: number;
   readonly cpuMs: number;
-  /** Every call the fake answered in the measured run, with the detector its request names. */
-  readonly calls: readonly FakeCall[];
-  /** The detectors the run was given, in the order ListDetectors returns them. */
-  readonly detectorIds: readonly string[];
+  readonly calls: readonly StubCall[];
 }
 
-/** Builds the fake world, runs `work` against it and times it; a warm-up run with no latency goes first. */
-async function measure(
-  populate: (fake: FakeAws) => string[],
-  work: (runId: string) => Promise<unknown>,
+type Stub = Awaited<ReturnType<typeof startStub>>;
+
+async function timedRun(
+  stub: Stub,
   latencyMs: number,
+  populate: () => Promise<unknown>,
+  work: (runId: string) => Promise<unknown>,
   label: string,
-): Promise<Run> {
-  const runOnce = async (fake: FakeAws, runId: string): Promise<Run> => {
-    try {
-      const detectorIds = populate(fake);
-      const started = performance.now();
-      const cpuBefore = process.cpuUsage();
-      await work(runId);
-      const cpu = process.cpuUsage(cpuBefore);
-      const wallMs = performance.now() - started;
-      return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, calls: [...fake.calls], detectorIds };
-    } finally {
-      fake.restore();
-    }
-  };
-  // The functions are warm (clients and code paths used once), as on a warm Lambda instance.
-  await runOnce(new FakeAws(0), `warm-${label}`);
-  return runOnce(new FakeAws(latencyMs), label);
+) {
+  // Warm: the functions have used their clients and code paths once, as on a warm Lambda instance.
+  await stub.client.settings({ latencyMs: 0 });
+  await populate();
+  await work(`warm-${label}`);
+  await stub.client.settings({ latencyMs });
+  await populate();
+  await stub.client.takeCalls();
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  await work(label);
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMs = performance.now() - started;
+  return {
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    calls: await stub.client.takeCalls(),
+  } satisfies Run;
 }
 
-const isDrifted = (index: number) => index % 3 === 0;
+const responderFor = (region: string, clients: ReturnType<typeof createClients>) =>
+  createResponder({ env: { ...FUNCTION_ENV, AWS_REGION: region }, clients, logger: sinkLogger() });
 
 /**
- * R Regions: R sweeps at once, one per Region with its one detector (an account has one detector per Region), every
- * third Region drifted. The invocations are independent and each one's calls wait for each other, so the ideal is
- * the longest one: its calls x latency. In AWS these are R separate functions; here they share one Node thread, so
- * the wall time also holds the CPU time of all R (reported next to it): a pessimistic simulation.
+ * R Regions at once, one detector each (an account has one per Region), every third drifted. The floor is the
+ * longest Region's minimal sequence. In AWS these are R functions; here they share one Node thread, so the wall
+ * time also holds the CPU of all R (printed beside it): a pessimistic simulation.
  */
-async function regionsRow(size: number, latencyMs: number): Promise<SweepRow> {
+async function regionsRow(stub: Stub, size: number, latencyMs: number): Promise<SweepRow> {
   const regions = REGIONS.slice(0, size);
-  const deps = regions.map((region) => depsFor(region, true));
-  const run = await measure(
-    (fake) => regions.map((region, index) => fake.addDetector(region, { drifted: isDrifted(index) })),
-    (runId) =>
-      Promise.all(
-        regions.map((region, index) => sweepOnce(region, deps[index] ?? depsFor(region, true), runId)),
+  // One after another: clientsFor pins a Region through the environment while it builds.
+  const responders: ReturnType<typeof responderFor>[] = [];
+  for (const region of regions) responders.push(responderFor(region, await clientsFor(region)));
+  const populate = () =>
+    stub.client.reset({ detectors: regions.map((region, index) => ({ region, drifted: isDrifted(index) })) });
+  const sweepAll = async (runId: string) => {
+    await Promise.all(
+      responders.map((responder, index) =>
+        responder.handle(
+          sweepEvent(regions[index] ?? '', `${runId}-${index}`),
+          lambdaContext(regions[index] ?? ''),
+        ),
       ),
-    latencyMs,
-    `r${size}`,
-  );
-  const perRegion = regions.map((region) => run.calls.filter((call) => call.region === region).length);
+    );
+  };
+  const run = await timedRun(stub, latencyMs, populate, sweepAll, `r${size}`);
   const drifted = regions.filter((_, index) => isDrifted(index)).length;
-  return row('regions', size, drifted, size, run, Math.max(...perRegion) * latencyMs);
+  const trips = drifted > 0 ? SWEEP_FLOOR_ROUND_TRIPS.drifted : SWEEP_FLOOR_ROUND_TRIPS.compliant;
+  return row(
+    'regions',
+    size,
+    drifted,
+    run,
+    trips * latencyMs,
+    `${trips} round trips x ${latencyMs} ms`,
+    undefined,
+  );
+}
+
+/**
+ * N detectors in one Region, one sweep, every third drifted. The floor with unbounded concurrency is one
+ * detector's minimal sequence; the responder deliberately reads SWEEP_CONCURRENCY = 4 at a time, so the list schedule
+ * of its observed per-detector chains on 4 workers is printed beside it (no budget: AWS allows one detector per Region).
+ */
+async function detectorsRow(stub: Stub, size: number, latencyMs: number, region: string): Promise<SweepRow> {
+  const responder = responderFor(region, await clientsFor(region));
+  const populate = () =>
+    stub.client.reset({
+      detectors: Array.from({ length: size }, (_, index) => ({ region, drifted: isDrifted(index) })),
+    });
+  const sweepOne = async (runId: string) => {
+    await responder.handle(sweepEvent(region, runId), lambdaContext(region));
+  };
+  const run = await timedRun(stub, latencyMs, populate, sweepOne, `d${size}`);
+  const drifted = Array.from({ length: size }, (_, index) => index).filter(isDrifted).length;
+  const perDetector = (drifted > 0 ? SWEEP_FLOOR_ROUND_TRIPS.drifted : SWEEP_FLOOR_ROUND_TRIPS.compliant) - 2;
+  const chains = Array.from({ length: size }, (_, index) =>
+    isDrifted(index) ? SWEEP_FLOOR_ROUND_TRIPS.drifted - 2 : SWEEP_FLOOR_ROUND_TRIPS.compliant - 2,
+  );
+  const trips = 2 + perDetector;
+  const scheduledMs = (2 + listSchedule(chains, SWEEP_CONCURRENCY)) * latencyMs;
+  return row(
+    'detectors',
+    size,
+    drifted,
+    run,
+    trips * latencyMs,
+    `${trips} round trips x ${latencyMs} ms`,
+    scheduledMs,
+  );
 }
 
 /**
  * Steps (latencies) that C workers need for these call chains taken in this order, each worker taking the next
- * detector as soon as it is free. Which detectors are drifted is known only after reading them, so no scheduler does
- * better without reading ahead; it equals max(longest chain, calls / C) whenever the work divides evenly.
+ * detector as soon as it is free.
  */
 export function listSchedule(chains: readonly number[], workers: number): number {
   const busyUntil = Array<number>(workers).fill(0);
@@ -178,55 +192,38 @@ export function listSchedule(chains: readonly number[], workers: number): number
   return Math.max(...busyUntil);
 }
 
-/**
- * N detectors in one Region, one sweep, every third detector drifted (one invocation's work, on one thread in AWS
- * too, so no CPU is taken out). Ideal with the responder's bounded concurrency C = 4: the Region-wide calls
- * (ListDetectors, PutMetricData) one after the other, plus the list schedule of each detector's chain of calls on
- * C workers. The chains are the calls the fake saw for each detector, so the ratio measures scheduling only (section 3
- * judges the number of calls).
- */
-async function detectorsRow(size: number, latencyMs: number, region: string): Promise<SweepRow> {
-  const deps = depsFor(region, false);
-  const run = await measure(
-    (fake) =>
-      Array.from({ length: size }, (_, index) => fake.addDetector(region, { drifted: isDrifted(index) })),
-    (runId) => sweepOnce(region, deps, runId),
-    latencyMs,
-    `d${size}`,
-  );
-  const chains = run.detectorIds.map((id) => run.calls.filter((call) => call.detectorId === id).length);
-  const regionWide = run.calls.filter((call) => call.detectorId === undefined).length;
-  const drifted = run.detectorIds.filter((_, index) => isDrifted(index)).length;
-  const idealMs = (regionWide + listSchedule(chains, SWEEP_CONCURRENCY)) * latencyMs;
-  return row('detectors', size, drifted, SWEEP_CONCURRENCY, run, idealMs);
-}
-
 function row(
   dimension: SweepRow['dimension'],
   size: number,
   drifted: number,
-  concurrency: number,
   run: Run,
-  idealMs: number,
+  floorMs: number,
+  floorFormula: string,
+  scheduledMs: number | undefined,
 ): SweepRow {
   return {
     dimension,
     size,
     drifted,
     calls: run.calls.length,
-    concurrency,
     wallMs: round(run.wallMs, 1),
     cpuMs: round(run.cpuMs, 1),
-    idealMs: round(idealMs, 1),
-    ratio: round(run.wallMs / idealMs),
+    floorMs,
+    floorFormula,
+    ratio: round(run.wallMs / floorMs),
+    scheduledMs,
   };
 }
 
 export async function sweepScale(sizes: readonly number[], latencyMs: number): Promise<SweepRow[]> {
-  const home = 'us-east-1';
-  useOfflineEnv(home);
-  const rows: SweepRow[] = [];
-  for (const size of sizes) rows.push(await regionsRow(size, latencyMs));
-  for (const size of sizes) rows.push(await detectorsRow(size, latencyMs, home));
-  return rows;
+  const stub = await startStub();
+  try {
+    useOfflineEnv('us-east-1', stub.endpoint);
+    const rows: SweepRow[] = [];
+    for (const size of sizes) rows.push(await regionsRow(stub, size, latencyMs));
+    for (const size of sizes) rows.push(await detectorsRow(stub, size, latencyMs, 'us-east-1'));
+    return rows;
+  } finally {
+    await stub.stop();
+  }
 }

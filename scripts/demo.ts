@@ -1,11 +1,15 @@
 /**
  * `npm run demo [-- --mode notify]`: the whole responder flow on this machine, against moto_server.
  * Starts moto on a free loopback port, creates a protected detector, switches runtime monitoring off as an operator
- * would, feeds the resulting CloudTrail event to the real Lambda handler and prints what happened.
+ * would, feeds the resulting CloudTrail event to the responder as the Lambda builds it (handlers/composition.ts
+ * `createResponder`, the function's own SDK clients pointed at moto) and prints what happened.
  */
 import { parseArgs } from 'node:util';
-import { GetDetectorCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
-import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import { GetDetectorCommand } from '@aws-sdk/client-guardduty';
+import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import { createClients } from '../handlers/clients.js';
+import { createResponder } from '../handlers/composition.js';
+import { JsonLogger } from '../handlers/logger.js';
 import { lambdaContext, retarget, syntheticFixture } from '../test/support/fixtures.js';
 import {
   complianceValues,
@@ -15,6 +19,7 @@ import {
   motoClients,
   PROTECTED_RUNTIME,
   receivedAlerts,
+  switchOffRuntime,
 } from '../test/support/moto-aws.js';
 import { type MotoServer, startMotoServer } from '../test/support/moto-server.js';
 
@@ -34,15 +39,24 @@ const heading = (text: string) =>
   console.log(`\n\x1b[1m── ${text} ${'─'.repeat(Math.max(0, 70 - text.length))}\x1b[0m`);
 const indent = (text: string) => text.replace(/^/gm, '   ');
 
-/** Captures what the handler publishes, so the demo can show the email and Slack renderings SNS would deliver. */
-function capturePublishes(): PublishCommandInput[] {
-  const captured: PublishCommandInput[] = [];
-  const send = SNSClient.prototype.send;
-  SNSClient.prototype.send = function (this: SNSClient, command: unknown, ...rest: unknown[]) {
-    if (command instanceof PublishCommand) captured.push(command.input);
-    return (send as (...args: unknown[]) => unknown).call(this, command, ...rest);
-  } as typeof send;
-  return captured;
+/**
+ * The function's own SDK clients (handlers/clients.ts), with a middleware on the SNS client that keeps what is
+ * published, so the demo can show the email and Slack renderings SNS would deliver.
+ */
+function clientsCapturingPublishes(): {
+  clients: ReturnType<typeof createClients>;
+  published: PublishCommandInput[];
+} {
+  const clients = createClients();
+  const published: PublishCommandInput[] = [];
+  clients.sns.middlewareStack.add(
+    (next) => async (args) => {
+      if (args.input && 'Message' in args.input) published.push(args.input as PublishCommandInput);
+      return next(args);
+    },
+    { step: 'initialize', name: 'demoCapturePublish' },
+  );
+  return { clients, published };
 }
 
 async function describeDetector(
@@ -71,18 +85,7 @@ async function main(server: MotoServer): Promise<void> {
   console.log(indent(await describeDetector(clients, detectorId)));
 
   heading('2. An operator switches EKS runtime monitoring off');
-  await clients.guardDuty.send(
-    new UpdateDetectorCommand({
-      DetectorId: detectorId,
-      Features: [
-        {
-          Name: 'RUNTIME_MONITORING',
-          Status: 'DISABLED',
-          AdditionalConfiguration: [{ Name: 'EKS_ADDON_MANAGEMENT', Status: 'DISABLED' }],
-        },
-      ],
-    }),
-  );
+  await switchOffRuntime(clients, detectorId);
   const event = retarget(syntheticFixture('UpdateDetector.disable-runtime-monitoring.synthetic.json'), {
     detectorId,
     region: REGION,
@@ -100,21 +103,26 @@ async function main(server: MotoServer): Promise<void> {
   console.log(indent(`now:  ${await describeDetector(clients, detectorId)}`));
 
   heading('3. CloudTrail → EventBridge → the responder Lambda');
+  // The SDK reads endpoint, Region and credentials from the environment, as in Lambda.
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: server.endpoint,
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'demo',
     AWS_SECRET_ACCESS_KEY: 'demo',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    LOG_LEVEL: 'SILENT',
-    NOTIFICATION_TOPIC_ARN: topicArn,
-    STATE_TABLE_NAME: 'drift-state',
-    METRIC_NAMESPACE: NAMESPACE,
-    RESPONDER_MODE: mode,
   });
-  const published = capturePublishes();
-  const { handler } = await import('../handlers/drift-responder.js');
-  const result = await handler(event, lambdaContext(REGION));
+  const { clients: responderClients, published } = clientsCapturingPublishes();
+  const responder = createResponder({
+    env: {
+      AWS_REGION: REGION,
+      NOTIFICATION_TOPIC_ARN: topicArn,
+      STATE_TABLE_NAME: 'drift-state',
+      METRIC_NAMESPACE: NAMESPACE,
+      RESPONDER_MODE: mode,
+    },
+    clients: responderClients,
+    logger: new JsonLogger('guardduty-drift-responder', 'SILENT'),
+  });
+  const result = await responder.handle(event, lambdaContext(REGION));
   console.log(indent(`decision: ${JSON.stringify(result)}`));
 
   heading('4. The detector after the responder');

@@ -4,6 +4,7 @@ import {
   CreateDetectorCommand,
   type DetectorFeatureConfiguration,
   GuardDutyClient,
+  UpdateDetectorCommand,
 } from '@aws-sdk/client-guardduty';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -90,6 +91,25 @@ export async function receivedAlerts(
     const envelope = JSON.parse(body) as { Message: string };
     return JSON.parse(envelope.Message) as Record<string, unknown>;
   });
+}
+
+/** What an operator does to drift a detector: RUNTIME_MONITORING and its EKS agent management switched off. */
+export async function switchOffRuntime(
+  clients: Pick<MotoClients, 'guardDuty'>,
+  detectorId: string,
+): Promise<void> {
+  await clients.guardDuty.send(
+    new UpdateDetectorCommand({
+      DetectorId: detectorId,
+      Features: [
+        {
+          Name: 'RUNTIME_MONITORING',
+          Status: 'DISABLED',
+          AdditionalConfiguration: [{ Name: 'EKS_ADDON_MANAGEMENT', Status: 'DISABLED' }],
+        },
+      ],
+    }),
+  );
 }
 
 export const PROTECTED_RUNTIME: DetectorFeatureConfiguration[] = [

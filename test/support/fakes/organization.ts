@@ -144,6 +144,7 @@ export class FakeOrganization {
   /** Faults by call; `onlyFor` limits one to the calls that name that account. */
   readonly faults: Partial<Record<FaultCall, { error: Error; onlyFor?: string }>> = {};
   private readonly detail: 'minimal' | 'as-aws';
+  private listed: { readonly size: number; readonly ids: readonly string[] } | undefined;
 
   constructor(mocks?: AwsMocks, options: FakeOrganizationOptions = {}) {
     this.detail = options.scale?.detail ?? 'minimal';
@@ -190,7 +191,7 @@ export class FakeOrganization {
   listMembers(input: ListMembersCommandInput): Output<ListMembersCommandOutput> {
     this.fault('list');
     this.checkDetector(input.DetectorId);
-    const all = [...this.members.keys()];
+    const all = this.accountIds();
     const start = Number(input.NextToken ?? '0');
     const size = Math.min(input.MaxResults ?? API_PAGE_MAX, API_PAGE_MAX);
     return {
@@ -319,6 +320,14 @@ export class FakeOrganization {
     mocks.guardDuty
       .on(UpdateOrganizationConfigurationCommand)
       .callsFake(answer((input) => this.updateConfiguration(input)));
+  }
+
+  /** The member ids in order, listed once per membership change rather than once per page (50,000 members). */
+  private accountIds(): readonly string[] {
+    if (this.listed?.size !== this.members.size) {
+      this.listed = { size: this.members.size, ids: [...this.members.keys()] };
+    }
+    return this.listed.ids;
   }
 
   private fault(call: FaultCall, accountIds: readonly string[] = []): void {
