@@ -155,8 +155,14 @@ describe('Function: handler, remediate mode', () => {
     expect(aws.guardDuty.commandCalls(GetDetectorCommand)[0]?.args[0].input).toEqual({
       DetectorId: DETECTOR,
     });
-    // The one state-table call: a consistent read for an alert a previous attempt may still owe.
+    // Two reads, no write: the recent re-enables, asked for while the detector was read (a disabling call usually
+    // leaves a drift, and the count is then on the way to the write), and a consistent read for an alert a previous
+    // attempt may still owe.
     expect(aws.dynamoDb.calls().map((call) => call.args[0].input)).toEqual([
+      expect.objectContaining({
+        Select: 'COUNT',
+        ExpressionAttributeValues: expect.objectContaining({ ':pk': { S: DETECTOR_KEY } }),
+      }),
       expect.objectContaining({
         KeyConditionExpression: 'pk = :pk AND sk = :sk',
         ConsistentRead: true,

@@ -37,6 +37,13 @@ export type { DetectorReport } from './describe.js';
 const HOUR_MS = 60 * 60 * 1000;
 const SWEEP_CONCURRENCY = 4;
 
+/** How often the detector was re-enabled in the last hour (history dated after now does not count). */
+function recentRemediations(context: InvocationContext, detectorId: string): Promise<number> {
+  const now = context.deps.now();
+  const since = new Date(now.getTime() - HOUR_MS);
+  return context.deps.store.countRemediationsSince(historyKey(context, detectorId), since, now);
+}
+
 /** A decision line for an input the responder leaves alone. */
 export function ignoreDetector(
   context: InvocationContext,
@@ -51,7 +58,12 @@ export async function respondForDetector(
   context: InvocationContext,
   detectorId: string,
 ): Promise<DetectorReport> {
-  return handleDetector(context, await readTarget(context, detectorId));
+  // A call that took protection away most likely left a drift to restore: count the detector's recent re-enables
+  // while it is read, so only the claim stands between the read and the write (one round trip less).
+  const likelyRestore = context.trigger.reducedProtection && context.config.mode === 'remediate';
+  const recent = likelyRestore ? recentRemediations(context, detectorId) : undefined;
+  recent?.catch(() => undefined); // awaited below when needed; a failure must not go unhandled meanwhile
+  return handleDetector(context, await readTarget(context, detectorId), recent);
 }
 
 /** Every detector of the Region (a Region without one is reported); one failure fails the invocation, not the rest. */
@@ -117,8 +129,13 @@ export async function readTarget(context: InvocationContext, detectorId: string)
   };
 }
 
-export async function handleDetector(context: InvocationContext, target: Target): Promise<DetectorReport> {
-  const { config, deps, metrics, trigger } = context;
+export async function handleDetector(
+  context: InvocationContext,
+  target: Target,
+  /** The re-enables of the last hour, when a caller already asked for them. */
+  recent?: Promise<number>,
+): Promise<DetectorReport> {
+  const { config, metrics, trigger } = context;
   const detectorId = target.detectorId ?? null;
   let decision = decide({
     state: target.state,
@@ -129,14 +146,8 @@ export async function handleDetector(context: InvocationContext, target: Target)
     change: trigger.change,
   });
   if (decision.outcome === 'remediate' && target.detectorId) {
-    const now = deps.now();
-    const since = new Date(now.getTime() - HOUR_MS);
-    const recent = await deps.store.countRemediationsSince(
-      historyKey(context, target.detectorId),
-      since,
-      now,
-    );
-    decision = applyCircuitBreaker(decision, recent, config.maxRemediationsPerHour);
+    const count = await (recent ?? recentRemediations(context, target.detectorId));
+    decision = applyCircuitBreaker(decision, count, config.maxRemediationsPerHour);
   }
   // A remediation reports the state it leaves behind; DriftDetected keeps the drift itself visible.
   const restores = decision.outcome === 'remediate' || decision.outcome === 'circuit-open';
