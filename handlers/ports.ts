@@ -30,6 +30,8 @@ export interface OrganizationPort {
   describeConfiguration(adminDetectorId: string): Promise<OrganizationConfiguration>;
   updateConfiguration(adminDetectorId: string, plan: OrganizationPlan): Promise<void>;
   listMembers(adminDetectorId: string): Promise<MemberSummary[]>;
+  /** The same, page by page as ListMembers returns them, so the reads can start before the last page. */
+  memberPages(adminDetectorId: string): AsyncIterable<MemberSummary[]>;
   getMemberDetectors(
     adminDetectorId: string,
     accountIds: readonly string[],

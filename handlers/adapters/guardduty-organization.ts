@@ -21,6 +21,27 @@ const unprocessedOf = (list: { AccountId?: string | undefined; Result?: string |
   }));
 
 export function organizationAdapter(client: GuardDutyClient): OrganizationPort {
+  /** ListMembers, page by page (MaxResults 50 is the most GuardDuty returns). */
+  async function* memberPages(adminDetectorId: string): AsyncGenerator<MemberSummary[]> {
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(
+        new ListMembersCommand({
+          DetectorId: adminDetectorId,
+          OnlyAssociated: 'true',
+          MaxResults: 50,
+          NextToken: nextToken,
+        }),
+      );
+      yield (page.Members ?? []).flatMap((member) =>
+        member.AccountId
+          ? [{ accountId: member.AccountId, relationshipStatus: member.RelationshipStatus ?? 'unknown' }]
+          : [],
+      );
+      nextToken = page.NextToken;
+    } while (nextToken);
+  }
+
   return {
     async describeConfiguration(adminDetectorId) {
       let nextToken: string | undefined;
@@ -77,28 +98,11 @@ export function organizationAdapter(client: GuardDutyClient): OrganizationPort {
 
     async listMembers(adminDetectorId) {
       const members: MemberSummary[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await client.send(
-          new ListMembersCommand({
-            DetectorId: adminDetectorId,
-            OnlyAssociated: 'true',
-            MaxResults: 50,
-            NextToken: nextToken,
-          }),
-        );
-        for (const member of page.Members ?? []) {
-          if (member.AccountId) {
-            members.push({
-              accountId: member.AccountId,
-              relationshipStatus: member.RelationshipStatus ?? 'unknown',
-            });
-          }
-        }
-        nextToken = page.NextToken;
-      } while (nextToken);
+      for await (const page of memberPages(adminDetectorId)) members.push(...page);
       return members;
     },
+
+    memberPages,
 
     async getMemberDetectors(adminDetectorId, accountIds) {
       const output = await client.send(

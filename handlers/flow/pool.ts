@@ -18,3 +18,31 @@ export async function settleWithConcurrency<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * A limiter for work that arrives over time (pages of a listing): `run(task)` starts it when fewer than `limit`
+ * are in flight, else queues it. The returned promise never rejects: it settles with the task's result.
+ */
+export function createLimiter(limit: number) {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  const release = () => {
+    active -= 1;
+    queue.shift()?.();
+  };
+  return function run<R>(task: () => Promise<R>): Promise<PromiseSettledResult<R>> {
+    return new Promise((resolve) => {
+      const start = () => {
+        active += 1;
+        task()
+          .then(
+            (value) => resolve({ status: 'fulfilled', value }),
+            (reason: unknown) => resolve({ status: 'rejected', reason }),
+          )
+          .finally(release);
+      };
+      if (active < limit) start();
+      else queue.push(start);
+    });
+  };
+}

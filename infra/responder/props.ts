@@ -89,8 +89,8 @@ export interface GuardDutyDriftResponderProps {
    */
   readonly metricNamespace?: string;
   /**
-   * Memory of the function, in MiB.
-   * @default 256
+   * Memory of the function, in MiB (Lambda gives CPU in proportion).
+   * @default 256; 1024 in organization scope (a 50,000-member sweep, with the CPU to parse its pages)
    */
   readonly memorySize?: number;
   /**
@@ -183,7 +183,7 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     maxRemediationsPerHour: props.maxRemediationsPerHour ?? MAX_REMEDIATIONS_PER_HOUR.default,
     maxExemptionDays: props.maxExemptionDays ?? MAX_EXEMPTION_DAYS.default,
     metricNamespace,
-    memorySize: props.memorySize ?? 256,
+    memorySize: props.memorySize ?? (responderScope === 'organization' ? 1024 : 256),
     // An organization sweep lists members 50 per page, one page after another: 10,000 members at 250 ms a call
     // would use 60 s (docs/performance.md), so organization scope gets room to spare.
     timeout:

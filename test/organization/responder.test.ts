@@ -1,8 +1,10 @@
 import {
   DescribeOrganizationConfigurationCommand,
   GetMemberDetectorsCommand,
+  type GetMemberDetectorsCommandInput,
   GuardDutyClient,
   ListMembersCommand,
+  type ListMembersCommandInput,
   UpdateMemberDetectorsCommand,
   UpdateOrganizationConfigurationCommand,
 } from '@aws-sdk/client-guardduty';
@@ -48,6 +50,33 @@ const metric = (name: string) =>
     .map((point) => point.value);
 
 describe('organization scope: the sweep', () => {
+  it('reads each page of members as it is listed, without waiting for the last page', async () => {
+    // Prepare: the second ListMembers page is answered only once the first page's members are being read.
+    organization.addMembers(120, 'ENABLED');
+    let readStarted: () => void = () => undefined;
+    const firstRead = new Promise<void>((resolve) => {
+      readStarted = resolve;
+    });
+    const listed = (input: ListMembersCommandInput) => organization.listMembers(input);
+    const read = (input: GetMemberDetectorsCommandInput) => organization.getMemberDetectors(input);
+    mocks.guardDuty.on(ListMembersCommand).callsFake(async (input: ListMembersCommandInput) => {
+      if (input.NextToken !== undefined) await firstRead;
+      return listed(input);
+    });
+    mocks.guardDuty.on(GetMemberDetectorsCommand).callsFake(async (input: GetMemberDetectorsCommandInput) => {
+      readStarted();
+      return read(input);
+    });
+    const responder = await organizationScope();
+
+    // Act
+    const result = await responder.invoke(sweep());
+
+    // Assess: the sweep could only finish because the first page was read while the rest was being listed.
+    expect(result).toMatchObject({ organization: { outcome: 'compliant', evaluatedAccounts: 120 } });
+    expect(calls(GetMemberDetectorsCommand).map((input) => input.AccountIds?.length)).toEqual([50, 50, 20]);
+  });
+
   it('reads 120 members in pages and batches of at most 50 and writes nothing when all are protected', async () => {
     // Prepare
     organization.addMembers(120, 'ENABLED');

@@ -1,7 +1,6 @@
 /** How the organization target reads: the administrator's detector, the configuration and the members. */
 import type { AccountLine } from '../../alerts/digest.js';
 import {
-  chunk,
   evaluateMember,
   evaluateOrganization,
   MEMBER_BATCH_SIZE,
@@ -11,9 +10,9 @@ import {
 } from '../../core/organization.js';
 import type { ApiCallInput } from '../../core/types.js';
 import { OrganizationScopeError, ResponderError } from '../../errors.js';
-import type { OrganizationPort } from '../../ports.js';
+import type { MemberSummary, OrganizationPort } from '../../ports.js';
 import type { InvocationContext } from '../context.js';
-import { settleWithConcurrency } from '../pool.js';
+import { createLimiter } from '../pool.js';
 
 /** What an organization event or sweep reads: which members (all associated ones, or those named) and the configuration. */
 export interface OrganizationReading {
@@ -28,6 +27,7 @@ export const MEMBER_CONCURRENCY = 10;
 export interface Findings {
   readonly adminDetectorId: string;
   readonly evaluatedAccounts: number;
+  /** The members that are not protected (compliant ones are only counted). */
   readonly verdicts: readonly MemberVerdict[];
   readonly unreadable: readonly AccountLine[];
   readonly organization:
@@ -82,51 +82,85 @@ export async function readFindings(
   adminDetectorId: string,
   reading: OrganizationReading,
 ): Promise<Findings> {
+  // The configuration and the members are read at the same time; each member page is read as it arrives.
   const configuration = reading.configuration
-    ? await readConfiguration(context, organization, adminDetectorId)
-    : undefined;
+    ? readConfiguration(context, organization, adminDetectorId)
+    : Promise.resolve(undefined);
+  configuration.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+  const pages =
+    reading.members === 'all' ? organization.memberPages(adminDetectorId) : named(reading.members);
+  const members = await readMembers(context, organization, adminDetectorId, pages);
+  return { adminDetectorId, ...members, organization: await configuration };
+}
+
+/** The named accounts as if they were one listed page (UpdateMemberDetectors names only associated members). */
+async function* named(accountIds: readonly string[]): AsyncGenerator<MemberSummary[]> {
+  yield accountIds.map((accountId) => ({ accountId, relationshipStatus: 'Enabled' }));
+}
+
+/**
+ * GetMemberDetectors in batches of 50, at most MEMBER_CONCURRENCY at once, each started as soon as its page is
+ * listed. Only the members that are not protected are kept (a 50,000-member sweep keeps counts, not 50,000 verdicts).
+ */
+async function readMembers(
+  context: InvocationContext,
+  organization: OrganizationPort,
+  adminDetectorId: string,
+  pages: AsyncIterable<readonly MemberSummary[]>,
+): Promise<Pick<Findings, 'evaluatedAccounts' | 'verdicts' | 'unreadable'>> {
+  const { requireAgentManagement } = context.config;
+  const verdicts: MemberVerdict[] = [];
   const unreadable: AccountLine[] = [];
-  let notEnabled = 0;
-  let ids: readonly string[];
-  if (reading.members === 'all') {
-    const members = await organization.listMembers(adminDetectorId);
-    ids = members
-      .filter((member) => member.relationshipStatus === 'Enabled')
-      .map((member) => member.accountId);
-    for (const member of members) {
-      if (member.relationshipStatus === 'Enabled') continue;
-      notEnabled += 1;
+  const limit = createLimiter(MEMBER_CONCURRENCY);
+  const reads: Promise<unknown>[] = [];
+  const failures: unknown[] = [];
+  let evaluatedAccounts = 0;
+  let pending: string[] = [];
+  const read = (batch: readonly string[]) =>
+    reads.push(
+      limit(() => organization.getMemberDetectors(adminDetectorId, batch)).then((result) => {
+        if (result.status === 'rejected') {
+          failures.push(result.reason);
+          return;
+        }
+        for (const member of result.value.members) {
+          const verdict = evaluateMember(member, requireAgentManagement, context.trigger.change);
+          if (!verdict.evaluation.compliant) verdicts.push(verdict);
+        }
+        for (const entry of result.value.unprocessed) {
+          unreadable.push({
+            accountId: entry.accountId,
+            problems: [`GetMemberDetectors could not read it: ${entry.reason}`],
+          });
+        }
+      }),
+    );
+  for await (const page of pages) {
+    for (const member of page) {
+      // Unprocessed accounts are counted among the evaluated; members whose GuardDuty is not enabled too.
+      evaluatedAccounts += 1;
+      if (member.relationshipStatus === 'Enabled') {
+        pending.push(member.accountId);
+        continue;
+      }
       unreadable.push({
         accountId: member.accountId,
         problems: [`GuardDuty relationship is ${member.relationshipStatus}`],
         result: 'not remediable',
       });
     }
-  } else {
-    ids = reading.members;
-  }
-  const verdicts: MemberVerdict[] = [];
-  const batches = await settleWithConcurrency(chunk(ids, MEMBER_BATCH_SIZE), MEMBER_CONCURRENCY, (batch) =>
-    organization.getMemberDetectors(adminDetectorId, batch),
-  );
-  for (const batch of batches) {
-    if (batch.status === 'rejected')
-      throw new ResponderError('GetMemberDetectors failed', { cause: batch.reason });
-    for (const member of batch.value.members)
-      verdicts.push(evaluateMember(member, context.config.requireAgentManagement, context.trigger.change));
-    for (const entry of batch.value.unprocessed) {
-      unreadable.push({
-        accountId: entry.accountId,
-        problems: [`GetMemberDetectors could not read it: ${entry.reason}`],
-      });
+    for (; pending.length >= MEMBER_BATCH_SIZE; pending = pending.slice(MEMBER_BATCH_SIZE)) {
+      read(pending.slice(0, MEMBER_BATCH_SIZE));
     }
   }
-  return {
-    adminDetectorId,
-    // Unprocessed accounts are among `ids` already; members whose GuardDuty is not enabled are not.
-    evaluatedAccounts: ids.length + notEnabled,
-    verdicts,
-    unreadable,
-    organization: configuration,
-  };
+  if (pending.length > 0) read(pending);
+  await Promise.all(reads);
+  if (failures.length > 0) {
+    throw new ResponderError('GetMemberDetectors failed', {
+      cause: failures.length === 1 ? failures[0] : new AggregateError(failures),
+    });
+  }
+  // By account id, whatever order the batches came back in: a digest reads the same every time.
+  verdicts.sort((a, b) => a.accountId.localeCompare(b.accountId));
+  return { evaluatedAccounts, verdicts, unreadable };
 }
