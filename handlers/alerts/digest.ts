@@ -31,7 +31,17 @@ export interface AccountLine {
   readonly accountId: string;
   readonly problems: readonly string[];
   /** What happened to it; undefined when nothing was attempted. */
-  readonly result?: 'remediated' | 'failed' | 'not remediable' | 'circuit open' | undefined;
+  /**
+   * `circuit open`: in a fight (re-enabled MAX_REMEDIATIONS_PER_HOUR times in the last hour); `restored again`: in a
+   * fight and re-enabled once more by this run.
+   */
+  readonly result?:
+    | 'remediated'
+    | 'restored again'
+    | 'failed'
+    | 'not remediable'
+    | 'circuit open'
+    | undefined;
   readonly detail?: string | undefined;
 }
 
@@ -56,15 +66,17 @@ export function digestCounts(facts: DigestFacts) {
     facts.accounts.filter((line) => line.result === result).length;
   return {
     affected: facts.accounts.length,
-    remediated: count('remediated'),
+    remediated: count('remediated') + count('restored again'),
     failed: count('failed') + (facts.organizationResult === 'failed' ? 1 : 0),
   };
 }
 
 export function digestSeverityOf(facts: DigestFacts): 'critical' | 'high' {
   const { affected, failed } = digestCounts(facts);
-  const circuitOpen = facts.accounts.some((line) => line.result === 'circuit open');
-  if (facts.outcome === 'circuit-open' || circuitOpen) return 'critical';
+  const fight = facts.accounts.some(
+    (line) => line.result === 'circuit open' || line.result === 'restored again',
+  );
+  if (facts.outcome === 'circuit-open' || fight) return 'critical';
   // As for a single detector: nothing changed, but someone tried.
   if (facts.outcome === 'disable-denied') return 'high';
   return digestSeverity(
@@ -78,7 +90,7 @@ function headline(facts: DigestFacts): string {
   const { affected, remediated, failed } = digestCounts(facts);
   const count = (result: AccountLine['result']) =>
     facts.accounts.filter((line) => line.result === result).length;
-  const circuitOpen = count('circuit open');
+  const circuitOpen = count('circuit open') + count('restored again');
   const what = [
     affected > 0 ? `${affected} member account${affected === 1 ? '' : 's'}` : undefined,
     facts.organizationProblems.length > 0 ? 'the organization auto-enable setting' : undefined,
@@ -91,12 +103,12 @@ function headline(facts: DigestFacts): string {
       const attempted = remediated > 0 || failed > 0 || facts.organizationResult !== undefined;
       if (!attempted) {
         return circuitOpen > 0
-          ? `EKS Runtime Monitoring lost in ${what}; circuit open, nothing re-enabled`
+          ? `EKS Runtime Monitoring lost in ${what}; someone keeps turning it off, nothing re-enabled`
           : `EKS Runtime Monitoring lost in ${what}; cannot be re-enabled automatically`;
       }
       const notes = [
         failed > 0 ? `re-enabling FAILED for ${failed}` : 're-enabled',
-        circuitOpen > 0 ? `circuit open for ${circuitOpen}` : undefined,
+        circuitOpen > 0 ? `turned off again and again for ${circuitOpen} (a fight)` : undefined,
       ].filter(Boolean);
       return `EKS Runtime Monitoring lost in ${what}; ${notes.join(', ')}`;
     }

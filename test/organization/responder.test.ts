@@ -314,7 +314,7 @@ describe('organization scope: the sweep', () => {
     expect(alert?.MessageAttributes?.severity?.StringValue).toBe('critical');
     expect(structuredAlertOf(alert ?? {})).toMatchObject({
       accounts: expect.arrayContaining([
-        expect.objectContaining({ accountId: fighting, result: 'circuit open' }),
+        expect.objectContaining({ accountId: fighting, result: 'restored again' }),
       ]),
     });
   });

@@ -12,7 +12,7 @@ export interface OrganizationReport {
   readonly affectedAccounts: number;
   readonly remediatedAccounts?: number;
   readonly failedAccounts?: number;
-  /** Accounts left alone because they were re-enabled MAX_REMEDIATIONS_PER_HOUR times in the last hour. */
+  /** Accounts in a fight (re-enabled MAX_REMEDIATIONS_PER_HOUR times in the last hour): restored all the same. */
   readonly circuitOpenAccounts?: number;
   readonly reason?: string;
   readonly messageId?: string;

@@ -1,4 +1,8 @@
-/** How the organization target remediates: the auto-enable configuration, then the members in batches of 50. */
+/**
+ * How the organization target remediates: the auto-enable configuration, then the members in batches of 50. Under
+ * RUNTIME_TARGET=unified each gets two requests: RUNTIME_MONITORING first, a read-back, and only for what reads back
+ * protecting, the legacy EKS_RUNTIME_MONITORING off (never both features in one request, never a gap).
+ */
 import { type AccountLine, type DigestFacts, renderDigest } from '../../alerts/digest.js';
 import { loweredFeature } from '../../core/auto-enable.js';
 import {
@@ -12,9 +16,15 @@ import {
   evaluateMember,
   evaluateOrganization,
   MEMBER_BATCH_SIZE,
+  type MemberBatch,
+  type MemberState,
   type MemberVerdict,
+  type OrganizationConfiguration,
   planOrganization,
+  unifiedProtects,
 } from '../../core/organization.js';
+import { LEGACY_FEATURE, UNIFIED_FEATURE } from '../../core/target.js';
+import { ENABLED } from '../../core/types.js';
 import { describeError, ResponderError } from '../../errors.js';
 import type { ClaimRecord, OrganizationPort, RemediationRecord, UnprocessedAccount } from '../../ports.js';
 import type { CaseAct } from '../case.js';
@@ -63,13 +73,26 @@ export async function remediateOrganization(
       config.requireAgentManagement,
       lowered,
     );
+    const judge = (after: OrganizationConfiguration) =>
+      evaluateOrganization(
+        after,
+        config.autoEnableTarget,
+        config.requireAgentManagement,
+        config.runtimeTarget,
+      );
+    let step = `UpdateOrganizationConfiguration ${plan.feature.name} auto-enable → ${plan.feature.autoEnable}`;
     try {
-      await organization.updateConfiguration(adminDetectorId, plan);
-      const after = await organization.describeConfiguration(adminDetectorId);
-      organizationResult = evaluateOrganization(after, config.autoEnableTarget, config.requireAgentManagement)
-        .compliant
-        ? 'remediated'
-        : 'failed';
+      await organization.updateConfiguration(adminDetectorId, { ...plan, retire: undefined });
+      let after = judge(await organization.describeConfiguration(adminDetectorId));
+      if (plan.retire && after.unifiedMeets && after.legacyAutoEnabled) {
+        // Step 2, only now that RUNTIME_MONITORING reads back at the target level.
+        step += `, then ${LEGACY_FEATURE} auto-enable → NONE`;
+        await organization.updateConfiguration(adminDetectorId, plan.retire);
+        after = judge(await organization.describeConfiguration(adminDetectorId));
+      } else if (plan.retire && !after.unifiedMeets) {
+        step += ` (${LEGACY_FEATURE} auto-enable left as it was: ${UNIFIED_FEATURE} did not read back)`;
+      }
+      organizationResult = after.compliant ? 'remediated' : 'failed';
     } catch (error) {
       errors.push(error);
       deps.logger.error('organization-configuration-failed', {
@@ -78,9 +101,7 @@ export async function remediateOrganization(
       });
       organizationResult = 'failed';
     }
-    actions.push(
-      `UpdateOrganizationConfiguration ${plan.feature.name} auto-enable → ${plan.feature.autoEnable}: ${organizationResult}`,
-    );
+    actions.push(`${step}: ${organizationResult}`);
   }
 
   const { batches, confirmed, failed } = await remediateMembers(
@@ -99,7 +120,7 @@ export async function remediateOrganization(
   // A target in a fight keeps its mark once restored: the digest says who keeps being turned off.
   const resultLines: AccountLine[] = work.lines.map((line) =>
     confirmed.has(line.accountId)
-      ? { ...line, result: line.result === 'circuit open' ? 'circuit open' : 'remediated' }
+      ? { ...line, result: line.result === 'circuit open' ? 'restored again' : 'remediated' }
       : failed.has(line.accountId)
         ? { ...line, result: 'failed', detail: failed.get(line.accountId) }
         : line,
@@ -176,17 +197,15 @@ export async function remediateOrganization(
   };
 }
 
-/** One UpdateMemberDetectors per batch of 50 with the same feature entry, then a read-back of what went through. */
-async function remediateMembers(
-  context: InvocationContext,
+/** The UpdateMemberDetectors calls of one step, in parallel; unprocessed or rejected accounts become failures. */
+async function sendBatches(
   organization: OrganizationPort,
   adminDetectorId: string,
-  work: RemediationWork,
+  batches: readonly MemberBatch[],
+  failed: Map<string, string>,
   errors: unknown[],
-) {
-  const batches = batchRemediations(work.drifted);
-  // A call can succeed while accounts fail: its unprocessed accounts are failures too.
-  const failed = new Map<string, string>();
+  prefix = '',
+): Promise<string[]> {
   const results = await settleWithConcurrency(batches, MEMBER_CONCURRENCY, (batch) =>
     organization.updateMemberDetectors(adminDetectorId, batch.accountIds, batch.feature),
   );
@@ -194,20 +213,29 @@ async function remediateMembers(
     const batch = batches[index];
     if (!batch) return;
     if (result.status === 'rejected') errors.push(result.reason);
+    // A call can succeed while accounts fail: its unprocessed accounts are failures too.
     const unprocessed: UnprocessedAccount[] =
       result.status === 'fulfilled'
         ? result.value
         : batch.accountIds.map((accountId) => ({ accountId, reason: describeError(result.reason) }));
-    for (const entry of unprocessed) failed.set(entry.accountId, entry.reason);
+    for (const entry of unprocessed) failed.set(entry.accountId, `${prefix}${entry.reason}`);
   });
-  const attempted = batches
-    .flatMap((batch) => batch.accountIds)
-    .filter((accountId) => !failed.has(accountId));
-  const readBackBatches = chunk(attempted, MEMBER_BATCH_SIZE);
+  return batches.flatMap((batch) => batch.accountIds).filter((accountId) => !failed.has(accountId));
+}
+
+/** GetMemberDetectors of these accounts, in batches of 50; a failed read fails its accounts. */
+async function readMembers(
+  organization: OrganizationPort,
+  adminDetectorId: string,
+  accountIds: readonly string[],
+  failed: Map<string, string>,
+  errors: unknown[],
+): Promise<Map<string, MemberState>> {
+  const readBackBatches = chunk(accountIds, MEMBER_BATCH_SIZE);
   const readBack = await settleWithConcurrency(readBackBatches, MEMBER_CONCURRENCY, (batch) =>
     organization.getMemberDetectors(adminDetectorId, batch),
   );
-  const confirmed = new Set<string>();
+  const members = new Map<string, MemberState>();
   readBack.forEach((result, index) => {
     const batch = readBackBatches[index] ?? [];
     if (result.status === 'rejected') {
@@ -216,15 +244,83 @@ async function remediateMembers(
         failed.set(accountId, `read back failed: ${describeError(result.reason)}`);
       return;
     }
-    for (const member of result.value.members) {
-      if (evaluateMember(member, context.config.requireAgentManagement, undefined).evaluation.compliant) {
-        confirmed.add(member.accountId);
-      }
-    }
-    for (const accountId of batch) {
-      if (!confirmed.has(accountId) && !failed.has(accountId))
-        failed.set(accountId, 'read back: still not compliant');
-    }
+    for (const member of result.value.members) members.set(member.accountId, member);
   });
-  return { batches, confirmed, failed };
+  return members;
+}
+
+function legacyEnabled(member: MemberState): boolean {
+  return member.features.some((feature) => feature.name === LEGACY_FEATURE && feature.status === ENABLED);
+}
+
+/**
+ * One UpdateMemberDetectors per batch of 50 with the same feature entry, then a read-back of what went through. Under
+ * RUNTIME_TARGET=unified, the members whose read-back shows RUNTIME_MONITORING protecting and the legacy feature still
+ * enabled get the second request (EKS_RUNTIME_MONITORING → DISABLED), then a second read-back.
+ */
+async function remediateMembers(
+  context: InvocationContext,
+  organization: OrganizationPort,
+  adminDetectorId: string,
+  work: RemediationWork,
+  errors: unknown[],
+) {
+  const { requireAgentManagement, runtimeTarget } = context.config;
+  const batches = batchRemediations(work.drifted);
+  const failed = new Map<string, string>();
+  const sent = await sendBatches(organization, adminDetectorId, batches, failed, errors);
+  // Members that only need the legacy feature off (RUNTIME_MONITORING already protects them) are read as well.
+  const retireOnly = work.drifted
+    .filter((verdict) => verdict.plan?.feature === undefined && verdict.plan?.retire !== undefined)
+    .map((verdict) => verdict.accountId);
+  const attempted = [...sent, ...retireOnly];
+  let read = await readMembers(organization, adminDetectorId, attempted, failed, errors);
+
+  const plans = new Map(work.drifted.map((verdict) => [verdict.accountId, verdict.plan]));
+  const toRetire: MemberVerdict[] = [];
+  for (const accountId of attempted) {
+    const member = read.get(accountId);
+    const retire = plans.get(accountId)?.retire;
+    if (member === undefined || retire === undefined || !legacyEnabled(member)) continue;
+    if (unifiedProtects(member, requireAgentManagement)) {
+      toRetire.push({
+        accountId,
+        evaluation: evaluateMember(member, requireAgentManagement, undefined, runtimeTarget).evaluation,
+        plan: { ...retire, feature: undefined, retire },
+      });
+    } else {
+      failed.set(
+        accountId,
+        `${UNIFIED_FEATURE} did not read back protecting; ${LEGACY_FEATURE} left enabled (its protection is kept)`,
+      );
+    }
+  }
+  const retireBatches = batchRemediations(toRetire, 'retire');
+  if (retireBatches.length > 0) {
+    const retired = await sendBatches(
+      organization,
+      adminDetectorId,
+      retireBatches,
+      failed,
+      errors,
+      `${UNIFIED_FEATURE} is protecting, but disabling ${LEGACY_FEATURE} failed (both bill): `,
+    );
+    const again = await readMembers(organization, adminDetectorId, retired, failed, errors);
+    read = new Map([...read, ...again]);
+  }
+
+  const confirmed = new Set<string>();
+  for (const accountId of attempted) {
+    if (failed.has(accountId)) continue;
+    const member = read.get(accountId);
+    if (
+      member &&
+      evaluateMember(member, requireAgentManagement, undefined, runtimeTarget).evaluation.compliant
+    ) {
+      confirmed.add(accountId);
+    } else {
+      failed.set(accountId, 'read back: still not compliant');
+    }
+  }
+  return { batches: [...batches, ...retireBatches], confirmed, failed };
 }
