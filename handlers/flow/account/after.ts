@@ -1,0 +1,139 @@
+/**
+ * What the account target does when another trigger already has the drift, or when the detector reads compliant:
+ * join the case, send the follow-up that names who made a change the case could not name, or deliver the alert an
+ * earlier attempt still owes (it crashed after its write, its Publish failed, or it could not confirm).
+ */
+import { snapshot } from '../../alerts/detector.js';
+import { REMEDIATION_SUCCEEDED_METRIC } from '../../core/metrics.js';
+import type { ClaimRecord } from '../../ports.js';
+import { runCase, runOwed } from '../case.js';
+import type { InvocationContext } from '../context.js';
+import { owesAlert } from '../delivery.js';
+import { decodeIntent } from '../intent.js';
+import { type ClaimKey, caseRecordKey, eventKey } from '../keys.js';
+import { alertAct, type DetectorReport, facts, pendingReport, type Target } from './describe.js';
+import { historyKey } from './remediate.js';
+
+/**
+ * Another trigger holds or has handled this drift. The same trigger, or one that knows no more than the case's
+ * owner, has nothing to add. A CloudTrail event that names who made a change the case's page did not name (the
+ * sweep got there first, or another event did) sends a short follow-up linked to it.
+ */
+export async function joinCase(
+  context: InvocationContext,
+  target: Target,
+  claim: ClaimKey,
+  existing: ClaimRecord | undefined,
+): Promise<DetectorReport> {
+  const detectorId = target.detectorId ?? null;
+  const owner = existing?.owner ?? 'another delivery';
+  if (owner !== context.trigger.owner && namesSomeoneNew(context, existing)) {
+    return sendFollowUp(context, target, existing);
+  }
+  const state = existing?.status === 'COMPLETED' ? 'handled' : 'being handled';
+  return {
+    outcome: 'ignored',
+    detectorId,
+    reason: `duplicate: this drift is already ${state} by ${owner} (${claim.key})`,
+  };
+}
+
+/**
+ * The detector reads compliant. An earlier attempt may still owe its alert (it crashed after the write, or its
+ * Publish failed, or it could not confirm), or the case that restored it named nobody while this event knows who.
+ */
+export async function afterTheFact(
+  context: InvocationContext,
+  detectorId: string,
+  target: Target,
+): Promise<DetectorReport | undefined> {
+  if (!context.trigger.mayOweAlert) return undefined;
+  const { accountId, region } = context.trigger;
+  const claim = caseRecordKey({ accountId, region, target: detectorId });
+  const record = await context.delivery.read(claim);
+  if (record && owesAlert(record)) return deliverOwed(context, claim, record, detectorId, target);
+  const closedAfterTheChange =
+    record?.closedAt !== undefined && Date.parse(context.trigger.eventTime) <= record.closedAt.getTime();
+  if (record?.owner !== context.trigger.owner && closedAfterTheChange && namesSomeoneNew(context, record)) {
+    return sendFollowUp(context, target, record);
+  }
+  return undefined;
+}
+
+/** Whether this trigger names a cause the case did not: a change that took protection away, by someone else. */
+function namesSomeoneNew(context: InvocationContext, record: ClaimRecord | undefined): boolean {
+  const { trigger } = context;
+  return (
+    record?.owner !== undefined &&
+    trigger.reducedProtection &&
+    trigger.caseActor !== undefined &&
+    record.actor !== trigger.caseActor
+  );
+}
+
+function deliverOwed(
+  context: InvocationContext,
+  claim: ClaimKey,
+  record: ClaimRecord,
+  detectorId: string,
+  target: Target,
+): Promise<DetectorReport | undefined> {
+  return runOwed(context, {
+    claim,
+    known: record,
+    pending: (previous, messageId) => pendingReport(previous, detectorId, messageId),
+    back: (previous) => {
+      context.metrics.count(REMEDIATION_SUCCEEDED_METRIC);
+      const now = target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
+      const intent = decodeIntent(previous.intent);
+      const action = intent
+        ? `Restored by the responder at ${intent.at} (${intent.action}); this alert was delayed by a failed ` +
+          'invocation, and this retry reads the detector compliant: protection is back.'
+        : 'An earlier attempt could not confirm its re-enable; this retry reads the detector compliant: protection is back.';
+      const alert = alertAct(
+        {
+          ...facts(context, 'remediate', target, action),
+          remediation: 'succeeded',
+          before: null,
+          after: now,
+        },
+        {
+          // The write the crashed attempt made was never counted: count it now, once, with its own time and actor.
+          remediation: intent && {
+            detectorKey: historyKey(context, detectorId),
+            at: new Date(intent.at),
+            eventId: intent.eventId,
+            generation: intent.generation,
+            actor: intent.actor,
+          },
+        },
+      );
+      return { alert: alert.alert, report: alert.report };
+    },
+  });
+}
+
+/** A short page that names who made the change an earlier page (of another trigger) reported without a name. */
+function sendFollowUp(
+  context: InvocationContext,
+  target: Target,
+  record: ClaimRecord | undefined,
+): Promise<DetectorReport> {
+  const claim = eventKey(context.trigger.eventId);
+  const detectorId = target.detectorId ?? null;
+  const earlier = record?.owner ?? 'an earlier page';
+  return runCase<DetectorReport>(context, {
+    claim,
+    duplicate: () => ({ outcome: 'ignored', detectorId, reason: `duplicate: ${claim.key} already handled` }),
+    pending: (previous, messageId) => pendingReport(previous, detectorId, messageId),
+    act: async () =>
+      alertAct(
+        facts(
+          context,
+          'attribution',
+          target,
+          `Nothing more: the change was already handled as ${earlier}${record?.actor ? ` (caused by ${record.actor})` : ', which could not say who made it'}. This follow-up names who did it.`,
+        ),
+      ),
+  });
+}
