@@ -5,6 +5,7 @@
 import type { Context } from 'aws-lambda';
 import { cloudWatchAdapter } from './adapters/cloudwatch.js';
 import { guardDutyAdapter } from './adapters/guardduty.js';
+import { guardDutyCoverageAdapter } from './adapters/guardduty-coverage.js';
 import { organizationAdapter } from './adapters/guardduty-organization.js';
 import { snsAdapter } from './adapters/sns.js';
 import { dynamoDbStateStore } from './adapters/state-store.js';
@@ -54,6 +55,7 @@ export function createResponder(options: ResponderOptions): Responder {
   const deps: ResponderDeps = {
     guardDuty: guardDutyAdapter(clients.guardDuty),
     organization: config.scope === 'organization' ? organizationAdapter(clients.guardDuty) : undefined,
+    coverage: guardDutyCoverageAdapter(clients.guardDuty),
     alerts: snsAdapter(clients.sns, config.notificationTopicArn),
     metrics: cloudWatchAdapter(clients.cloudWatch, config.metricNamespace),
     store: dynamoDbStateStore(clients.dynamoDb, config.stateTableName),

@@ -78,6 +78,10 @@ const environmentSchema = z.object({
       }),
     ),
   ),
+  [ENV.coverageClusterMetrics]: z._default(
+    z.enum(['true', 'false'], { error: 'expected "true" or "false"' }),
+    'false',
+  ),
   [ENV.stateTableName]: z
     .string({ error: 'is required (the DynamoDB table for idempotency and remediation history)' })
     .check(z.regex(TABLE_NAME, { error: 'expected a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)' })),
@@ -116,5 +120,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     scope: values[ENV.scope],
     autoEnableTarget: values[ENV.organizationAutoEnableTarget],
     roleArn: values[ENV.roleArn],
+    coverageClusterMetrics: values[ENV.coverageClusterMetrics] === 'true',
   };
 }

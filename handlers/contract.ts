@@ -31,6 +31,11 @@ export const ENV = {
   roleArn: 'RESPONDER_ROLE_ARN',
   /** Lowest level the logger writes (`DEBUG`, `INFO`, `WARN`, `ERROR`). Optional. */
   logLevel: 'LOG_LEVEL',
+  /**
+   * `true` or `false` (default): whether the sweep also publishes per-cluster coverage metrics (two custom metrics
+   * per EKS cluster, dimensions `Region`, `AccountId`, `ClusterName`); the per-Region counts are always published.
+   */
+  coverageClusterMetrics: 'COVERAGE_CLUSTER_METRICS',
 } as const;
 
 /** One of the function's environment variable names. */

@@ -6,8 +6,10 @@ import {
   SCHEDULED_DETAIL_TYPE,
 } from './contract.js';
 import { describeChange } from './core/change.js';
+import { COVERAGE_DETAIL_TYPES, COVERAGE_UNHEALTHY_DETAIL_TYPE, EKS_RESOURCE_TYPE } from './core/coverage.js';
 import {
   type ApiCallInput,
+  type CoverageEventInput,
   type ResponderInput,
   type SweepInput,
   TAG_API_CALLS,
@@ -78,6 +80,104 @@ const cloudTrailDetailSchema = z.looseObject({
   responseElements: z.nullish(z.looseObject({ detectorId: z.optional(z.string()) })),
 });
 
+/** A node count: the event schema says "string", the API a number; anything but a whole number is unknown. */
+const nodeCount = z.optional(z.union([z.string(), z.number()]));
+
+/**
+ * The detail of `GuardDuty Runtime Protection Unhealthy|Healthy` (the GuardDuty user guide's notification schema,
+ * "Runtime coverage and troubleshooting for Amazon EKS clusters"): camelCase, node counts as strings.
+ */
+const coverageDetailSchema = z.looseObject({
+  schemaVersion: z.optional(z.string()),
+  resourceAccountId: z.optional(z.string().check(z.minLength(1))),
+  currentStatus: z.optional(z.string()),
+  previousStatus: z.optional(z.string()),
+  resourceDetails: z.looseObject({
+    resourceType: z.string(),
+    eksClusterDetails: z.optional(
+      z.looseObject({
+        // EKS cluster names (CreateCluster): a letter or digit, then letters, digits, - and _, at most 100.
+        clusterName: z
+          .string()
+          .check(z.regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { error: 'expected an EKS cluster name' })),
+        availableNodes: nodeCount,
+        desiredNodes: nodeCount,
+        addonVersion: z.optional(z.string()),
+      }),
+    ),
+  }),
+  issue: z.optional(z.string()),
+  lastUpdatedAt: z.optional(z.union([z.string(), z.number()])),
+});
+
+function wholeNumber(value: string | number | undefined): number | undefined {
+  const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isSafeInteger(number) && number >= 0 ? number : undefined;
+}
+
+/** A timestamp as ISO text or epoch seconds (or milliseconds); undefined when it is neither. */
+function timestamp(value: string | number | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = typeof value === 'number' ? new Date(value < 1e12 ? value * 1000 : value) : new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** The coverage event of one cluster; ECS and EC2 coverage are well-formed events this responder has no business with. */
+function parseCoverageEvent(event: z.infer<typeof envelopeSchema>): ParsedEvent {
+  const parsed = coverageDetailSchema.safeParse(event.detail);
+  if (!parsed.success) return { status: 'invalid', problems: problemsOf(parsed.error, 'detail') };
+  const detail = parsed.data;
+  if (detail.resourceDetails.resourceType !== EKS_RESOURCE_TYPE) {
+    return {
+      status: 'unsupported',
+      reason: `coverage of ${detail.resourceDetails.resourceType} resources is not watched (EKS clusters only)`,
+      eventId: event.id,
+    };
+  }
+  const eks = detail.resourceDetails.eksClusterDetails;
+  if (eks === undefined) {
+    return {
+      status: 'invalid',
+      problems: ['detail.resourceDetails.eksClusterDetails: required for an EKS resource'],
+    };
+  }
+  // The detail-type says which way it changed; a currentStatus that contradicts it is not an event to trust.
+  const status = event['detail-type'] === COVERAGE_UNHEALTHY_DETAIL_TYPE ? 'UNHEALTHY' : 'HEALTHY';
+  const current = detail.currentStatus?.toUpperCase();
+  if (current !== undefined && current !== status) {
+    return {
+      status: 'invalid',
+      problems: [
+        `detail.currentStatus: "${detail.currentStatus}" contradicts the detail-type "${event['detail-type']}"`,
+      ],
+    };
+  }
+  const input: CoverageEventInput = {
+    kind: 'coverage',
+    eventId: event.id,
+    eventTime: event.time,
+    accountId: event.account,
+    region: event.region,
+    detailType: event['detail-type'],
+    previousStatus: detail.previousStatus,
+    cluster: {
+      accountId: detail.resourceAccountId ?? event.account,
+      clusterName: eks.clusterName,
+      coverageStatus: status,
+      issue: detail.issue === '' ? undefined : detail.issue,
+      // The event's availableNodes/desiredNodes are the API's coveredNodes/compatibleNodes.
+      coveredNodes: wholeNumber(eks.availableNodes),
+      compatibleNodes: wholeNumber(eks.desiredNodes),
+      addonVersion: eks.addonVersion,
+      addonStatus: undefined,
+      managementType: undefined,
+      detectorId: undefined,
+      updatedAt: timestamp(detail.lastUpdatedAt),
+    },
+  };
+  return { status: 'ok', input };
+}
+
 /** The detector a GuardDuty ARN names: `arn:aws:guardduty:REGION:ACCOUNT:detector/ID` (nothing else). */
 function detectorOfArn(arn: string): TagChange['detector'] {
   const match = /^arn:aws[a-z-]*:guardduty:([a-z0-9-]+):(\d{12}):detector\/([a-z0-9]{32})$/.exec(arn);
@@ -115,10 +215,16 @@ export function parseEvent(raw: unknown): ParsedEvent {
     };
     return { status: 'ok', input: sweep };
   }
+  if (
+    event.source === GUARDDUTY_SOURCE &&
+    (COVERAGE_DETAIL_TYPES as readonly string[]).includes(event['detail-type'])
+  ) {
+    return parseCoverageEvent(event);
+  }
   if (event.source !== GUARDDUTY_SOURCE || event['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) {
     return {
       status: 'unsupported',
-      reason: `source "${event.source}" with detail-type "${event['detail-type']}" is not a GuardDuty API call or the sweep schedule`,
+      reason: `source "${event.source}" with detail-type "${event['detail-type']}" is not a GuardDuty API call or the sweep schedule (nor a coverage event)`,
       eventId: event.id,
     };
   }

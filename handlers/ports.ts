@@ -2,6 +2,7 @@
  * Every port the flow depends on, and the records that cross it. Adapters (handlers/adapters) implement these with
  * the AWS SDK; tests and the benchmark swap them for fakes. Nothing here imports an SDK.
  */
+import type { ClusterCoverage, CoverageStatistics } from './core/coverage.js';
 import type { RemediationPlan } from './core/decide.js';
 import type { MemberState, OrganizationConfiguration, OrganizationPlan } from './core/organization.js';
 import type { DetectorState } from './core/types.js';
@@ -13,6 +14,17 @@ export interface GuardDutyPort {
   listDetectorIds(): Promise<string[]>;
   /** One UpdateDetector call carrying the plan. */
   updateDetector(plan: RemediationPlan): Promise<void>;
+}
+
+/** GuardDuty's per-cluster runtime coverage of EKS, in domain types (handlers/core/coverage.ts). */
+export interface CoveragePort {
+  /**
+   * Every EKS cluster ListCoverage returns for the detector, all pages. An administrator's detector returns the
+   * clusters of every active member as well.
+   */
+  listClusters(detectorId: string): Promise<ClusterCoverage[]>;
+  /** GetCoverageStatistics `COUNT_BY_COVERAGE_STATUS` of the EKS clusters, GuardDuty's own count. */
+  statistics(detectorId: string): Promise<CoverageStatistics>;
 }
 
 export interface UnprocessedAccount {

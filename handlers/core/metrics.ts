@@ -32,6 +32,19 @@ export class MetricBatch {
     this.add(name, value, 'Count');
   }
 
+  /**
+   * A datapoint with its own dimensions (they replace `Region`, so name it among them). Only for metrics a deployment
+   * opts into: every distinct dimension set is one more custom metric to pay for.
+   */
+  point(
+    name: string,
+    value: number,
+    unit: MetricPoint['unit'],
+    dimensions: Readonly<Record<string, string>>,
+  ): void {
+    this.points.push({ name, value, unit, timestamp: this.now(), dimensions });
+  }
+
   private add(name: string, value: number, unit: MetricPoint['unit']): void {
     this.points.push({ name, value, unit, timestamp: this.now(), dimensions: { Region: this.region } });
   }

@@ -1,5 +1,7 @@
 /** Domain types shared by the responder, the sweep and the operator CLI. No AWS SDK shapes beyond the adapters. */
 
+import type { ClusterCoverage } from './coverage.js';
+
 /** The two generations of EKS runtime protection, newest first (the order is the preference order). */
 export const RUNTIME_FEATURES = ['RUNTIME_MONITORING', 'EKS_RUNTIME_MONITORING'] as const;
 export type RuntimeFeature = (typeof RUNTIME_FEATURES)[number];
@@ -51,6 +53,8 @@ export interface ResponderConfig {
   readonly autoEnableTarget: 'ALL' | 'NEW';
   /** The function's own execution role, to recognise its own changes in CloudTrail; undefined turns that off. */
   readonly roleArn: string | undefined;
+  /** Whether the sweep also publishes per-cluster coverage metrics (`COVERAGE_CLUSTER_METRICS`); default false. */
+  readonly coverageClusterMetrics?: boolean | undefined;
 }
 
 /** Who made an API call, as CloudTrail recorded it. Every field is attacker-controlled text except the ARN. */
@@ -132,4 +136,21 @@ export interface SweepInput {
   readonly region: string;
 }
 
-export type ResponderInput = ApiCallInput | SweepInput;
+/**
+ * A `GuardDuty Runtime Protection Unhealthy` or `… Healthy` event for one EKS cluster (GuardDuty sends it to
+ * EventBridge itself, durable delivery): the cluster's coverage as the event reports it.
+ */
+export interface CoverageEventInput {
+  readonly kind: 'coverage';
+  readonly eventId: string;
+  readonly eventTime: string;
+  /** The account whose event bus received it; the cluster's own account is `cluster.accountId`. */
+  readonly accountId: string;
+  readonly region: string;
+  /** The detail-type, which says which way the coverage changed. */
+  readonly detailType: string;
+  readonly previousStatus: string | undefined;
+  readonly cluster: ClusterCoverage;
+}
+
+export type ResponderInput = ApiCallInput | SweepInput | CoverageEventInput;

@@ -11,6 +11,7 @@ import type {
 import { describeError } from '../errors.js';
 import type {
   AlertTopicPort,
+  CoveragePort,
   GuardDutyPort,
   LogPort,
   MetricsPort,
@@ -24,6 +25,8 @@ export interface ResponderDeps {
   readonly guardDuty: GuardDutyPort;
   /** Present in organization scope only. */
   readonly organization?: OrganizationPort | undefined;
+  /** Per-cluster runtime coverage (ListCoverage); the sweep skips its coverage part without it. */
+  readonly coverage?: CoveragePort | undefined;
   readonly alerts: AlertTopicPort;
   readonly metrics: MetricsPort;
   readonly store: StateStorePort;

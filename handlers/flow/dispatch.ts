@@ -7,7 +7,13 @@
 import { loweredFeature } from '../core/auto-enable.js';
 import { reducesProtection } from '../core/change.js';
 import { type ResponderIdentity, triage } from '../core/decide.js';
-import type { ApiCallInput, ResponderConfig, ResponderInput, SweepInput } from '../core/types.js';
+import type {
+  ApiCallInput,
+  CoverageEventInput,
+  ResponderConfig,
+  ResponderInput,
+  SweepInput,
+} from '../core/types.js';
 import { assertNever } from '../errors.js';
 import { reportExemptionChange } from './account/exemption.js';
 import {
@@ -24,6 +30,7 @@ import {
   type ResponderDeps,
   type TriggerFacts,
 } from './context.js';
+import { type CoverageReport, respondForCoverageEvent, sweepCoverage } from './coverage/index.js';
 import { eventOwner, sweepOwner } from './keys.js';
 import {
   type OrganizationReport,
@@ -44,6 +51,8 @@ export interface DispatchResult {
   readonly reports: readonly DetectorReport[];
   /** The organization part: organization-level events, and the members and configuration in a sweep. */
   readonly organization?: OrganizationReport;
+  /** Per-cluster runtime coverage: a coverage event, and the coverage part of a sweep. */
+  readonly coverage?: CoverageReport;
 }
 
 /** Routes one validated input and flushes its metrics once, whatever happened. */
@@ -60,6 +69,8 @@ export async function dispatch(
         return await routeApiCall(context, input);
       case 'sweep':
         return await routeSweep(context, input);
+      case 'coverage':
+        return await routeCoverage(context, input);
       default:
         return assertNever(input);
     }
@@ -112,6 +123,20 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         owner: sweepOwner(input.eventId),
         caseActor: undefined,
         mayOweAlert: true,
+      };
+    case 'coverage':
+      // GuardDuty reports a cluster's coverage: nobody made a call, nothing was taken away by a request.
+      return {
+        ...common,
+        eventName: input.detailType,
+        actor: undefined,
+        historyActor: 'GuardDuty coverage event',
+        change: undefined,
+        reducedProtection: false,
+        organizationFeatures: undefined,
+        owner: eventOwner(input.eventId),
+        caseActor: undefined,
+        mayOweAlert: false,
       };
     default:
       return assertNever(input);
@@ -172,15 +197,32 @@ async function routeSweep(context: InvocationContext, input: SweepInput): Promis
       reports: [ignoreDetector(context, undefined, foreign)],
     };
   }
-  if (deps.organization === undefined) {
-    return { eventId: input.eventId, trigger: input.kind, reports: await sweepDetectors(context) };
-  }
-  // One failure must not hide the other part's result: both run, then the first failure fails the invocation.
-  const [own, members] = await Promise.allSettled([
+  const organization = deps.organization;
+  // One part's failure must not hide another's result: all run, then the first failure fails the invocation.
+  const [own, members, coverage] = await Promise.allSettled([
     sweepDetectors(context),
-    respondForOrganization(context, deps.organization, { members: 'all', configuration: true }),
+    organization === undefined
+      ? Promise.resolve(undefined)
+      : respondForOrganization(context, organization, { members: 'all', configuration: true }),
+    sweepCoverage(context),
   ]);
   if (own.status === 'rejected') throw own.reason;
   if (members.status === 'rejected') throw members.reason;
-  return { eventId: input.eventId, trigger: input.kind, reports: own.value, organization: members.value };
+  if (coverage.status === 'rejected') throw coverage.reason;
+  return {
+    eventId: input.eventId,
+    trigger: input.kind,
+    reports: own.value,
+    ...(members.value === undefined ? {} : { organization: members.value }),
+    coverage: coverage.value,
+  };
+}
+
+async function routeCoverage(context: InvocationContext, input: CoverageEventInput): Promise<DispatchResult> {
+  return {
+    eventId: input.eventId,
+    trigger: input.kind,
+    reports: [],
+    coverage: await respondForCoverageEvent(context, input),
+  };
 }

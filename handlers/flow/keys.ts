@@ -68,3 +68,36 @@ export function detectorHistoryKey(accountId: string, region: string, detectorId
 export function organizationHistoryKey(accountId: string, region: string): string {
   return `organization#${accountId}#${region}`;
 }
+
+/** A cluster's coverage record lives a week after it was last written: a week-old state is no transition to trust. */
+export const COVERAGE_CASE_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** A cluster that stays unhealthy is reported again after a day, as a standing drift is: not at every event or sweep. */
+export const COVERAGE_REMINDER_SECONDS = STANDING_DRIFT_TTL_SECONDS;
+
+/** One EKS cluster of one account and Region: the target of coverage cases. */
+export interface ClusterTarget {
+  readonly accountId: string;
+  readonly region: string;
+  readonly clusterName: string;
+}
+
+/**
+ * One transition of one cluster's coverage (to unhealthy, to excluded, back to covered) is one case, whichever
+ * trigger sees it first (its Unhealthy/Healthy event or a sweep): the claim's fingerprint is the state it reports.
+ */
+export function coverageCaseKey(where: ClusterTarget, claim: CaseClaim): ClaimKey {
+  return { ...coverageRecordKey(where), case: claim };
+}
+
+/** The coverage record of one cluster, to read what was last reported about it. */
+export function coverageRecordKey(where: ClusterTarget): ClaimKey {
+  return {
+    key: `coverage#${where.accountId}#${where.region}#${where.clusterName}`,
+    ttlSeconds: COVERAGE_CASE_TTL_SECONDS,
+  };
+}
+
+/** One sweep run's coverage digest: a redelivered sweep publishes it once. */
+export function coverageSweepKey(accountId: string, region: string, eventId: string): ClaimKey {
+  return { key: `coverage-sweep#${accountId}#${region}#${eventId}`, ttlSeconds: EVENT_CLAIM_TTL_SECONDS };
+}
