@@ -98,6 +98,8 @@ function describeExemption(exemption: Exemption): string | undefined {
 
 const RESPONDER_SAYS: Record<DetectorView['responderOutcome'], string> = {
   compliant: 'nothing to do',
+  'cost-warning':
+    'reports that both generations bill, once a day (RUNTIME_TARGET=unified, remediate mode: disables EKS_RUNTIME_MONITORING)',
   remediate: 're-enables protection at the next change event or sweep (notify mode: only reports it)',
   'would-remediate': 'reports it',
   exempt: 'reports the drift as exempt and leaves the detector alone until the exemption expires',

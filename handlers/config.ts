@@ -11,6 +11,7 @@ import {
   ORGANIZATION_AUTO_ENABLE_TARGETS,
   RESPONDER_MODES,
   RESPONDER_SCOPES,
+  RUNTIME_TARGETS,
 } from './contract.js';
 import type { ResponderConfig } from './core/types.js';
 
@@ -71,20 +72,16 @@ const environmentSchema = z.object({
     }),
     DEFAULTS.organizationAutoEnableTarget,
   ),
+  [ENV.runtimeTarget]: z._default(
+    z.enum(RUNTIME_TARGETS, { error: `expected ${oneOf(RUNTIME_TARGETS)}` }),
+    DEFAULTS.runtimeTarget,
+  ),
   [ENV.roleArn]: z.optional(
     z.string().check(
       z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, {
         error: 'expected the IAM role ARN of the function, such as arn:aws:iam::123456789012:role/responder',
       }),
     ),
-  ),
-  [ENV.accountName]: z.optional(
-    z.string().check(z.maxLength(64, { error: 'expected at most 64 characters (the name alerts show)' })),
-  ),
-  [ENV.runbookUrl]: z.optional(
-    z
-      .string()
-      .check(z.regex(/^https:\/\/[^\s#]{1,400}$/, { error: 'expected an https URL without a #fragment' })),
   ),
   [ENV.coverageClusterMetrics]: z._default(
     z.enum(['true', 'false'], { error: 'expected "true" or "false"' }),
@@ -127,9 +124,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     stateTableName: values[ENV.stateTableName],
     scope: values[ENV.scope],
     autoEnableTarget: values[ENV.organizationAutoEnableTarget],
+    runtimeTarget: values[ENV.runtimeTarget],
     roleArn: values[ENV.roleArn],
     coverageClusterMetrics: values[ENV.coverageClusterMetrics] === 'true',
-    accountName: values[ENV.accountName],
-    runbookUrl: values[ENV.runbookUrl],
   };
 }

@@ -29,12 +29,10 @@ export const ENV = {
   organizationAutoEnableTarget: 'ORGANIZATION_AUTO_ENABLE_TARGET',
   /** The function's own execution role, to recognise its own changes in CloudTrail. Optional. */
   roleArn: 'RESPONDER_ROLE_ARN',
+  /** Which runtime-monitoring generation counts as compliant: one of {@link RUNTIME_TARGETS}. */
+  runtimeTarget: 'RUNTIME_TARGET',
   /** Lowest level the logger writes (`DEBUG`, `INFO`, `WARN`, `ERROR`). Optional. */
   logLevel: 'LOG_LEVEL',
-  /** The account's name as alerts show it beside the id (at most 64 characters). Optional. */
-  accountName: 'ACCOUNT_NAME',
-  /** The runbook alerts link to (an https URL; its section anchors are added). Optional: the repository path. */
-  runbookUrl: 'RUNBOOK_URL',
   /**
    * `true` or `false` (default): whether the sweep also publishes per-cluster coverage metrics (two custom metrics
    * per EKS cluster, dimensions `Region`, `AccountId`, `ClusterName`); the per-Region counts are always published.
@@ -63,6 +61,15 @@ export type ResponderScope = (typeof RESPONDER_SCOPES)[number];
 export const ORGANIZATION_AUTO_ENABLE_TARGETS = ['ALL', 'NEW'] as const;
 export type OrganizationAutoEnableTarget = (typeof ORGANIZATION_AUTO_ENABLE_TARGETS)[number];
 
+/**
+ * Values of `RUNTIME_TARGET`. `any`: either generation (`RUNTIME_MONITORING` or the legacy `EKS_RUNTIME_MONITORING`)
+ * with EKS add-on management is compliant, and the one in use is restored (Security Hub GuardDuty.7). `unified`: only
+ * `RUNTIME_MONITORING` is (GuardDuty.7 and GuardDuty.11); the responder migrates a legacy detector in two requests.
+ * The first is the default (docs/generations.md).
+ */
+export const RUNTIME_TARGETS = ['any', 'unified'] as const;
+export type RuntimeTarget = (typeof RUNTIME_TARGETS)[number];
+
 /** Defaults of the optional variables, as the function applies them and the construct sets them. */
 export const DEFAULTS = {
   mode: 'remediate',
@@ -70,6 +77,7 @@ export const DEFAULTS = {
   requireAgentManagement: true,
   scope: 'account',
   organizationAutoEnableTarget: 'ALL',
+  runtimeTarget: 'any',
   logLevel: 'INFO',
 } as const satisfies {
   mode: ResponderMode;
@@ -77,6 +85,7 @@ export const DEFAULTS = {
   requireAgentManagement: boolean;
   scope: ResponderScope;
   organizationAutoEnableTarget: OrganizationAutoEnableTarget;
+  runtimeTarget: RuntimeTarget;
   logLevel: string;
 };
 
@@ -120,11 +129,6 @@ export const DRIFT_DETECTED_METRIC = 'DriftDetected';
 export const REMEDIATION_SUCCEEDED_METRIC = 'RemediationSucceeded';
 export const REMEDIATION_FAILED_METRIC = 'RemediationFailed';
 export const DISABLE_DENIED_METRIC = 'DisableDenied';
-/**
- * Seconds protection was off, per restore confirmed by a read-back (dimension `Region`): from the disabling call's
- * `eventTime`, or, for a drift the sweep found, from the sweep's read (the decision line says which).
- */
-export const TIME_TO_RESTORE_METRIC = 'TimeToRestore';
 /** Organization mode measures per Region, never per account: 10,000 accounts would be 10,000 custom metrics. */
 export const ORG_ACCOUNTS_EVALUATED_METRIC = 'OrganizationAccountsEvaluated';
 export const ORG_ACCOUNTS_NON_COMPLIANT_METRIC = 'OrganizationAccountsNonCompliant';

@@ -11,6 +11,8 @@ import {
   RESPONDER_SCOPES,
   type ResponderMode,
   type ResponderScope,
+  RUNTIME_TARGETS,
+  type RuntimeTarget,
 } from '../handlers/contract.js';
 import { SWEEP_INTERVAL_MINUTES } from './responder/props.js';
 
@@ -38,6 +40,11 @@ export interface AppConfig {
   readonly sweepIntervalMinutes: number;
   /** Whether EKS add-on (agent) management must be on for a detector to count as compliant. */
   readonly requireAgentManagement: boolean;
+  /**
+   * Which generation of runtime monitoring counts as compliant: `any` (either) or `unified` (RUNTIME_MONITORING only,
+   * what Security Hub GuardDuty.11 also checks; legacy detectors are migrated). See docs/generations.md.
+   */
+  readonly runtimeTarget: RuntimeTarget;
   /** Re-enables of one detector per hour before its pages fold into one critical page an hour. */
   readonly maxRemediationsPerHour: number;
   /** The longest exemption the function honours, in days. */
@@ -130,6 +137,9 @@ const schema = z.object({
     fromBoolean,
     z.boolean({ error: 'must be true or false' }).default(DEFAULTS.requireAgentManagement),
   ),
+  runtimeTarget: z
+    .enum(RUNTIME_TARGETS, { error: `must be one of ${oneOf(RUNTIME_TARGETS)}` })
+    .default(DEFAULTS.runtimeTarget),
   // The function's own bounds (handlers/contract.ts): a value outside them would fail every cold start.
   maxRemediationsPerHour: z.preprocess(
     fromNumber,

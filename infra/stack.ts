@@ -74,6 +74,7 @@ export function addResponderStacks(
           slack: config.slack,
           sweepInterval: Duration.minutes(config.sweepIntervalMinutes),
           requireAgentManagement: config.requireAgentManagement,
+          runtimeTarget: config.runtimeTarget,
           maxRemediationsPerHour: config.maxRemediationsPerHour,
           maxExemptionDays: config.maxExemptionDays,
           dashboardRegions: region === undefined ? undefined : config.regions,

@@ -11,8 +11,7 @@ export function chatbotNotification(parts: {
   readonly description: string;
   readonly nextSteps: readonly string[];
   readonly keywords: readonly string[];
-  /** Undefined: not threaded (a critical alert is never a reply under an older one). */
-  readonly threadId: string | undefined;
+  readonly threadId: string;
   readonly summary: string;
   readonly eventType: string;
   readonly accountId: string;
@@ -30,7 +29,7 @@ export function chatbotNotification(parts: {
       keywords: parts.keywords,
     },
     metadata: {
-      ...(parts.threadId === undefined ? {} : { threadId: parts.threadId }),
+      threadId: parts.threadId,
       summary: parts.summary,
       eventType: parts.eventType,
       additionalContext: { accountId: parts.accountId, region: parts.region, eventId: parts.id },

@@ -4,6 +4,13 @@ import { reducesProtection } from './change.js';
 import { type Evaluation, findFeature } from './evaluate.js';
 import { EXEMPTION_TAGS, type Exemption } from './exemption.js';
 import {
+  acceptedGenerations,
+  DEFAULT_RUNTIME_TARGET,
+  LEGACY_FEATURE,
+  type RuntimeTarget,
+  UNIFIED_FEATURE,
+} from './target.js';
+import {
   type AdditionalConfiguration,
   type ApiCallInput,
   type DetectorState,
@@ -21,23 +28,37 @@ import {
 
 export { RESPONDER_USER_AGENT };
 
-/** One UpdateDetector request that restores protection: at most one runtime feature, never both. */
+/** One runtime feature entry of an UpdateDetector (or UpdateMemberDetectors) request, with its full configuration list. */
+export interface FeatureRequest {
+  readonly name: RuntimeFeature;
+  readonly status: 'ENABLED' | 'DISABLED';
+  readonly additionalConfiguration: readonly AdditionalConfiguration[];
+}
+
+/**
+ * One UpdateDetector request that restores protection: at most one runtime feature, never both. Under
+ * RUNTIME_TARGET=unified it may carry a second request, `retire`, sent only after a read-back confirms this one.
+ */
 export interface RemediationPlan {
   readonly detectorId: string;
   readonly resumeDetector: boolean;
   readonly generation: RuntimeFeature;
   /** The feature entry to send, with its full additionalConfiguration list; undefined when only a resume is needed. */
-  readonly feature:
-    | {
-        readonly name: RuntimeFeature;
-        readonly status: 'ENABLED';
-        readonly additionalConfiguration: readonly AdditionalConfiguration[];
-      }
-    | undefined;
+  readonly feature: FeatureRequest | undefined;
+  /**
+   * RUNTIME_TARGET=unified, the legacy generation enabled: the second UpdateDetector, `EKS_RUNTIME_MONITORING` →
+   * DISABLED, sent only once RUNTIME_MONITORING reads back protecting (so protection never has a gap).
+   */
+  readonly retire?: RemediationPlan | undefined;
 }
 
 export type Decision =
   | { readonly outcome: 'compliant' }
+  /**
+   * Compliant, but both generations are enabled and billing. `retire` (RUNTIME_TARGET=unified, remediate mode, no
+   * active exemption) disables the legacy one; otherwise the responder only reports it, once a day.
+   */
+  | { readonly outcome: 'cost-warning'; readonly retire: RemediationPlan | undefined }
   | { readonly outcome: 'remediate'; readonly plan: RemediationPlan }
   | { readonly outcome: 'would-remediate'; readonly plan: RemediationPlan }
   | { readonly outcome: 'exempt'; readonly plan: RemediationPlan }
@@ -82,15 +103,27 @@ export function isOwnChange(
   self: ResponderIdentity,
   requireAgentManagement: boolean,
   autoEnableTarget: AutoEnableTarget = 'ALL',
+  runtimeTarget: RuntimeTarget = DEFAULT_RUNTIME_TARGET,
 ): boolean {
+  // Under `unified` the responder itself disables the legacy generation, after RUNTIME_MONITORING read back.
+  const retiresLegacy = runtimeTarget === 'unified';
+  const change = retiresLegacy
+    ? {
+        ...input.change,
+        disabledFeatures: input.change.disabledFeatures.filter((name) => name !== LEGACY_FEATURE),
+      }
+    : input.change;
+  const organizationFeatures = retiresLegacy
+    ? input.organizationFeatures?.filter((feature) => feature.name !== LEGACY_FEATURE)
+    : input.organizationFeatures;
   return (
     self.roleArn !== undefined &&
     self.functionName !== undefined &&
     input.actor.sessionIssuerArn === self.roleArn &&
     sessionName(input.actor.principalArn) === self.functionName &&
     (input.actor.userAgent ?? '').includes(RESPONDER_USER_AGENT) &&
-    !reducesProtection(input.change, requireAgentManagement) &&
-    loweredFeature(input.organizationFeatures, autoEnableTarget, requireAgentManagement) === undefined
+    !reducesProtection(change, requireAgentManagement) &&
+    loweredFeature(organizationFeatures, autoEnableTarget, requireAgentManagement) === undefined
   );
 }
 
@@ -101,6 +134,7 @@ export function triage(
   requireAgentManagement: boolean,
   scope: ResponderScope = 'account',
   autoEnableTarget: AutoEnableTarget = 'ALL',
+  runtimeTarget: RuntimeTarget = DEFAULT_RUNTIME_TARGET,
 ): Triage {
   if (input.region !== self.region) {
     return {
@@ -127,7 +161,10 @@ export function triage(
   if (!organizationCall && !(SUPPORTED_API_CALLS as readonly string[]).includes(input.eventName)) {
     return { action: 'ignore', reason: `${input.eventName} does not change EKS runtime monitoring` };
   }
-  if (input.errorCode === undefined && isOwnChange(input, self, requireAgentManagement, autoEnableTarget)) {
+  if (
+    input.errorCode === undefined &&
+    isOwnChange(input, self, requireAgentManagement, autoEnableTarget, runtimeTarget)
+  ) {
     return { action: 'ignore', reason: "the responder's own re-enable" };
   }
   // The organization path judges failed calls itself: its requests lower auto-enable settings the change does not see.
@@ -181,7 +218,14 @@ export interface DecisionContext {
 export function decide(context: DecisionContext): Decision {
   const { state, evaluation } = context;
   if (state === undefined || evaluation === undefined) return { outcome: 'detector-deleted' };
-  if (evaluation.compliant) return { outcome: 'compliant' };
+  if (evaluation.compliant) {
+    if (!evaluation.bothEnabled) return { outcome: 'compliant' };
+    const retires =
+      evaluation.target === 'unified' &&
+      context.mode === 'remediate' &&
+      context.exemption.status !== 'active';
+    return { outcome: 'cost-warning', retire: retires ? planRetire(state) : undefined };
+  }
   const plan = planRemediation(state, evaluation, context.change, context.requireAgentManagement);
   if (context.exemption.status === 'active') return { outcome: 'exempt', plan };
   if (context.mode === 'notify') return { outcome: 'would-remediate', plan };
@@ -211,6 +255,11 @@ export function chooseGeneration(
   return RUNTIME_FEATURES.find((name) => findFeature(state, name) !== undefined) ?? 'RUNTIME_MONITORING';
 }
 
+/**
+ * The requests that restore protection. Under `any`: one UpdateDetector for one generation (see chooseGeneration).
+ * Under `unified`: RUNTIME_MONITORING always, and when the legacy generation is enabled, a second request (`retire`)
+ * that disables it once the first reads back.
+ */
 export function planRemediation(
   state: DetectorState,
   evaluation: Evaluation,
@@ -218,14 +267,24 @@ export function planRemediation(
   requireAgentManagement: boolean,
   preferred?: RuntimeFeature,
 ): RemediationPlan {
+  const unified = evaluation.target === 'unified';
   const resumeDetector = !evaluation.detectorEnabled;
   const featuresOk =
     evaluation.compliant || (resumeDetector && isProtecting(evaluation, requireAgentManagement));
-  const generation = chooseGeneration(state, evaluation, change, preferred);
-  if (featuresOk) return { detectorId: state.detectorId, resumeDetector, generation, feature: undefined };
+  const generation = unified ? UNIFIED_FEATURE : chooseGeneration(state, evaluation, change, preferred);
+  const retire = unified ? planRetire(state) : undefined;
+  const extra = retire ? { retire } : {};
+  if (featuresOk)
+    return { detectorId: state.detectorId, resumeDetector, generation, feature: undefined, ...extra };
 
   const current = findFeature(state, generation)?.additionalConfiguration ?? [];
-  const currentAgent = current.find((config) => config.name === EKS_ADDON_MANAGEMENT)?.status;
+  // A migration carries the team's agent choice over from the legacy feature when the new one has none yet.
+  const legacyAgent = unified
+    ? findFeature(state, LEGACY_FEATURE)?.additionalConfiguration.find(
+        (config) => config.name === EKS_ADDON_MANAGEMENT,
+      )?.status
+    : undefined;
+  const currentAgent = current.find((config) => config.name === EKS_ADDON_MANAGEMENT)?.status ?? legacyAgent;
   // Without the strict setting, a team that runs the agent itself keeps agent management off.
   const agentStatus = requireAgentManagement ? ENABLED : (currentAgent ?? ENABLED);
   const additionalConfiguration = current.map((config) =>
@@ -233,20 +292,48 @@ export function planRemediation(
       ? { name: config.name, status: agentStatus }
       : { name: config.name, status: config.status },
   );
-  if (currentAgent === undefined)
+  if (!current.some((config) => config.name === EKS_ADDON_MANAGEMENT))
     additionalConfiguration.unshift({ name: EKS_ADDON_MANAGEMENT, status: agentStatus });
   return {
     detectorId: state.detectorId,
     resumeDetector,
     generation,
     feature: { name: generation, status: ENABLED, additionalConfiguration },
+    ...extra,
+  };
+}
+
+/**
+ * The request that disables the legacy generation when it is enabled (undefined otherwise): the feature alone, its
+ * additional configurations sent back as they are, so the EKS add-on that RUNTIME_MONITORING's agent management
+ * also uses is left alone. Only ever sent after RUNTIME_MONITORING reads back protecting.
+ */
+export function planRetire(state: DetectorState): RemediationPlan | undefined {
+  const legacy = findFeature(state, LEGACY_FEATURE);
+  if (legacy?.status !== ENABLED) return undefined;
+  return {
+    detectorId: state.detectorId,
+    resumeDetector: false,
+    generation: LEGACY_FEATURE,
+    feature: {
+      name: LEGACY_FEATURE,
+      status: 'DISABLED',
+      additionalConfiguration: legacy.additionalConfiguration.map((config) => ({
+        name: config.name,
+        status: config.status,
+      })),
+    },
   };
 }
 
 /** True when a runtime feature alone would protect the detector, i.e. only the detector's suspension is wrong. */
 function isProtecting(evaluation: Evaluation, requireAgentManagement: boolean): boolean {
+  const accepted = acceptedGenerations(evaluation.target);
   return evaluation.runtimeFeatures.some(
-    (view) => view.status === ENABLED && (!requireAgentManagement || view.agentManagement === 'ENABLED'),
+    (view) =>
+      accepted.includes(view.name) &&
+      view.status === ENABLED &&
+      (!requireAgentManagement || view.agentManagement === 'ENABLED'),
   );
 }
 
@@ -259,5 +346,7 @@ export function driftFingerprint(
   const features = evaluation.runtimeFeatures.map(
     (view) => `${view.name}=${view.status}/${view.agentManagement}`,
   );
-  return [state.status, ...features].join(',');
+  // A cost warning is its own case: it never joins, or is joined by, a drift of the same detector.
+  const kind = evaluation.compliant && evaluation.bothEnabled ? ['cost-warning'] : [];
+  return [...kind, state.status, ...features].join(',');
 }

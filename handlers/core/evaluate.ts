@@ -1,4 +1,13 @@
 import {
+  acceptedGenerations,
+  type ControlVerdicts,
+  controlVerdicts,
+  DEFAULT_RUNTIME_TARGET,
+  LEGACY_FEATURE,
+  type RuntimeTarget,
+  UNIFIED_FEATURE,
+} from './target.js';
+import {
   type DetectorFeature,
   type DetectorState,
   DISABLED,
@@ -27,6 +36,14 @@ export interface Evaluation {
   readonly runtimeFeatures: readonly RuntimeFeatureView[];
   /** Why the detector is not compliant, one readable line each; empty when compliant. */
   readonly problems: readonly string[];
+  /** The RUNTIME_TARGET the verdict was reached under. */
+  readonly target: RuntimeTarget;
+  /** Whether either generation protects the detector (the `any` rule), whatever the target. */
+  readonly protectedByEither: boolean;
+  /** Both generations are ENABLED: EKS_RUNTIME_MONITORING keeps billing next to RUNTIME_MONITORING until disabled. */
+  readonly bothEnabled: boolean;
+  /** What Security Hub's GuardDuty.7 and GuardDuty.11 say of this state (independent of the responder's settings). */
+  readonly controls: ControlVerdicts;
 }
 
 export function findFeature(state: DetectorState, name: string): DetectorFeature | undefined {
@@ -40,10 +57,15 @@ function agentManagementOf(feature: DetectorFeature): AgentManagement {
 }
 
 /**
- * Compliance as Security Hub GuardDuty.7 means it: the detector is enabled and one runtime feature (either
- * generation) is enabled with, when required, EKS add-on management enabled on that same feature.
+ * Compliance under a RUNTIME_TARGET. `any` (GuardDuty.7's rule): the detector is enabled and one runtime feature
+ * (either generation) is enabled with, when required, EKS add-on management enabled on that same feature. `unified`
+ * (GuardDuty.7 and GuardDuty.11): the same, but only RUNTIME_MONITORING counts.
  */
-export function evaluate(state: DetectorState, requireAgentManagement: boolean): Evaluation {
+export function evaluate(
+  state: DetectorState,
+  requireAgentManagement: boolean,
+  target: RuntimeTarget = DEFAULT_RUNTIME_TARGET,
+): Evaluation {
   const runtimeFeatures: RuntimeFeatureView[] = [];
   for (const name of RUNTIME_FEATURES) {
     const feature = findFeature(state, name);
@@ -52,8 +74,12 @@ export function evaluate(state: DetectorState, requireAgentManagement: boolean):
   }
   const detectorEnabled = state.status === ENABLED;
   const enabled = runtimeFeatures.filter((view) => view.status === ENABLED);
-  const protecting = enabled.find((view) => !requireAgentManagement || view.agentManagement === 'ENABLED');
-  const inUse = protecting ?? enabled[0];
+  const meets = (view: RuntimeFeatureView) => !requireAgentManagement || view.agentManagement === 'ENABLED';
+  const protectingEither = enabled.find(meets);
+  const accepted = acceptedGenerations(target);
+  const protecting = enabled.find((view) => accepted.includes(view.name) && meets(view));
+  // The generation in use is a fact of the detector, reported under either target.
+  const inUse = protectingEither ?? enabled[0];
 
   const problems: string[] = [];
   if (!detectorEnabled) problems.push(`detector is suspended (status ${state.status})`);
@@ -65,8 +91,19 @@ export function evaluate(state: DetectorState, requireAgentManagement: boolean):
         .map((view) => `${view.name} is ${view.status === DISABLED ? DISABLED : view.status}`)
         .join('; '),
     );
-  } else if (protecting === undefined && inUse) {
-    problems.push(`${inUse.name} is enabled but ${EKS_ADDON_MANAGEMENT} is ${inUse.agentManagement}`);
+  } else if (protecting === undefined) {
+    const unified = enabled.find((view) => view.name === UNIFIED_FEATURE);
+    if (target === 'unified' && unified === undefined) {
+      problems.push(
+        `RUNTIME_TARGET=unified: only ${LEGACY_FEATURE} is enabled, and RUNTIME_MONITORING is ` +
+          `${runtimeFeatures.find((view) => view.name === UNIFIED_FEATURE)?.status ?? 'not listed'} ` +
+          '(fails Security Hub GuardDuty.11)',
+      );
+    } else {
+      const closest = target === 'unified' ? unified : inUse;
+      if (closest)
+        problems.push(`${closest.name} is enabled but ${EKS_ADDON_MANAGEMENT} is ${closest.agentManagement}`);
+    }
   }
 
   return {
@@ -76,5 +113,11 @@ export function evaluate(state: DetectorState, requireAgentManagement: boolean):
     agentManagement: inUse?.agentManagement,
     runtimeFeatures,
     problems,
+    target,
+    protectedByEither: detectorEnabled && protectingEither !== undefined,
+    bothEnabled:
+      enabled.some((view) => view.name === UNIFIED_FEATURE) &&
+      enabled.some((view) => view.name === LEGACY_FEATURE),
+    controls: controlVerdicts(state),
   };
 }

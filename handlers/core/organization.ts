@@ -1,6 +1,13 @@
 import { type AutoEnableTarget, level } from './auto-enable.js';
-import { planRemediation, type RemediationPlan } from './decide.js';
+import { type FeatureRequest, planRemediation, type RemediationPlan } from './decide.js';
 import { type Evaluation, evaluate } from './evaluate.js';
+import {
+  acceptedGenerations,
+  DEFAULT_RUNTIME_TARGET,
+  LEGACY_FEATURE,
+  type RuntimeTarget,
+  UNIFIED_FEATURE,
+} from './target.js';
 import {
   type DetectorFeature,
   type DetectorState,
@@ -34,16 +41,24 @@ export interface OrganizationEvaluation {
   /** The runtime feature whose auto-enable meets the target, or the strongest one listed. */
   readonly generationInUse: RuntimeFeature | undefined;
   readonly problems: readonly string[];
+  /** The RUNTIME_TARGET the verdict was reached under. */
+  readonly runtimeTarget: RuntimeTarget;
+  /** Whether RUNTIME_MONITORING (and its agent management, when required) auto-enables at the target level. */
+  readonly unifiedMeets: boolean;
+  /** Whether EKS_RUNTIME_MONITORING still auto-enables (NEW or ALL): members then get, and pay for, it too. */
+  readonly legacyAutoEnabled: boolean;
 }
 
 /**
  * The organization configuration is compliant when one runtime feature auto-enables at the target level (`ALL` by
  * default: every member, not only new ones) and, when agent management is required, so does its EKS_ADDON_MANAGEMENT.
+ * Under RUNTIME_TARGET=unified only RUNTIME_MONITORING counts, and the legacy feature must no longer auto-enable.
  */
 export function evaluateOrganization(
   configuration: OrganizationConfiguration,
   target: AutoEnableTarget,
   requireAgentManagement: boolean,
+  runtimeTarget: RuntimeTarget = DEFAULT_RUNTIME_TARGET,
 ): OrganizationEvaluation {
   const runtime = RUNTIME_FEATURES.map((name) =>
     configuration.features.find((feature) => feature.name === name),
@@ -53,11 +68,28 @@ export function evaluateOrganization(
   const meets = (feature: OrganizationFeature) =>
     level(feature.autoEnable) >= level(target) &&
     (!requireAgentManagement || level(agentOf(feature)) >= level(target));
-  const protecting = runtime.find(meets);
+  const accepted = acceptedGenerations(runtimeTarget);
+  const protecting = runtime.find(
+    (feature) => meets(feature) && isRuntimeFeature(feature.name) && accepted.includes(feature.name),
+  );
+  const unified = runtime.find((feature) => feature.name === UNIFIED_FEATURE);
+  const legacy = runtime.find((feature) => feature.name === LEGACY_FEATURE);
+  const legacyAutoEnabled = legacy !== undefined && level(legacy.autoEnable) > level('NONE');
+  const retireNeeded = runtimeTarget === 'unified' && protecting !== undefined && legacyAutoEnabled;
   const strongest = [...runtime].sort((a, b) => level(b.autoEnable) - level(a.autoEnable))[0];
-  const inUse = protecting ?? strongest;
+  const inUse = runtime.find(meets) ?? strongest;
   const problems: string[] = [];
+  if (retireNeeded) {
+    problems.push(
+      `${LEGACY_FEATURE} auto-enable is ${legacy?.autoEnable} next to ${UNIFIED_FEATURE} (RUNTIME_TARGET=unified): ` +
+        'accounts would get, and pay for, both generations',
+    );
+  }
   if (!protecting) {
+    if (runtimeTarget === 'unified' && unified === undefined && runtime.length > 0)
+      problems.push(
+        `RUNTIME_TARGET=unified: the organization configuration does not list ${UNIFIED_FEATURE}`,
+      );
     if (runtime.length === 0) problems.push('the organization configuration lists no runtime feature');
     for (const feature of runtime) {
       problems.push(
@@ -68,9 +100,12 @@ export function evaluateOrganization(
     }
   }
   return {
-    compliant: protecting !== undefined,
+    compliant: protecting !== undefined && !retireNeeded,
     generationInUse: inUse && isRuntimeFeature(inUse.name) ? inUse.name : undefined,
     problems,
+    runtimeTarget,
+    unifiedMeets: unified !== undefined && meets(unified),
+    legacyAutoEnabled,
   };
 }
 
@@ -78,14 +113,24 @@ export interface OrganizationPlan {
   /** Exactly one runtime feature per request: AWS rejects both. */
   readonly feature: {
     readonly name: RuntimeFeature;
-    readonly autoEnable: AutoEnableTarget;
+    /** The target level, or (a retire) `NONE`; never lower than the feature's current level otherwise. */
+    readonly autoEnable: string;
     readonly additionalConfiguration: readonly { readonly name: string; readonly autoEnable: string }[];
   };
   /** UpdateOrganizationConfiguration requires exactly one of these; the current value is sent back unchanged. */
   readonly members: { readonly autoEnableOrganizationMembers: string } | { readonly autoEnable: boolean };
+  /**
+   * RUNTIME_TARGET=unified with the legacy feature still auto-enabled: a second request, EKS_RUNTIME_MONITORING
+   * auto-enable → NONE, sent only once RUNTIME_MONITORING reads back at the target level. (NONE does not disable
+   * the feature on existing members: their detectors are migrated one by one.)
+   */
+  readonly retire?: OrganizationPlan | undefined;
 }
 
-/** Restores auto-enable on one generation: the one the change lowered, else the one in use, else RUNTIME_MONITORING. */
+/**
+ * Restores auto-enable on one generation: the one the change lowered, else the one in use, else RUNTIME_MONITORING;
+ * under RUNTIME_TARGET=unified always RUNTIME_MONITORING, then (`retire`) the legacy feature's auto-enable off.
+ */
 export function planOrganization(
   configuration: OrganizationConfiguration,
   evaluation: OrganizationEvaluation,
@@ -93,9 +138,10 @@ export function planOrganization(
   requireAgentManagement: boolean,
   lowered: RuntimeFeature | undefined,
 ): OrganizationPlan {
-  const name = lowered ?? evaluation.generationInUse ?? 'RUNTIME_MONITORING';
-  const current =
-    configuration.features.find((feature) => feature.name === name)?.additionalConfiguration ?? [];
+  const unified = evaluation.runtimeTarget === 'unified';
+  const name = unified ? UNIFIED_FEATURE : (lowered ?? evaluation.generationInUse ?? UNIFIED_FEATURE);
+  const currentFeature = configuration.features.find((feature) => feature.name === name);
+  const current = currentFeature?.additionalConfiguration ?? [];
   const agentTarget = (status: string | undefined) =>
     requireAgentManagement || status === undefined ? raise(status, target) : status;
   const additionalConfiguration = current.map((config) =>
@@ -110,7 +156,23 @@ export function planOrganization(
     configuration.autoEnableOrganizationMembers !== undefined
       ? { autoEnableOrganizationMembers: configuration.autoEnableOrganizationMembers }
       : { autoEnable: configuration.autoEnable ?? false };
-  return { feature: { name, autoEnable: target, additionalConfiguration }, members };
+  const legacy = configuration.features.find((feature) => feature.name === LEGACY_FEATURE);
+  const retire: OrganizationPlan | undefined =
+    unified && legacy !== undefined && level(legacy.autoEnable) > level('NONE')
+      ? {
+          feature: {
+            name: LEGACY_FEATURE,
+            autoEnable: 'NONE',
+            additionalConfiguration: legacy.additionalConfiguration.map((config) => ({ ...config })),
+          },
+          members,
+        }
+      : undefined;
+  return {
+    feature: { name, autoEnable: raise(currentFeature?.autoEnable, target), additionalConfiguration },
+    members,
+    ...(retire ? { retire } : {}),
+  };
 }
 
 /** Never lowers a setting: `ALL` stays `ALL` when the target is `NEW`. */
@@ -131,44 +193,64 @@ export interface MemberVerdict {
   readonly plan: RemediationPlan | undefined;
 }
 
-/** Members are evaluated exactly as a standalone detector (the member's detector is enabled while it is associated). */
+function memberDetector(member: MemberState): DetectorState {
+  return { detectorId: member.accountId, status: ENABLED, features: member.features, tags: {} };
+}
+
+/**
+ * Members are evaluated exactly as a standalone detector (the member's detector is enabled while it is associated).
+ * Under RUNTIME_TARGET=unified a member that also keeps the legacy generation is a drift here (the digest lists it and
+ * the responder disables the legacy feature): the organization path has no separate cost warning.
+ */
 export function evaluateMember(
   member: MemberState,
   requireAgentManagement: boolean,
   change: RequestedChange | undefined,
+  runtimeTarget: RuntimeTarget = DEFAULT_RUNTIME_TARGET,
 ): MemberVerdict {
-  const state: DetectorState = {
-    detectorId: member.accountId,
-    status: ENABLED,
-    features: member.features,
-    tags: {},
-  };
-  const evaluation = evaluate(state, requireAgentManagement);
+  const state = memberDetector(member);
+  const evaluated = evaluate(state, requireAgentManagement, runtimeTarget);
+  const redundant = runtimeTarget === 'unified' && evaluated.compliant && evaluated.bothEnabled;
+  const evaluation: Evaluation = redundant
+    ? {
+        ...evaluated,
+        compliant: false,
+        problems: [
+          `${LEGACY_FEATURE} is still enabled next to ${UNIFIED_FEATURE} (RUNTIME_TARGET=unified): both generations bill`,
+        ],
+      }
+    : evaluated;
   return {
     accountId: member.accountId,
     evaluation,
     plan: evaluation.compliant
       ? undefined
-      : planRemediation(state, evaluation, change, requireAgentManagement),
+      : planRemediation(state, evaluated, change, requireAgentManagement),
   };
 }
 
+/** Whether RUNTIME_MONITORING protects the member (the first step of a migration worked), legacy or not. */
+export function unifiedProtects(member: MemberState, requireAgentManagement: boolean): boolean {
+  return evaluate(memberDetector(member), requireAgentManagement, 'unified').compliant;
+}
+
 export interface MemberBatch {
-  readonly feature: NonNullable<RemediationPlan['feature']>;
+  readonly feature: FeatureRequest;
   readonly accountIds: readonly string[];
 }
 
 /**
  * Groups the members to remediate by the exact feature entry they need, in batches of at most 50 accounts: one
- * UpdateMemberDetectors call per batch, one runtime feature per call.
+ * UpdateMemberDetectors call per batch, one runtime feature per call. `step` picks the first request of each plan,
+ * or its second (`retire`: the legacy generation's disable under RUNTIME_TARGET=unified).
  */
-export function batchRemediations(verdicts: readonly MemberVerdict[]): MemberBatch[] {
-  const groups = new Map<
-    string,
-    { feature: NonNullable<RemediationPlan['feature']>; accountIds: string[] }
-  >();
+export function batchRemediations(
+  verdicts: readonly MemberVerdict[],
+  step: 'first' | 'retire' = 'first',
+): MemberBatch[] {
+  const groups = new Map<string, { feature: FeatureRequest; accountIds: string[] }>();
   for (const verdict of verdicts) {
-    const feature = verdict.plan?.feature;
+    const feature = step === 'first' ? verdict.plan?.feature : verdict.plan?.retire?.feature;
     if (!feature) continue;
     const key = JSON.stringify(feature);
     const group = groups.get(key) ?? { feature, accountIds: [] };

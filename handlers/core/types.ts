@@ -1,4 +1,5 @@
 /** Domain types shared by the responder, the sweep and the operator CLI. No AWS SDK shapes beyond the adapters. */
+import type { RuntimeTarget } from '../contract.js';
 
 import type { ClusterCoverage } from './coverage.js';
 
@@ -51,14 +52,12 @@ export interface ResponderConfig {
   readonly scope: ResponderScope;
   /** Organization scope: the auto-enable level the organization configuration must keep. */
   readonly autoEnableTarget: 'ALL' | 'NEW';
+  /** Which runtime-monitoring generation counts as compliant (`RUNTIME_TARGET`, see docs/generations.md). */
+  readonly runtimeTarget: RuntimeTarget;
   /** The function's own execution role, to recognise its own changes in CloudTrail; undefined turns that off. */
   readonly roleArn: string | undefined;
   /** Whether the sweep also publishes per-cluster coverage metrics (`COVERAGE_CLUSTER_METRICS`); default false. */
   readonly coverageClusterMetrics?: boolean | undefined;
-  /** The account's name in alerts (`ACCOUNT_NAME`); undefined: the alias IAM reports, if any. */
-  readonly accountName?: string | undefined;
-  /** The runbook alerts link to (`RUNBOOK_URL`); undefined: docs/runbook.md of the repository. */
-  readonly runbookUrl?: string | undefined;
 }
 
 /** Who made an API call, as CloudTrail recorded it. Every field is attacker-controlled text except the ARN. */

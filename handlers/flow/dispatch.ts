@@ -150,7 +150,14 @@ async function routeApiCall(context: InvocationContext, input: ApiCallInput): Pr
     trigger: input.kind,
     reports: [report],
   });
-  const verdict = triage(input, self, config.requireAgentManagement, config.scope, config.autoEnableTarget);
+  const verdict = triage(
+    input,
+    self,
+    config.requireAgentManagement,
+    config.scope,
+    config.autoEnableTarget,
+    config.runtimeTarget,
+  );
   switch (verdict.action) {
     case 'ignore':
       return result(ignoreDetector(context, input.detectorId, verdict.reason));

@@ -118,6 +118,7 @@ export function addResponderFunction(
       [ENV.maxExemptionDays]: String(settings.maxExemptionDays),
       [ENV.scope]: settings.scope,
       [ENV.organizationAutoEnableTarget]: settings.organizationAutoEnableTarget,
+      [ENV.runtimeTarget]: settings.runtimeTarget,
       [ENV.stateTableName]: stateTable.tableName,
       // The handler treats a CloudTrail record as its own re-enable only when the session issuer is this role.
       // The role exists before the function, so the reference is not circular.

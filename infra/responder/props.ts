@@ -12,6 +12,8 @@ import {
   type OrganizationAutoEnableTarget,
   type ResponderMode,
   type ResponderScope,
+  RUNTIME_TARGETS,
+  type RuntimeTarget,
 } from '../../handlers/contract.js';
 
 /**
@@ -71,6 +73,13 @@ export interface GuardDutyDriftResponderProps {
    * @default true
    */
   readonly requireAgentManagement?: boolean;
+  /**
+   * Which generation of runtime monitoring counts as compliant (`RUNTIME_TARGET`): `any` (either, GuardDuty.7) or
+   * `unified` (RUNTIME_MONITORING only, GuardDuty.7 and GuardDuty.11; the function migrates legacy detectors in two
+   * requests and disables a redundant legacy feature). See docs/generations.md.
+   * @default 'any'
+   */
+  readonly runtimeTarget?: RuntimeTarget;
   /**
    * Re-enables of one detector per hour after which it is in a fight: still restored every time, but its pages fold
    * into one critical page an hour (1–60, the range of `MAX_REMEDIATIONS_PER_HOUR` in `handlers/contract.ts`).
@@ -144,6 +153,7 @@ export interface ResponderSettings {
   readonly slack: SlackChannelProps | undefined;
   readonly sweepInterval: Duration;
   readonly requireAgentManagement: boolean;
+  readonly runtimeTarget: RuntimeTarget;
   readonly maxRemediationsPerHour: number;
   readonly maxExemptionDays: number;
   readonly metricNamespace: string;
@@ -180,6 +190,7 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     slack: props.slack,
     sweepInterval,
     requireAgentManagement: props.requireAgentManagement ?? DEFAULTS.requireAgentManagement,
+    runtimeTarget: props.runtimeTarget ?? DEFAULTS.runtimeTarget,
     maxRemediationsPerHour: props.maxRemediationsPerHour ?? MAX_REMEDIATIONS_PER_HOUR.default,
     maxExemptionDays: props.maxExemptionDays ?? MAX_EXEMPTION_DAYS.default,
     metricNamespace,
@@ -228,6 +239,14 @@ function validateProps(scope: Construct, props: GuardDutyDriftResponderProps, sw
     problems.push(
       `maxExemptionDays must be ${MAX_EXEMPTION_DAYS_EXPECTED}, the range the function accepts in ` +
         `MAX_EXEMPTION_DAYS (received ${days})`,
+    );
+  }
+  // JavaScript callers (and a cast) can pass anything: the function would refuse it at every cold start.
+  const target: unknown = props.runtimeTarget;
+  if (target !== undefined && !(RUNTIME_TARGETS as readonly unknown[]).includes(target)) {
+    problems.push(
+      `runtimeTarget must be one of ${RUNTIME_TARGETS.map((value) => `"${value}"`).join(', ')}, the values the ` +
+        `function accepts in RUNTIME_TARGET (received ${JSON.stringify(target)})`,
     );
   }
   if (props.organizationAutoEnableTarget !== undefined && props.scope !== 'organization') {

@@ -18,6 +18,7 @@ describe('Function: loadConfig', () => {
       stateTableName: 'drift-state',
       scope: 'account',
       autoEnableTarget: 'ALL',
+      runtimeTarget: 'any',
     });
   });
 
@@ -29,6 +30,7 @@ describe('Function: loadConfig', () => {
       REQUIRE_AGENT_MANAGEMENT: 'false',
       MAX_REMEDIATIONS_PER_HOUR: '10',
       MAX_EXEMPTION_DAYS: '365',
+      RUNTIME_TARGET: 'unified',
     });
 
     expect(config).toMatchObject({
@@ -37,6 +39,7 @@ describe('Function: loadConfig', () => {
       requireAgentManagement: false,
       maxRemediationsPerHour: 10,
       maxExemptionDays: 365,
+      runtimeTarget: 'unified',
     });
   });
 
@@ -81,6 +84,7 @@ describe('Function: loadConfig', () => {
       { ...REQUIRED, ORGANIZATION_AUTO_ENABLE_TARGET: 'NONE' },
       /ORGANIZATION_AUTO_ENABLE_TARGET expected "ALL" or "NEW"/,
     ],
+    [{ ...REQUIRED, RUNTIME_TARGET: 'legacy' }, /RUNTIME_TARGET expected "any" or "unified" \(received "legacy"\)/],
   ])('rejects %o naming the variable and what it accepts', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigurationError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -26,6 +26,7 @@ describe('Function: loadAppConfig', () => {
       slack: undefined,
       sweepIntervalMinutes: 30,
       requireAgentManagement: true,
+      runtimeTarget: 'any',
       maxRemediationsPerHour: 3,
       maxExemptionDays: 30,
       createTrail: false,
@@ -40,6 +41,7 @@ describe('Function: loadAppConfig', () => {
       notificationEmails: 'a@example.com,b@example.com',
       sweepIntervalMinutes: '15',
       requireAgentManagement: 'false',
+      runtimeTarget: 'unified',
       maxRemediationsPerHour: '5',
       maxExemptionDays: '90',
       createTrail: 'true',
@@ -57,6 +59,7 @@ describe('Function: loadAppConfig', () => {
       slack: { workspaceId: 'T012AB3CD', channelId: 'C012AB3CD' },
       sweepIntervalMinutes: 15,
       requireAgentManagement: false,
+      runtimeTarget: 'unified',
       maxRemediationsPerHour: 5,
       maxExemptionDays: 90,
       createTrail: true,
@@ -67,6 +70,12 @@ describe('Function: loadAppConfig', () => {
     expect(
       loadAppConfig({ '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:bundling-stacks': [] }).mode,
     ).toBe('remediate');
+  });
+
+  it('names the key, the accepted values and the received value of a wrong runtimeTarget', () => {
+    expect(problemsOf({ runtimeTarget: 'legacy' })).toEqual([
+      'runtimeTarget must be one of "any", "unified" (received "legacy")',
+    ]);
   });
 
   it('names the key, the accepted values and the received value of a wrong mode', () => {

@@ -100,6 +100,7 @@ describe('Contract: handlers/contract.ts between the function and the infrastruc
         stateTableName: TABLE_NAME,
         scope: app.scope,
         autoEnableTarget: app.scope === 'organization' ? app.organizationAutoEnableTarget : 'ALL',
+        runtimeTarget: app.runtimeTarget,
         roleArn: ROLE_ARN,
       });
     },

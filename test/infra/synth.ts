@@ -12,6 +12,7 @@ export const FULL_CONTEXT = {
   slackChannelId: 'C012AB3CD',
   sweepIntervalMinutes: 20,
   requireAgentManagement: false,
+  runtimeTarget: 'unified',
   maxRemediationsPerHour: 5,
   maxExemptionDays: 14,
   createTrail: true,

@@ -23,6 +23,7 @@ export function responderEnv(
     // Unset unless a test sets them: a previous cold start in the same file must not leak its scope.
     RESPONDER_SCOPE: undefined,
     ORGANIZATION_AUTO_ENABLE_TARGET: undefined,
+    RUNTIME_TARGET: undefined,
     ...overrides,
   };
 }

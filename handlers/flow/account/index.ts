@@ -30,7 +30,7 @@ import {
   standingAction,
   type Target,
 } from './describe.js';
-import { historyKey, remediateDetector } from './remediate.js';
+import { costWarning, historyKey, remediateDetector } from './remediate.js';
 
 export type { DetectorReport } from './describe.js';
 
@@ -121,7 +121,7 @@ export async function readTarget(context: InvocationContext, detectorId: string)
   return {
     detectorId,
     state,
-    evaluation: state && evaluate(state, context.config.requireAgentManagement),
+    evaluation: state && evaluate(state, context.config.requireAgentManagement, context.config.runtimeTarget),
     exemption: state
       ? parseExemption(state.tags, context.deps.now(), context.config.maxExemptionDays)
       : { status: 'none' },
@@ -151,7 +151,7 @@ export async function handleDetector(
   }
   // A remediation reports the state it leaves behind; DriftDetected keeps the drift itself visible.
   const restores = decision.outcome === 'remediate' || decision.outcome === 'circuit-open';
-  if (!restores) metrics.compliance(decision.outcome === 'compliant');
+  if (!restores) metrics.compliance(decision.outcome === 'compliant' || decision.outcome === 'cost-warning');
   if (decision.outcome === 'compliant') {
     const followUp = target.detectorId ? await afterTheFact(context, target.detectorId, target) : undefined;
     return followUp ?? context.log<DetectorReport>({ outcome: 'compliant', detectorId });
@@ -161,7 +161,10 @@ export async function handleDetector(
   return runCase<DetectorReport>(context, {
     claim,
     duplicate: (existing) => joinCase(context, target, claim, existing),
-    firstAttempt: () => metrics.count(DRIFT_DETECTED_METRIC),
+    // Both generations enabled is a cost, not a drift: it stays out of DriftDetected.
+    firstAttempt: () => {
+      if (decision.outcome !== 'cost-warning') metrics.count(DRIFT_DETECTED_METRIC);
+    },
     pending: (previous, messageId) => pendingReport(previous, detectorId, messageId),
     act: (previous) => act(context, decision, target, previous),
   });
@@ -191,6 +194,8 @@ async function act(
         // A drift left in place pages again after a day, or as soon as it changes (another case).
         closes: { claimableAt: new Date(context.deps.now().getTime() + STANDING_DRIFT_TTL_SECONDS * 1000) },
       };
+    case 'cost-warning':
+      return costWarning(context, target, decision.retire);
     case 'compliant':
     case 'disable-denied':
     case 'ignored':

@@ -1,14 +1,19 @@
-/** How the account target remediates one detector: one UpdateDetector, then a read-back that confirms it. */
+/**
+ * How the account target remediates one detector: one UpdateDetector, then a read-back that confirms it. Under
+ * RUNTIME_TARGET=unified a second UpdateDetector disables the legacy generation, and only once the first reads back
+ * protecting: never both features in one request, and never a moment without protection.
+ */
 import { type AlertFacts, describePlan, renderNotification, snapshot } from '../../alerts/detector.js';
 import type { RemediationPlan } from '../../core/decide.js';
-import { evaluate } from '../../core/evaluate.js';
+import { type Evaluation, evaluate, findFeature } from '../../core/evaluate.js';
 import { REMEDIATION_FAILED_METRIC, REMEDIATION_SUCCEEDED_METRIC } from '../../core/metrics.js';
-import type { DetectorState } from '../../core/types.js';
+import { disableLegacyCommand, LEGACY_FEATURE, UNIFIED_FEATURE } from '../../core/target.js';
+import { type DetectorState, ENABLED } from '../../core/types.js';
 import { describeError, ResponderError } from '../../errors.js';
 import type { ClaimRecord, RemediationRecord } from '../../ports.js';
 import type { CaseAct } from '../case.js';
 import type { InvocationContext } from '../context.js';
-import { detectorHistoryKey, FIGHT_WINDOW_MS } from '../keys.js';
+import { detectorHistoryKey, FIGHT_WINDOW_MS, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
 import { alertAct, type DetectorReport, facts, type Target } from './describe.js';
 
 export interface RemediationWork {
@@ -23,23 +28,82 @@ export interface RemediationWork {
   readonly fight: { readonly recentRemediations: number } | undefined;
 }
 
-/** One UpdateDetector, a read-back that confirms it, and what to page. */
+/** What the second request of a unified remediation (disable EKS_RUNTIME_MONITORING) came to. */
+type RetireResult =
+  | { readonly status: 'none' }
+  | { readonly status: 'done' }
+  | { readonly status: 'failed'; readonly reason: string; readonly error: unknown };
+
+/** The detector as read back after the writes, evaluated as the responder evaluates it. */
+interface ReadBack {
+  readonly after: DetectorState | undefined;
+  readonly evaluation: Evaluation | undefined;
+}
+
+function readBackOf(context: InvocationContext, after: DetectorState | undefined): ReadBack {
+  const { requireAgentManagement, runtimeTarget } = context.config;
+  return { after, evaluation: after && evaluate(after, requireAgentManagement, runtimeTarget) };
+}
+
+function legacyEnabled(state: DetectorState | undefined): boolean {
+  return state !== undefined && findFeature(state, LEGACY_FEATURE)?.status === ENABLED;
+}
+
+/**
+ * The second step: disables the legacy generation, then reads back. Called only once RUNTIME_MONITORING reads back
+ * protecting; a detector whose read-back no longer lists the legacy feature enabled needs nothing.
+ */
+async function retireLegacy(
+  context: InvocationContext,
+  retire: RemediationPlan,
+  current: ReadBack,
+): Promise<{ readonly readBack: ReadBack; readonly result: RetireResult }> {
+  if (!legacyEnabled(current.after)) return { readBack: current, result: { status: 'none' } };
+  let after: DetectorState | undefined;
+  try {
+    await context.deps.guardDuty.updateDetector(retire);
+    after = await context.deps.guardDuty.getDetector(retire.detectorId);
+  } catch (error) {
+    return { readBack: current, result: { status: 'failed', reason: describeError(error), error } };
+  }
+  const readBack = readBackOf(context, after);
+  if (after === undefined)
+    return { readBack, result: { status: 'failed', reason: 'detector not found', error: undefined } };
+  if (legacyEnabled(after)) {
+    return {
+      readBack,
+      result: { status: 'failed', reason: `read back: ${LEGACY_FEATURE} still ENABLED`, error: undefined },
+    };
+  }
+  return { readBack, result: { status: 'done' } };
+}
+
+/** One UpdateDetector, a read-back that confirms it, under `unified` the legacy generation's disable, and the page. */
 export async function remediateDetector(
   context: InvocationContext,
   { plan, target, previous, fight }: RemediationWork,
 ): Promise<CaseAct<DetectorReport>> {
-  const { config, deps, metrics, trigger } = context;
+  const { deps, metrics, trigger } = context;
   let written = false;
   let after: DetectorState | undefined;
   let failure: unknown;
   try {
-    await deps.guardDuty.updateDetector(plan);
+    // The first request never carries the legacy disable: that is `plan.retire`, sent after the read-back.
+    await deps.guardDuty.updateDetector({ ...plan, retire: undefined });
     written = true;
     after = await deps.guardDuty.getDetector(plan.detectorId);
   } catch (error) {
     failure = error;
   }
-  const afterEvaluation = after && evaluate(after, config.requireAgentManagement);
+  let readBack = readBackOf(context, after);
+  let retired: RetireResult = { status: 'none' };
+  if (plan.retire && readBack.evaluation?.compliant === true) {
+    const second = await retireLegacy(context, plan.retire, readBack);
+    readBack = second.readBack;
+    retired = second.result;
+  }
+  after = readBack.after;
+  const afterEvaluation = readBack.evaluation;
   const succeeded = afterEvaluation?.compliant === true;
   metrics.count(succeeded ? REMEDIATION_SUCCEEDED_METRIC : REMEDIATION_FAILED_METRIC);
   metrics.compliance(succeeded);
@@ -52,18 +116,20 @@ export async function remediateDetector(
         actor: trigger.historyActor,
       }
     : undefined;
-  const outcomeText = succeeded
+  const firstText = succeeded
     ? 'read back: compliant'
     : failure
       ? `failed: ${describeError(failure)}`
       : `read back: still not compliant (${afterEvaluation?.problems.join('; ') ?? 'detector not found'})`;
+  const outcomeText = plan.retire ? `${firstText}${retireText(plan, retired, succeeded)}` : firstText;
   const permission =
     failure instanceof Error && /AccessDenied/i.test(failure.name)
       ? ` The function's role lacks a permission it needs (check guardduty:${failure.message.includes('GetDetector') ? 'GetDetector' : 'UpdateDetector'} on this detector).`
       : '';
   const alertFacts: AlertFacts = {
-    ...facts(context, 'remediate', target, `${describePlan(plan)}; ${outcomeText}.${permission}`),
-    remediation: succeeded ? 'succeeded' : 'failed',
+    ...facts(context, 'remediate', target, `${describeFirst(plan)}; ${outcomeText}.${permission}`),
+    // Protected but both generations left on (the second request failed) is still a failed remediation.
+    remediation: succeeded && retired.status !== 'failed' ? 'succeeded' : 'failed',
     after: after && afterEvaluation ? snapshot(after.status, afterEvaluation) : null,
   };
   if (succeeded) {
@@ -73,23 +139,136 @@ export async function remediateDetector(
       generation: plan.generation,
       ...(fight ? { fight: fight.recentRemediations + 1 } : {}),
     });
+    if (retired.status === 'failed') {
+      // Protected (RUNTIME_MONITORING read back), but both generations bill: page, and let the retry disable it.
+      return failedAct(alertFacts, remediation, {
+        detectorId: plan.detectorId,
+        message: `detector ${plan.detectorId}: ${UNIFIED_FEATURE} is protecting, but disabling ${LEGACY_FEATURE} failed (${retired.reason})`,
+        cause: retired.error,
+      });
+    }
     if (!fight) return alertAct(alertFacts, { remediation });
     return fightAct(context, { alertFacts, remediation, previous, times: fight.recentRemediations + 1 });
   }
   // Page once per drift about the failure; the retries Lambda makes stay quiet unless they succeed.
+  return failedAct(alertFacts, remediation, {
+    detectorId: plan.detectorId,
+    message: `remediation of detector ${plan.detectorId} failed: ${outcomeText}`,
+    cause: failure,
+  });
+}
+
+/** The first request in words: the legacy disable, if planned, is told by `retireText`. */
+function describeFirst(plan: RemediationPlan): string {
+  const first = describePlan({ ...plan, retire: undefined });
+  return plan.retire ? `step 1: ${first}` : first;
+}
+
+/** What became of the second request, for the alert's action line. */
+function retireText(plan: RemediationPlan, retired: RetireResult, firstSucceeded: boolean): string {
+  if (!firstSucceeded) {
+    return `; step 2 (${LEGACY_FEATURE} → DISABLED) not sent: ${LEGACY_FEATURE} stays as it was, so whatever protection it gives is kept`;
+  }
+  switch (retired.status) {
+    case 'none':
+      return `; step 2 not needed: the read-back lists ${LEGACY_FEATURE} as not enabled`;
+    case 'done':
+      return `; step 2: UpdateDetector ${plan.detectorId}: ${LEGACY_FEATURE} → DISABLED (its additional configuration unchanged); read back: ${LEGACY_FEATURE} is off`;
+    case 'failed':
+      return (
+        `; step 2: UpdateDetector ${plan.detectorId}: ${LEGACY_FEATURE} → DISABLED failed: ${retired.reason}. ` +
+        `The detector is protected by ${UNIFIED_FEATURE}; both generations bill until ${LEGACY_FEATURE} is disabled (the retry tries again)`
+      );
+  }
+}
+
+/** A page about a failure, then the error that makes Lambda retry the invocation (paged once per case). */
+function failedAct(
+  alertFacts: AlertFacts,
+  remediation: RemediationRecord | undefined,
+  error: { readonly detectorId: string; readonly message: string; readonly cause: unknown },
+): CaseAct<DetectorReport> {
   return {
     status: 'failed',
-    failure: { outcome: 'remediate', rendered: renderNotification(alertFacts), remediation },
-    error: new ResponderError(`remediation of detector ${plan.detectorId} failed: ${outcomeText}`, {
-      cause: failure,
-    }),
+    failure: { outcome: alertFacts.outcome, rendered: renderNotification(alertFacts), remediation },
+    error: new ResponderError(error.message, { cause: error.cause }),
     report: (messageId) => ({
-      outcome: 'remediate',
-      detectorId: plan.detectorId,
+      outcome: alertFacts.outcome,
+      detectorId: error.detectorId,
       remediation: 'failed',
       ...(messageId ? { messageId } : {}),
     }),
   };
+}
+
+/**
+ * Both generations are enabled and the detector is compliant: a cost warning, once a day per detector (its own
+ * case). With `retire` (RUNTIME_TARGET=unified, remediate mode) the responder disables the legacy generation itself;
+ * otherwise it says how.
+ */
+export async function costWarning(
+  context: InvocationContext,
+  target: Target,
+  retire: RemediationPlan | undefined,
+): Promise<CaseAct<DetectorReport>> {
+  if (retire) return retireRedundant(context, target, retire);
+  const state = target.state;
+  const detectorId = target.detectorId ?? state?.detectorId ?? 'DETECTOR_ID';
+  const { region } = context.trigger;
+  const unifiedProtects =
+    state !== undefined && evaluate(state, context.config.requireAgentManagement, 'unified').compliant;
+  const legacyConfigs = state ? (findFeature(state, LEGACY_FEATURE)?.additionalConfiguration ?? []) : [];
+  const how = unifiedProtects
+    ? `disable the legacy one: \`${disableLegacyCommand(detectorId, region, legacyConfigs)}\``
+    : `${UNIFIED_FEATURE} is not complete yet (EKS add-on management): run \`guardduty-drift migrate --region ${region}\`, which completes it, reads it back and only then disables ${LEGACY_FEATURE}`;
+  const action =
+    `Nothing: both ${UNIFIED_FEATURE} and ${LEGACY_FEATURE} are enabled, and AWS bills EKS Runtime Monitoring ` +
+    `until it is disabled. To stop paying twice, ${how}. With RUNTIME_TARGET=unified (remediate mode) the ` +
+    'responder does this itself. This warning repeats once a day while both stay enabled.';
+  return {
+    ...alertAct(facts(context, 'cost-warning', target, action)),
+    closes: { claimableAt: new Date(context.deps.now().getTime() + STANDING_DRIFT_TTL_SECONDS * 1000) },
+  };
+}
+
+/** RUNTIME_TARGET=unified, remediate mode: disable the redundant legacy generation, read back, and say so. */
+async function retireRedundant(
+  context: InvocationContext,
+  target: Target,
+  retire: RemediationPlan,
+): Promise<CaseAct<DetectorReport>> {
+  const current = readBackOf(context, target.state);
+  const { readBack, result } = await retireLegacy(context, retire, current);
+  const compliant = readBack.evaluation?.compliant === true;
+  context.metrics.compliance(compliant);
+  const ok = result.status !== 'failed' && compliant;
+  const did =
+    `UpdateDetector ${retire.detectorId}: ${LEGACY_FEATURE} → DISABLED (its additional configuration unchanged), ` +
+    `sent because ${UNIFIED_FEATURE} already protects the detector (RUNTIME_TARGET=unified)`;
+  const outcomeText =
+    result.status === 'failed'
+      ? `failed: ${result.reason}; both generations keep billing`
+      : compliant
+        ? `read back: ${LEGACY_FEATURE} is off and ${UNIFIED_FEATURE} protects the detector`
+        : `read back: not compliant (${readBack.evaluation?.problems.join('; ') ?? 'detector not found'})`;
+  const alertFacts: AlertFacts = {
+    ...facts(context, 'cost-warning', target, `${did}; ${outcomeText}.`),
+    remediation: ok ? 'succeeded' : 'failed',
+    after:
+      readBack.after && readBack.evaluation ? snapshot(readBack.after.status, readBack.evaluation) : null,
+  };
+  if (ok) {
+    context.deps.logger.info('legacy-disabled', {
+      eventId: context.trigger.eventId,
+      detectorId: retire.detectorId,
+    });
+    return alertAct(alertFacts);
+  }
+  return failedAct(alertFacts, undefined, {
+    detectorId: retire.detectorId,
+    message: `disabling ${LEGACY_FEATURE} on detector ${retire.detectorId}: ${outcomeText}`,
+    cause: result.status === 'failed' ? result.error : undefined,
+  });
 }
 
 /**

@@ -69,10 +69,10 @@ async function readConfiguration(
     }
     throw error;
   }
-  const { autoEnableTarget, requireAgentManagement } = context.config;
+  const { autoEnableTarget, requireAgentManagement, runtimeTarget } = context.config;
   return {
     configuration,
-    evaluation: evaluateOrganization(configuration, autoEnableTarget, requireAgentManagement),
+    evaluation: evaluateOrganization(configuration, autoEnableTarget, requireAgentManagement, runtimeTarget),
   };
 }
 
@@ -108,7 +108,7 @@ async function readMembers(
   adminDetectorId: string,
   pages: AsyncIterable<readonly MemberSummary[]>,
 ): Promise<Pick<Findings, 'evaluatedAccounts' | 'verdicts' | 'unreadable'>> {
-  const { requireAgentManagement } = context.config;
+  const { requireAgentManagement, runtimeTarget } = context.config;
   const verdicts: MemberVerdict[] = [];
   const unreadable: AccountLine[] = [];
   const limit = createLimiter(MEMBER_CONCURRENCY);
@@ -124,7 +124,12 @@ async function readMembers(
           return;
         }
         for (const member of result.value.members) {
-          const verdict = evaluateMember(member, requireAgentManagement, context.trigger.change);
+          const verdict = evaluateMember(
+            member,
+            requireAgentManagement,
+            context.trigger.change,
+            runtimeTarget,
+          );
           if (!verdict.evaluation.compliant) verdicts.push(verdict);
         }
         for (const entry of result.value.unprocessed) {
@@ -162,5 +167,7 @@ async function readMembers(
   }
   // By account id, whatever order the batches came back in: a digest reads the same every time.
   verdicts.sort((a, b) => a.accountId.localeCompare(b.accountId));
+  // The same for what could not be read: the case's fingerprint is built from these lines.
+  unreadable.sort((a, b) => a.accountId.localeCompare(b.accountId));
   return { evaluatedAccounts, verdicts, unreadable };
 }

@@ -53,6 +53,7 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
         MAX_REMEDIATIONS_PER_HOUR: '5',
         MAX_EXEMPTION_DAYS: '14',
         RESPONDER_SCOPE: 'account',
+        RUNTIME_TARGET: 'unified',
         STATE_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').id },
         RESPONDER_ROLE_ARN: { 'Fn::GetAtt': [onlyRoleAssumedBy(template, 'lambda.amazonaws.com'), 'Arn'] },
         LOG_LEVEL: 'INFO',
@@ -222,12 +223,13 @@ describe('Construct: GuardDutyDriftResponder (defaults)', () => {
     template = synthFirst().template;
   });
 
-  it('remediates, requires agent management and allows three remediations an hour', () => {
+  it('remediates, requires agent management, accepts either generation and allows three remediations an hour', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
           RESPONDER_MODE: 'remediate',
           REQUIRE_AGENT_MANAGEMENT: 'true',
+          RUNTIME_TARGET: 'any',
           MAX_REMEDIATIONS_PER_HOUR: '3',
         }),
       },
@@ -270,6 +272,7 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
       MAX_EXEMPTION_DAYS: '14',
       RESPONDER_SCOPE: 'organization',
       ORGANIZATION_AUTO_ENABLE_TARGET: 'ALL',
+      RUNTIME_TARGET: 'unified',
       STATE_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').id },
       RESPONDER_ROLE_ARN: { 'Fn::GetAtt': [onlyRoleAssumedBy(template, 'lambda.amazonaws.com'), 'Arn'] },
       LOG_LEVEL: 'INFO',

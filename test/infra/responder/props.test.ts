@@ -68,8 +68,19 @@ describe('Construct: GuardDutyDriftResponder (props)', () => {
       { maxRemediationsPerHour: 2.5 },
       /maxRemediationsPerHour must be a whole number from 1 to 60,.*\(received 2.5\)/,
     ],
+    // A JavaScript caller is not held by the type: the function would refuse the value at every cold start.
+    [
+      { runtimeTarget: 'legacy' as 'any' },
+      /runtimeTarget must be one of "any", "unified", the values the function accepts in RUNTIME_TARGET \(received "legacy"\)/,
+    ],
   ])('rejects %o', (props, message) => {
     expect(() => construct(props)).toThrow(message);
+  });
+
+  it.each(['any', 'unified'] as const)('passes runtimeTarget %s to the function as RUNTIME_TARGET', (target) => {
+    construct({ runtimeTarget: target }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RUNTIME_TARGET: target }) },
+    });
   });
 
   it.each([1, 60])('accepts maxRemediationsPerHour %i, the bounds the function accepts', (limit) => {
