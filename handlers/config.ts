@@ -83,6 +83,14 @@ const environmentSchema = z.object({
       }),
     ),
   ),
+  [ENV.accountName]: z.optional(
+    z.string().check(z.maxLength(64, { error: 'expected at most 64 characters (the name alerts show)' })),
+  ),
+  [ENV.runbookUrl]: z.optional(
+    z
+      .string()
+      .check(z.regex(/^https:\/\/[^\s#]{1,400}$/, { error: 'expected an https URL without a #fragment' })),
+  ),
   [ENV.coverageClusterMetrics]: z._default(
     z.enum(['true', 'false'], { error: 'expected "true" or "false"' }),
     'false',
@@ -127,5 +135,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     runtimeTarget: values[ENV.runtimeTarget],
     roleArn: values[ENV.roleArn],
     coverageClusterMetrics: values[ENV.coverageClusterMetrics] === 'true',
+    accountName: values[ENV.accountName],
+    runbookUrl: values[ENV.runbookUrl],
   };
 }

@@ -33,6 +33,10 @@ export const ENV = {
   runtimeTarget: 'RUNTIME_TARGET',
   /** Lowest level the logger writes (`DEBUG`, `INFO`, `WARN`, `ERROR`). Optional. */
   logLevel: 'LOG_LEVEL',
+  /** The account's name as alerts show it beside the id (at most 64 characters). Optional. */
+  accountName: 'ACCOUNT_NAME',
+  /** The runbook alerts link to (an https URL; its section anchors are added). Optional: the repository path. */
+  runbookUrl: 'RUNBOOK_URL',
   /**
    * `true` or `false` (default): whether the sweep also publishes per-cluster coverage metrics (two custom metrics
    * per EKS cluster, dimensions `Region`, `AccountId`, `ClusterName`); the per-Region counts are always published.
@@ -129,6 +133,11 @@ export const DRIFT_DETECTED_METRIC = 'DriftDetected';
 export const REMEDIATION_SUCCEEDED_METRIC = 'RemediationSucceeded';
 export const REMEDIATION_FAILED_METRIC = 'RemediationFailed';
 export const DISABLE_DENIED_METRIC = 'DisableDenied';
+/**
+ * Seconds protection was off, per restore confirmed by a read-back (dimension `Region`): from the disabling call's
+ * `eventTime`, or, for a drift the sweep found, from the sweep's read (the decision line says which).
+ */
+export const TIME_TO_RESTORE_METRIC = 'TimeToRestore';
 /** Organization mode measures per Region, never per account: 10,000 accounts would be 10,000 custom metrics. */
 export const ORG_ACCOUNTS_EVALUATED_METRIC = 'OrganizationAccountsEvaluated';
 export const ORG_ACCOUNTS_NON_COMPLIANT_METRIC = 'OrganizationAccountsNonCompliant';

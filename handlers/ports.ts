@@ -76,7 +76,7 @@ export interface AlertTopicPort {
 export interface MetricPoint {
   readonly name: string;
   readonly value: number;
-  readonly unit: 'None' | 'Count';
+  readonly unit: 'None' | 'Count' | 'Seconds';
   readonly timestamp: Date;
   readonly dimensions: Readonly<Record<string, string>>;
 }

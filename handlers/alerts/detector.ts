@@ -8,18 +8,23 @@ import type { RenderedNotification } from '../ports.js';
 import { BUDGETS, type Budget, Cuts, fitToSns } from './fit.js';
 import { chatbotNotification, renderForProtocols } from './protocols.js';
 import {
-  accountIdText,
+  accountWithName,
   actorLabel,
   COST_NOTE,
   clean,
+  cloudTrailEventUrl,
   codeSpan,
   consoleUrl,
   cut,
   detectorIdText,
+  formatDuration,
   LIMITS,
   quoteInvalid,
+  type RunbookSection,
   regionText,
+  runbookLink,
   scrubDeep,
+  severityTag,
   snsSubject,
   validAccountId,
   validDetectorId,
@@ -77,6 +82,32 @@ export interface AlertFacts {
   readonly before: DetectorSnapshot | null;
   readonly after: DetectorSnapshot | null;
   readonly exemption: Exemption;
+  /** The account's alias or configured name (`ACCOUNT_NAME`); undefined when none is known. */
+  readonly accountName?: string | undefined;
+  /** The deployment's runbook (`RUNBOOK_URL`); undefined: its path in the repository. */
+  readonly runbookUrl?: string | undefined;
+  /** How long protection was off, for a restore: from the disabling call (or the sweep's read) to the read-back. */
+  readonly timeOff?: TimeOff | undefined;
+}
+
+/**
+ * How long protection was off. `from: 'disabling-call'`: since the `eventTime` of the call that took it away;
+ * `from: 'sweep-detection'`: since the sweep read the drift (it was off for at least that long).
+ */
+export interface TimeOff {
+  readonly since: string;
+  readonly until: string;
+  readonly seconds: number;
+  readonly from: 'disabling-call' | 'sweep-detection' | 'detection';
+}
+
+/** The next step of an alert: what to run, where to read, where to look. */
+export interface NextStep {
+  readonly command: string;
+  readonly runbook: string;
+  readonly console: string;
+  /** The CloudTrail event history page of the triggering call; undefined for the sweep (or a malformed id). */
+  readonly cloudTrail: string | undefined;
 }
 
 export function snapshot(status: string, evaluation: Evaluation): DetectorSnapshot {
@@ -178,6 +209,60 @@ function headline(facts: AlertFacts): string {
   }
 }
 
+/** What to run and which runbook section to read, per outcome: fix when it is still off, check when it is back. */
+function nextAction(facts: AlertFacts): { verb: 'enable' | 'check'; section: RunbookSection } {
+  const fixed = facts.remediation === 'succeeded';
+  switch (facts.outcome) {
+    case 'remediate':
+    case 'circuit-open':
+      return fixed ? { verb: 'check', section: 'verify' } : { verb: 'enable', section: 'enable' };
+    case 'would-remediate':
+      return { verb: 'enable', section: 'enable' };
+    case 'detector-deleted':
+      return { verb: 'enable', section: 'enable' };
+    case 'exempt':
+    case 'exemption-change':
+      return { verb: 'check', section: 'backout' };
+    default:
+      // A denied attempt, a follow-up naming who did it, a cost warning: nothing to fix, check what is on.
+      return { verb: 'check', section: 'check' };
+  }
+}
+
+/** The one line every alert ends with: the CLI command, the runbook section, the console, the CloudTrail event. */
+export function nextStepOf(facts: AlertFacts): NextStep {
+  const { verb, section } = nextAction(facts);
+  const region = validRegion(facts.region);
+  const regionFlag = region === undefined ? '--all-regions' : `--region ${region}`;
+  const command =
+    facts.outcome === 'detector-deleted'
+      ? `aws guardduty create-detector --enable ${regionFlag === '--all-regions' ? '' : `${regionFlag} `}--features 'Name=RUNTIME_MONITORING,Status=ENABLED,AdditionalConfiguration=[{Name=EKS_ADDON_MANAGEMENT,Status=ENABLED}]'`
+      : `guardduty-drift ${verb} ${regionFlag}${verb === 'enable' ? ' --dry-run' : ''}`;
+  return {
+    command,
+    runbook: runbookLink(section, facts.runbookUrl),
+    console: consoleUrl(facts.region),
+    cloudTrail: facts.trigger === 'api-call' ? cloudTrailEventUrl(facts.region, facts.eventId) : undefined,
+  };
+}
+
+/** `Protection was off for 4m 05s (from the disabling call at … to the read-back at …)`; undefined when not known. */
+export function timeOffText(facts: Pick<AlertFacts, 'timeOff' | 'remediation'>): string | undefined {
+  const off = facts.timeOff;
+  if (off === undefined) return undefined;
+  const since = clean(off.since, 40);
+  const until = clean(off.until, 40);
+  const found = off.from === 'sweep-detection' ? 'the sweep found it' : 'the responder found it';
+  if (facts.remediation !== 'succeeded') {
+    return off.from === 'disabling-call'
+      ? `protection has been off for ${formatDuration(off.seconds)} (since the disabling call at ${since}) and is still off`
+      : `protection has been off for at least ${formatDuration(off.seconds)} (since ${found} at ${since}) and is still off`;
+  }
+  return off.from === 'disabling-call'
+    ? `protection was off for ${formatDuration(off.seconds)} (from the disabling call at ${since} to the read-back at ${until})`
+    : `protection was off for at least ${formatDuration(off.seconds)} (from when ${found} at ${since} to the read-back at ${until}; measured from ${off.from === 'sweep-detection' ? 'the sweep' : 'detection'})`;
+}
+
 export function describePlan(plan: RemediationPlan): string {
   const parts: string[] = [];
   if (plan.resumeDetector) parts.push('resume the detector (enable: true)');
@@ -266,16 +351,20 @@ function entries(field: string, lines: readonly string[], budget: Budget, cuts: 
 }
 
 function emailText(facts: AlertFacts, budget: Budget, cuts: Cuts): string[] {
+  const step = nextStepOf(facts);
+  const off = timeOffText(facts);
   const list = changeList(facts);
   const { shown, more } = entries(list.field, list.lines, budget, cuts);
   const lines = [
     headline(facts),
     '',
     `Outcome:   ${facts.outcome}${facts.remediation ? ` (${facts.remediation})` : ''}, severity ${severityOf(facts)}`,
-    `Account:   ${accountIdText(facts.accountId)}`,
+    `Account:   ${accountWithName(facts.accountId, facts.accountName)}`,
     `Region:    ${regionText(facts.region)}`,
     `Detector:  ${detectorIdText(facts.detectorId)}`,
     `Mode:      ${facts.mode}`,
+    ...(off ? [`Time off:  ${off}`] : []),
+    `Next step: ${step.command}`,
     '',
     ...whoLines(facts),
     '',
@@ -292,7 +381,12 @@ function emailText(facts: AlertFacts, budget: Budget, cuts: Cuts): string[] {
   const exemption = describeExemption(facts.exemption, budget);
   if (exemption) lines.push(`Exemption: ${exemption}`);
   if (facts.outcome === 'remediate' || facts.outcome === 'would-remediate') lines.push('', COST_NOTE);
-  lines.push('', `Console:   ${consoleUrl(facts.region)}`);
+  lines.push(
+    '',
+    `Runbook:   ${step.runbook}`,
+    `Console:   ${step.console}`,
+    `CloudTrail: ${step.cloudTrail ?? (facts.trigger === 'api-call' ? 'no link: the event id is not a CloudTrail id' : 'no event: the scheduled sweep found it')}`,
+  );
   return lines;
 }
 
@@ -325,8 +419,11 @@ function chatbotPayload(facts: AlertFacts, subject: string, budget: Budget): obj
   const actor = facts.actor;
   const list = changeList(facts);
   const tokens = chatTokens(facts.accountId, facts.region, facts.detectorId);
+  const severity = severityOf(facts);
+  const step = nextStepOf(facts);
+  const off = timeOffText(facts);
   const description = [
-    `*Account* ${codeSpan(accountIdText(facts.accountId), 80)} · *Region* ${codeSpan(regionText(facts.region), 80)} · *Detector* ${codeSpan(detectorIdText(facts.detectorId), 80)} · *Mode* ${facts.mode}`,
+    `*Account* ${codeSpan(accountWithName(facts.accountId, facts.accountName), 160)} · *Region* ${codeSpan(regionText(facts.region), 80)} · *Detector* ${codeSpan(detectorIdText(facts.detectorId), 80)} · *Mode* ${facts.mode}`,
     `*Who* ${codeSpan(actorLabel(actor), LIMITS.principal)}${actor ? ` from ${codeSpan(actor.sourceIp, LIMITS.sourceIp)} using ${codeSpan(actor.userAgent, LIMITS.userAgent)}` : ''}`,
     `*When* ${codeSpan(facts.eventTime, 40)} · *Event* ${codeSpan(facts.eventName ?? 'scheduled sweep', 64)}`,
     `*What changed* ${
@@ -336,16 +433,27 @@ function chatbotPayload(facts: AlertFacts, subject: string, budget: Budget): obj
         .join(', ') || 'unknown'
     }${list.lines.length > budget.entries ? ` …and ${list.lines.length - budget.entries} more` : ''}`,
     `*Responder* ${codeSpan(facts.action, Math.min(600, budget.text))}`,
+    ...(off ? [`*Time off* ${off}`] : []),
   ];
   const exemption = describeExemption(facts.exemption, budget);
   if (exemption) description.push(`*Exemption* ${codeSpan(exemption)}`);
+  description.push(`*Next step* ${codeSpan(step.command, 300)}`);
   return chatbotNotification({
     id: cut(facts.eventId, 128),
-    title: `${facts.outcome === 'exempt' || severityOf(facts) === 'low' ? ':warning:' : ':rotating_light:'} ${headline(facts)}`,
+    title: `${severityTag(severity)} · ${headline(facts)}`,
     description: description.join('\n'),
-    nextSteps: [`Open GuardDuty Runtime Monitoring: ${consoleUrl(facts.region)}`],
-    keywords: [facts.outcome, severityOf(facts), tokens.region],
-    threadId: `guardduty-drift/${tokens.accountId}/${tokens.region}/${tokens.detectorId}`,
+    nextSteps: [
+      `Run: ${step.command}`,
+      `Runbook: ${step.runbook}`,
+      `Open GuardDuty Runtime Monitoring: ${step.console}`,
+      ...(step.cloudTrail ? [`CloudTrail event: ${step.cloudTrail}`] : []),
+    ],
+    keywords: [facts.outcome, severity, tokens.region],
+    // A critical alert stands on its own: threaded, it would be a reply under an older alert of the detector.
+    threadId:
+      severity === 'critical'
+        ? undefined
+        : `guardduty-drift/${tokens.accountId}/${tokens.region}/${tokens.detectorId}`,
     summary: subject,
     eventType: facts.outcome,
     accountId: tokens.accountId,
@@ -436,6 +544,16 @@ function structuredWithin(facts: AlertFacts, budget: Budget, cuts: Cuts): Record
     after: structuredSnapshot(facts.after, budget, cuts),
     exemption: structuredExemption(facts.exemption, budget, cuts),
     consoleUrl: consoleUrl(facts.region),
+    accountName: facts.accountName === undefined ? null : clean(facts.accountName, 64),
+    timeOff: facts.timeOff
+      ? {
+          since: clean(facts.timeOff.since, 40),
+          until: clean(facts.timeOff.until, 40),
+          seconds: facts.timeOff.seconds,
+          from: facts.timeOff.from,
+        }
+      : null,
+    nextStep: { ...nextStepOf(facts), cloudTrail: nextStepOf(facts).cloudTrail ?? null },
   };
 }
 

@@ -1,14 +1,23 @@
 /** The organization digest: one alert per event or sweep for the whole organization, never one per account. */
 import { digestSeverity } from '../core/organization.js';
 import type { RenderedNotification } from '../ports.js';
-import { type AlertFacts, chatTokens, invalidIdentifiers, withCutNote } from './detector.js';
+import {
+  type AlertFacts,
+  chatTokens,
+  invalidIdentifiers,
+  type NextStep,
+  timeOffText,
+  withCutNote,
+} from './detector.js';
 import { BUDGETS, type Budget, Cuts, fitToSns } from './fit.js';
 import { chatbotNotification, renderForProtocols } from './protocols.js';
 import {
   accountIdText,
+  accountWithName,
   actorLabel,
   COST_NOTE,
   clean,
+  cloudTrailEventUrl,
   codeSpan,
   consoleUrl,
   cut,
@@ -16,7 +25,9 @@ import {
   LIMITS,
   quoteInvalid,
   regionText,
+  runbookLink,
   scrubDeep,
+  severityTag,
   snsSubject,
   validAccountId,
   validDetectorId,
@@ -49,7 +60,18 @@ export interface AccountLine {
 export interface DigestFacts
   extends Pick<
     AlertFacts,
-    'accountId' | 'region' | 'mode' | 'trigger' | 'eventId' | 'eventTime' | 'eventName' | 'actor' | 'changes'
+    | 'accountId'
+    | 'region'
+    | 'mode'
+    | 'trigger'
+    | 'eventId'
+    | 'eventTime'
+    | 'eventName'
+    | 'actor'
+    | 'changes'
+    | 'accountName'
+    | 'runbookUrl'
+    | 'timeOff'
   > {
   readonly outcome: DigestOutcome;
   readonly adminDetectorId: string | null;
@@ -84,6 +106,26 @@ export function digestSeverityOf(facts: DigestFacts): 'critical' | 'high' {
     facts.evaluatedAccounts,
     failed,
   );
+}
+
+/** The digest's next step: check once every account is back, otherwise the runbook's troubleshooting. */
+export function digestNextStep(facts: DigestFacts): NextStep {
+  const { affected, remediated } = digestCounts(facts);
+  const region = validRegion(facts.region);
+  const restored =
+    facts.outcome !== 'would-remediate' && remediated === affected && !facts.organizationResult;
+  return {
+    command: `guardduty-drift check ${region === undefined ? '--all-regions' : `--region ${region}`}`,
+    runbook: runbookLink(restored ? 'verify' : 'troubleshooting', facts.runbookUrl),
+    console: consoleUrl(facts.region),
+    cloudTrail: facts.trigger === 'api-call' ? cloudTrailEventUrl(facts.region, facts.eventId) : undefined,
+  };
+}
+
+/** A digest restores accounts, not one detector: its time off counts as soon as one of them is back. */
+function digestTimeOff(facts: DigestFacts): string | undefined {
+  const { remediated } = digestCounts(facts);
+  return remediated > 0 ? timeOffText({ timeOff: facts.timeOff, remediation: 'succeeded' }) : undefined;
 }
 
 function headline(facts: DigestFacts): string {
@@ -152,13 +194,17 @@ function listLines(field: string, lines: readonly string[], budget: Budget, cuts
 function emailText(facts: DigestFacts, budget: Budget, cuts: Cuts): string[] {
   const { affected, remediated, failed } = digestCounts(facts);
   const listed = facts.accounts.slice(0, budget.emailAccounts);
+  const step = digestNextStep(facts);
+  const off = digestTimeOff(facts);
   return [
     headline(facts),
     '',
     `Outcome:   ${facts.outcome}, severity ${digestSeverityOf(facts)}`,
-    `Admin:     ${accountIdText(facts.accountId)} (delegated administrator), Region ${regionText(facts.region)}, detector ${detectorIdText(facts.adminDetectorId)}`,
+    `Admin:     ${accountWithName(facts.accountId, facts.accountName)} (delegated administrator), Region ${regionText(facts.region)}, detector ${detectorIdText(facts.adminDetectorId)}`,
     `Mode:      ${facts.mode}`,
     `Accounts:  ${facts.evaluatedAccounts} evaluated, ${affected} without protection, ${remediated} re-enabled, ${failed} failed`,
+    ...(off ? [`Time off:  ${off}`] : []),
+    `Next step: ${step.command}`,
     '',
     ...whoLines(facts),
     ...(facts.changes.length
@@ -184,19 +230,24 @@ function emailText(facts: DigestFacts, budget: Budget, cuts: Cuts): string[] {
     `  ${cuts.text('action', clean(facts.action, Number.MAX_SAFE_INTEGER), budget.text)}`,
     ...(facts.outcome === 'remediate' || facts.outcome === 'would-remediate' ? ['', COST_NOTE] : []),
     '',
-    `Console:   ${consoleUrl(facts.region)}`,
+    `Runbook:   ${step.runbook}`,
+    `Console:   ${step.console}`,
+    `CloudTrail: ${step.cloudTrail ?? (facts.trigger === 'api-call' ? 'no link: the event id is not a CloudTrail id' : 'no event: the scheduled sweep found it')}`,
   ];
 }
 
 function chatbotPayload(facts: DigestFacts, subject: string, budget: Budget): object {
   const { affected, remediated, failed } = digestCounts(facts);
+  const severity = digestSeverityOf(facts);
+  const step = digestNextStep(facts);
+  const off = digestTimeOff(facts);
   const tokens = chatTokens(facts.accountId, facts.region, facts.adminDetectorId);
   // The chat message is a summary: its cuts are by design and not reported.
   const quiet = new Cuts();
   const listed = facts.accounts.slice(0, budget.chatAccounts);
   const problems = facts.organizationProblems.slice(0, budget.entries);
   const lines = [
-    `*Admin* ${codeSpan(accountIdText(facts.accountId), 80)} · *Region* ${codeSpan(regionText(facts.region), 80)} · *Mode* ${facts.mode}`,
+    `*Admin* ${codeSpan(accountWithName(facts.accountId, facts.accountName), 160)} · *Region* ${codeSpan(regionText(facts.region), 80)} · *Mode* ${facts.mode}`,
     `*Accounts* ${facts.evaluatedAccounts} evaluated · ${affected} without protection · ${remediated} re-enabled · ${failed} failed`,
     `*Who* ${codeSpan(actorLabel(facts.actor), LIMITS.principal)} · *Event* ${codeSpan(facts.eventName ?? 'scheduled sweep', 64)}`,
     ...(problems.length
@@ -207,14 +258,25 @@ function chatbotPayload(facts: DigestFacts, subject: string, budget: Budget): ob
     ...listed.map((line) => `• ${codeSpan(accountText(line, budget, quiet), 300)}`),
     ...(affected > listed.length ? [`…and ${affected - listed.length} more`] : []),
     `*Responder* ${codeSpan(facts.action, Math.min(600, budget.text))}`,
+    ...(off ? [`*Time off* ${off}`] : []),
+    `*Next step* ${codeSpan(step.command, 300)}`,
   ];
   return chatbotNotification({
     id: cut(facts.eventId, 128),
-    title: `:rotating_light: ${headline(facts)}`,
+    title: `${severityTag(severity)} · ${headline(facts)}`,
     description: lines.join('\n'),
-    nextSteps: [`Open GuardDuty Runtime Monitoring: ${consoleUrl(facts.region)}`],
-    keywords: [facts.outcome, digestSeverityOf(facts), tokens.region, 'organization'],
-    threadId: `guardduty-drift/${tokens.accountId}/${tokens.region}/organization`,
+    nextSteps: [
+      `Run: ${step.command}`,
+      `Runbook: ${step.runbook}`,
+      `Open GuardDuty Runtime Monitoring: ${step.console}`,
+      ...(step.cloudTrail ? [`CloudTrail event: ${step.cloudTrail}`] : []),
+    ],
+    keywords: [facts.outcome, severity, tokens.region, 'organization'],
+    // A critical digest stands on its own, never a reply under an older one.
+    threadId:
+      severity === 'critical'
+        ? undefined
+        : `guardduty-drift/${tokens.accountId}/${tokens.region}/organization`,
     summary: subject,
     eventType: facts.outcome,
     accountId: tokens.accountId,
@@ -278,6 +340,9 @@ function structuredWithin(facts: DigestFacts, budget: Budget, cuts: Cuts): Recor
     accountsTruncated: affected > accounts.length,
     action: cuts.text('action', facts.action, budget.text),
     consoleUrl: consoleUrl(facts.region),
+    accountName: facts.accountName === undefined ? null : clean(facts.accountName, 64),
+    timeOff: facts.timeOff && digestTimeOff(facts) !== undefined ? facts.timeOff : null,
+    nextStep: { ...digestNextStep(facts), cloudTrail: digestNextStep(facts).cloudTrail ?? null },
   };
 }
 

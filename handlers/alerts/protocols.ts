@@ -11,7 +11,8 @@ export function chatbotNotification(parts: {
   readonly description: string;
   readonly nextSteps: readonly string[];
   readonly keywords: readonly string[];
-  readonly threadId: string;
+  /** Undefined: not threaded (a critical alert is never a reply under an older one). */
+  readonly threadId: string | undefined;
   readonly summary: string;
   readonly eventType: string;
   readonly accountId: string;
@@ -29,7 +30,7 @@ export function chatbotNotification(parts: {
       keywords: parts.keywords,
     },
     metadata: {
-      threadId: parts.threadId,
+      ...(parts.threadId === undefined ? {} : { threadId: parts.threadId }),
       summary: parts.summary,
       eventType: parts.eventType,
       additionalContext: { accountId: parts.accountId, region: parts.region, eventId: parts.id },

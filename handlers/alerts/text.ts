@@ -167,3 +167,76 @@ export function whoLines(facts: WhoFacts): string[] {
     `Event:     ${facts.eventName === null ? 'scheduled sweep' : clean(facts.eventName, 64)} (${clean(facts.eventId, 128)})`,
   ];
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// What a reader at 3 a.m. needs beside the facts: how bad, what to run, where to read, where to look
+
+/** The severities every alert carries, worst first. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type AlertSeverity = (typeof SEVERITIES)[number];
+
+/** The Slack/Teams emoji a Chatbot title starts with: a different colour per severity, readable in a list. */
+export const SEVERITY_EMOJI: Readonly<Record<AlertSeverity, string>> = {
+  critical: ':rotating_light:',
+  high: ':red_circle:',
+  medium: ':large_orange_circle:',
+  low: ':large_blue_circle:',
+};
+
+/** `:red_circle: HIGH` — the first words of every chat title. */
+export function severityTag(severity: AlertSeverity): string {
+  return `${SEVERITY_EMOJI[severity]} ${severity.toUpperCase()}`;
+}
+
+/** The runbook sections an alert points at, as GitHub renders their anchors (docs/runbook.md). */
+export const RUNBOOK_SECTIONS = {
+  check: { title: '1. Test plan', anchor: '1-test-plan-is-eks-runtime-monitoring-on' },
+  enable: { title: '2. Implementation', anchor: '2-implementation-turn-it-on' },
+  backout: { title: '3. Backout', anchor: '3-backout-turn-it-off-when-it-causes-trouble' },
+  verify: { title: '4. Verification', anchor: '4-verification' },
+  troubleshooting: { title: 'Troubleshooting', anchor: 'troubleshooting' },
+} as const;
+export type RunbookSection = keyof typeof RUNBOOK_SECTIONS;
+
+/** Where the runbook is when the deployment names no URL (`RUNBOOK_URL`): its path in the repository. */
+export const DEFAULT_RUNBOOK = 'docs/runbook.md';
+
+/** `docs/runbook.md#2-implementation-turn-it-on (2. Implementation)`, or the deployment's runbook URL with the anchor. */
+export function runbookLink(section: RunbookSection, base: string | undefined): string {
+  const { title, anchor } = RUNBOOK_SECTIONS[section];
+  const root = (base ?? DEFAULT_RUNBOOK).replace(/#.*$/, '');
+  return `${root}#${anchor} (${title})`;
+}
+
+const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A CloudTrail event id as CloudTrail issues them (a UUID); anything else is not linked to. */
+export function validEventId(id: string): string | undefined {
+  return EVENT_ID.test(id) ? id.toLowerCase() : undefined;
+}
+
+/** The CloudTrail event history page of one event; undefined when the id or Region is not well-formed. */
+export function cloudTrailEventUrl(region: string, eventId: string): string | undefined {
+  const valid = validRegion(region);
+  const id = validEventId(eventId);
+  if (valid === undefined || id === undefined) return undefined;
+  return `https://${valid}.console.aws.amazon.com/cloudtrailv2/home?region=${valid}#/events/${id}`;
+}
+
+/** `1h 02m 03s`, `4m 05s`, `12s`: a duration a person reads at a glance (never negative). */
+export function formatDuration(seconds: number): string {
+  const total = Math.max(0, Math.round(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (h > 0) return `${h}h ${pad(m)}m ${pad(s)}s`;
+  if (m > 0) return `${m}m ${pad(s)}s`;
+  return `${s}s`;
+}
+
+/** An account as an alert names it: `123456789012 (prod-payments)` when a name is known. */
+export function accountWithName(accountId: string, name: string | undefined): string {
+  const id = accountIdText(accountId);
+  return name === undefined || name === '' ? id : `${id} (${clean(name, 64)})`;
+}

@@ -58,6 +58,10 @@ export interface ResponderConfig {
   readonly roleArn: string | undefined;
   /** Whether the sweep also publishes per-cluster coverage metrics (`COVERAGE_CLUSTER_METRICS`); default false. */
   readonly coverageClusterMetrics?: boolean | undefined;
+  /** The account's name in alerts (`ACCOUNT_NAME`); undefined: the alias IAM reports, if any. */
+  readonly accountName?: string | undefined;
+  /** The runbook alerts link to (`RUNBOOK_URL`); undefined: docs/runbook.md of the repository. */
+  readonly runbookUrl?: string | undefined;
 }
 
 /** Who made an API call, as CloudTrail recorded it. Every field is attacker-controlled text except the ARN. */

@@ -1,4 +1,5 @@
-import type { AlertFacts } from '../alerts/detector.js';
+import type { AlertFacts, TimeOff } from '../alerts/detector.js';
+import { TIME_TO_RESTORE_METRIC } from '../contract.js';
 import type { ResponderIdentity } from '../core/decide.js';
 import { MetricBatch } from '../core/metrics.js';
 import type {
@@ -70,6 +71,63 @@ export interface TriggerFacts {
 /** One structured decision line; every report has an outcome. */
 export interface DecisionReport {
   readonly outcome: string;
+  /** Set by a restore confirmed by its read-back: how long protection was off. */
+  readonly timeOff?: TimeOff | undefined;
+}
+
+/**
+ * The audit fields every decision line carries, whatever the target: who, where, what was asked, what the responder
+ * decided, in which mode, and how long protection was off. Field names are the contract of the Logs Insights saved
+ * queries (infra/responder/queries.ts) and the evidence report; `timeToRestoreSeconds` is null unless a restore was
+ * confirmed by its read-back.
+ */
+export interface AuditFields {
+  readonly eventId: string;
+  readonly trigger: ResponderInput['kind'];
+  readonly eventName: string | null;
+  readonly eventTime: string;
+  readonly actor: string;
+  readonly actorType: string | null;
+  readonly sourceIp: string | null;
+  readonly accountId: string;
+  readonly accountName: string | null;
+  readonly region: string;
+  readonly detectorId: string | null;
+  readonly change: string | null;
+  readonly outcome: string;
+  readonly mode: ResponderConfig['mode'];
+  readonly timeToRestoreSeconds: number | null;
+  /** `disabling-call`: since the call's eventTime; `sweep-detection`: since the sweep read the drift; null: no restore. */
+  readonly timeToRestoreFrom: TimeOff['from'] | null;
+}
+
+/** The audit fields of one decision (every string comes from the event: cut to a sane length, never multi-line). */
+export function auditFields(
+  trigger: TriggerFacts,
+  config: ResponderConfig,
+  report: DecisionReport & { readonly detectorId?: string | null | undefined },
+): AuditFields {
+  const flat = (text: string | undefined, max: number) =>
+    text === undefined ? null : text.replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ').slice(0, max);
+  const off = report.timeOff;
+  return {
+    eventId: trigger.eventId,
+    trigger: trigger.kind,
+    eventName: trigger.eventName,
+    eventTime: trigger.eventTime,
+    actor: flat(trigger.caseActor ?? trigger.historyActor, 256) ?? 'unknown',
+    actorType: flat(trigger.actor?.type, 32),
+    sourceIp: flat(trigger.actor?.sourceIp, 64),
+    accountId: trigger.accountId,
+    accountName: config.accountName ?? null,
+    region: trigger.region,
+    detectorId: report.detectorId ?? null,
+    change: trigger.change?.summary.length ? flat(trigger.change.summary.join('; '), 1000) : null,
+    outcome: report.outcome,
+    mode: config.mode,
+    timeToRestoreSeconds: off ? off.seconds : null,
+    timeToRestoreFrom: off ? off.from : null,
+  };
 }
 
 /** Shared by every target of one invocation: one trigger, one metrics batch, one delivery, one ListDetectors. */
@@ -99,9 +157,10 @@ export function createContext(options: ContextOptions): InvocationContext {
   const { trigger, config, deps } = options;
   const startedAt = deps.now().getTime();
   let detectorIds: Promise<string[]> | undefined;
+  const metrics = new MetricBatch(trigger.region, deps.now);
   return {
     ...options,
-    metrics: new MetricBatch(trigger.region, deps.now),
+    metrics,
     delivery: new Delivery({
       store: deps.store,
       alerts: deps.alerts,
@@ -115,18 +174,43 @@ export function createContext(options: ContextOptions): InvocationContext {
       return detectorIds;
     },
     log(report) {
+      const { timeOff, ...rest } = report as DecisionReport & Record<string, unknown>;
+      const audit = auditFields(trigger, config, report as DecisionReport & { detectorId?: string | null });
       const fields: Record<string, unknown> = {
-        eventId: trigger.eventId,
-        trigger: trigger.kind,
-        mode: config.mode,
+        ...audit,
         durationMs: deps.now().getTime() - startedAt,
-        ...(report as object),
+        ...rest,
+        // The report may not override the audit fields the saved queries read.
+        outcome: audit.outcome,
+        mode: audit.mode,
+        detectorId: audit.detectorId,
+        ...(timeOff ? { timeOffSince: timeOff.since, timeOffUntil: timeOff.until } : {}),
       };
+      if (timeOff) {
+        metrics.point(TIME_TO_RESTORE_METRIC, timeOff.seconds, 'Seconds', { Region: trigger.region });
+      }
       if (report.outcome === 'compliant' || report.outcome === 'ignored')
         deps.logger.info('decision', fields);
       else deps.logger.warn('decision', fields);
       return report;
     },
+  };
+}
+
+/**
+ * How long protection has been off at `until`: from the disabling call's `eventTime` when the trigger took protection
+ * away, otherwise from when the responder read the drift (the sweep's read, marked `sweep-detection`).
+ */
+export function timeOffOf(context: InvocationContext, observedAt: Date, until: Date): TimeOff {
+  const { trigger } = context;
+  const called = Date.parse(trigger.eventTime);
+  const byCall = trigger.kind === 'api-call' && trigger.reducedProtection && Number.isFinite(called);
+  const since = byCall ? new Date(called) : observedAt;
+  return {
+    since: since.toISOString(),
+    until: until.toISOString(),
+    seconds: Math.max(0, Math.round((until.getTime() - since.getTime()) / 1000)),
+    from: byCall ? 'disabling-call' : trigger.kind === 'sweep' ? 'sweep-detection' : 'detection',
   };
 }
 
@@ -144,9 +228,11 @@ export async function flushMetrics(context: InvocationContext): Promise<void> {
   }
 }
 
-/** The fields every alert takes from the trigger. */
-export function alertContext(trigger: TriggerFacts) {
+/** The fields every alert takes from the trigger (and, given the configuration, the account's name and runbook). */
+export function alertContext(trigger: TriggerFacts, config?: ResponderConfig) {
   return {
+    accountName: config?.accountName,
+    runbookUrl: config?.runbookUrl,
     accountId: trigger.accountId,
     region: trigger.region,
     trigger: trigger.kind,
@@ -157,6 +243,15 @@ export function alertContext(trigger: TriggerFacts) {
     changes: trigger.change?.summary ?? [],
   } satisfies Pick<
     AlertFacts,
-    'accountId' | 'region' | 'trigger' | 'eventId' | 'eventTime' | 'eventName' | 'actor' | 'changes'
+    | 'accountId'
+    | 'region'
+    | 'trigger'
+    | 'eventId'
+    | 'eventTime'
+    | 'eventName'
+    | 'actor'
+    | 'changes'
+    | 'accountName'
+    | 'runbookUrl'
   >;
 }

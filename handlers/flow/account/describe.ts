@@ -5,6 +5,7 @@ import {
   describePlan,
   renderNotification,
   snapshot,
+  type TimeOff,
 } from '../../alerts/detector.js';
 import type { Decision, Outcome } from '../../core/decide.js';
 import type { Evaluation } from '../../core/evaluate.js';
@@ -12,7 +13,7 @@ import type { Exemption } from '../../core/exemption.js';
 import type { DetectorState } from '../../core/types.js';
 import type { ClaimRecord, RemediationRecord } from '../../ports.js';
 import type { CaseAct } from '../case.js';
-import { alertContext, type InvocationContext } from '../context.js';
+import { alertContext, type InvocationContext, timeOffOf } from '../context.js';
 
 export interface DetectorReport {
   readonly outcome: Outcome | AlertOutcome;
@@ -20,6 +21,8 @@ export interface DetectorReport {
   readonly reason?: string;
   readonly remediation?: 'succeeded' | 'failed';
   readonly messageId?: string;
+  /** A restore confirmed by its read-back: how long protection was off (the audit line's time-to-restore). */
+  readonly timeOff?: TimeOff;
 }
 
 /** One detector as read for a decision. */
@@ -69,6 +72,9 @@ export function alertAct(
       detectorId: alertFacts.detectorId,
       messageId,
       ...(alertFacts.remediation ? { remediation: alertFacts.remediation } : {}),
+      ...(alertFacts.remediation === 'succeeded' && alertFacts.timeOff
+        ? { timeOff: alertFacts.timeOff }
+        : {}),
     }),
   };
 }
@@ -94,7 +100,7 @@ export function facts(
 ): AlertFacts {
   const before = target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
   return {
-    ...alertContext(context.trigger),
+    ...alertContext(context.trigger, context.config),
     outcome,
     detectorId: target.detectorId ?? null,
     mode: context.config.mode,
@@ -103,5 +109,9 @@ export function facts(
     before,
     after: outcome === 'remediate' ? null : before,
     exemption: target.exemption,
+    // Built after the read-back: now is when the restore was confirmed (or found to have failed).
+    ...(outcome === 'remediate'
+      ? { timeOff: timeOffOf(context, target.observedAt, context.deps.now()) }
+      : {}),
   };
 }

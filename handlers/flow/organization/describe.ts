@@ -1,8 +1,15 @@
 /** How the organization target describes what it found and did: the digest facts and the decision line. */
-import { type AccountLine, type DigestFacts, type DigestOutcome, renderDigest } from '../../alerts/digest.js';
+import type { TimeOff } from '../../alerts/detector.js';
+import {
+  type AccountLine,
+  type DigestFacts,
+  type DigestOutcome,
+  digestCounts,
+  renderDigest,
+} from '../../alerts/digest.js';
 import type { RemediationRecord } from '../../ports.js';
 import type { CaseAct } from '../case.js';
-import { alertContext, type InvocationContext } from '../context.js';
+import { alertContext, type InvocationContext, timeOffOf } from '../context.js';
 import type { Findings } from './read.js';
 
 export interface OrganizationReport {
@@ -16,6 +23,8 @@ export interface OrganizationReport {
   readonly circuitOpenAccounts?: number;
   readonly reason?: string;
   readonly messageId?: string;
+  /** At least one member restored and read back: how long protection was off (the audit line's time-to-restore). */
+  readonly timeOff?: TimeOff;
 }
 
 /** The circuit breaker's name for the organization's auto-enable configuration, beside the member accounts. */
@@ -30,7 +39,10 @@ export function digestAct(
   return {
     status: 'alert',
     alert: { outcome: facts.outcome, rendered: renderDigest(facts), remediation },
-    report: toReport,
+    report: (messageId) => {
+      const base = toReport(messageId);
+      return facts.timeOff && digestCounts(facts).remediated > 0 ? { ...base, timeOff: facts.timeOff } : base;
+    },
   };
 }
 
@@ -50,7 +62,7 @@ export function digestFacts(
   action: string,
 ): DigestFacts {
   return {
-    ...alertContext(context.trigger),
+    ...alertContext(context.trigger, context.config),
     outcome,
     adminDetectorId: findings.adminDetectorId || null,
     mode: context.config.mode,
@@ -59,5 +71,15 @@ export function digestFacts(
     organizationProblems: findings.organization?.evaluation.problems ?? [],
     organizationResult,
     action,
+    // Built after the read-backs: now is when the restores were confirmed. The sweep counts from its own start.
+    ...(outcome === 'remediate' || outcome === 'circuit-open'
+      ? { timeOff: timeOffOf(context, sweepStart(context), context.deps.now()) }
+      : {}),
   };
+}
+
+/** When the sweep began reading (its schedule time), for a drift found by the sweep; now when not parseable. */
+function sweepStart(context: InvocationContext): Date {
+  const at = Date.parse(context.trigger.eventTime);
+  return Number.isFinite(at) ? new Date(at) : context.deps.now();
 }
