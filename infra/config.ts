@@ -51,6 +51,10 @@ export interface AppConfig {
   readonly maxExemptionDays: number;
   /** Whether to create a multi-Region CloudTrail trail (in the first configured Region only). */
   readonly createTrail: boolean;
+  /** The account's name alerts show beside its id (`ACCOUNT_NAME`); undefined: the id alone. */
+  readonly accountName?: string | undefined;
+  /** The runbook alerts link to (`RUNBOOK_URL`); undefined: docs/runbook.md of the repository. */
+  readonly runbookUrl?: string | undefined;
 }
 
 /** Thrown when the CDK context holds an invalid configuration; its message lists every problem, one per line. */
@@ -160,6 +164,15 @@ const schema = z.object({
       .default(MAX_EXEMPTION_DAYS.default),
   ),
   createTrail: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
+  accountName: z
+    .string({ error: 'must be a name of 1 to 64 characters' })
+    .min(1, { error: 'must be a name of 1 to 64 characters' })
+    .max(64, { error: 'must be a name of 1 to 64 characters' })
+    .optional(),
+  runbookUrl: z
+    .string({ error: 'must be an https URL without a #fragment' })
+    .regex(/^https:\/\/[^\s#]{1,400}$/, { error: 'must be an https URL without a #fragment' })
+    .optional(),
 });
 
 /** The context keys this app understands, without the prefix. */

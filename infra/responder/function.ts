@@ -36,6 +36,8 @@ export interface ResponderFunction {
   readonly stateTable: dynamodb.Table;
   readonly role: iam.Role;
   readonly function: nodejs.NodejsFunction;
+  /** The function's log group: the audit trail (decision lines), kept after the stack. */
+  readonly logGroup: logs.LogGroup;
 }
 
 /**
@@ -124,6 +126,8 @@ export function addResponderFunction(
       // The role exists before the function, so the reference is not circular.
       [ENV.roleArn]: role.roleArn,
       [ENV.logLevel]: DEFAULTS.logLevel,
+      [ENV.accountName]: settings.accountName,
+      [ENV.runbookUrl]: settings.runbookUrl,
     }),
     bundling: {
       format: nodejs.OutputFormat.ESM,
@@ -152,7 +156,7 @@ export function addResponderFunction(
       "table and this Region's detectors; a handful of AWS calls per event (an organization sweep: batches " +
       'of the same few), and its structured logs (one line per decision) and metrics already show each outcome.',
   });
-  return { stateTable, role, function: fn };
+  return { stateTable, role, function: fn, logGroup };
 }
 
 /**

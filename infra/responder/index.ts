@@ -6,6 +6,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -17,6 +18,7 @@ import { addDashboard } from './dashboard.js';
 import { addResponderFunction } from './function.js';
 import { METRIC_NAMES, responderMetric } from './metrics.js';
 import { type GuardDutyDriftResponderProps, resolveProps } from './props.js';
+import { type AuditQueryName, addAuditQueries, auditWidgets } from './queries.js';
 import { addTriggers } from './triggers.js';
 
 export type { ResponderAlarms } from './alarms.js';
@@ -56,6 +58,10 @@ export class GuardDutyDriftResponder extends Construct {
   /** The alarms, all wired to the topic. */
   readonly alarms: ResponderAlarms;
   readonly dashboard: cloudwatch.Dashboard;
+  /** The function's log group: the audit trail. */
+  readonly logGroup: logs.LogGroup;
+  /** The Logs Insights saved queries of the audit trail (infra/responder/queries.ts). */
+  readonly auditQueries: Record<AuditQueryName, logs.QueryDefinition>;
   /** The Slack channel configuration, when `slack` is set. */
   readonly slackChannel: chatbot.SlackChannelConfiguration | undefined;
 
@@ -73,6 +79,7 @@ export class GuardDutyDriftResponder extends Construct {
     this.stateTable = responderFunction.stateTable;
     this.role = responderFunction.role;
     this.function = responderFunction.function;
+    this.logGroup = responderFunction.logGroup;
 
     const triggers = addTriggers(this, settings, this.function, this.deadLetterQueue);
     this.eventRule = triggers.eventRule;
@@ -92,5 +99,7 @@ export class GuardDutyDriftResponder extends Construct {
       deadLetterQueue: this.deadLetterQueue,
     });
     this.dashboard = addDashboard(this, settings, { metric, fn: this.function, alarms: this.alarms });
+    this.dashboard.addWidgets(...auditWidgets(settings, metric, this.logGroup));
+    this.auditQueries = addAuditQueries(this, settings, this.logGroup);
   }
 }

@@ -141,6 +141,16 @@ export interface GuardDutyDriftResponderProps {
    * @default `${metricNamespace}-${region}`, with characters a dashboard name cannot hold replaced by `-`
    */
   readonly dashboardName?: string;
+  /**
+   * The account's name, shown beside its id in every alert (`ACCOUNT_NAME`, at most 64 characters).
+   * @default - none: alerts show the id alone
+   */
+  readonly accountName?: string;
+  /**
+   * The runbook alerts link to (`RUNBOOK_URL`, an https URL without a fragment; the section anchors are added).
+   * @default - the repository path docs/runbook.md
+   */
+  readonly runbookUrl?: string;
 }
 
 /** The props with every default applied: what the helpers of `infra/responder/` build from. */
@@ -167,6 +177,8 @@ export interface ResponderSettings {
   readonly region: string;
   readonly dashboardRegions: readonly string[];
   readonly dashboardName: string;
+  readonly accountName: string | undefined;
+  readonly runbookUrl: string | undefined;
 }
 
 /**
@@ -207,11 +219,17 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     dashboardRegions: props.dashboardRegions ?? [region],
     // Dashboard names allow letters, digits, - and _ only; namespaces may also hold / . # : and spaces.
     dashboardName: props.dashboardName ?? `${metricNamespace.replace(/[^A-Za-z0-9_-]/g, '-')}-${region}`,
+    accountName: props.accountName,
+    runbookUrl: props.runbookUrl,
   };
 }
 
 function validateProps(scope: Construct, props: GuardDutyDriftResponderProps, sweepInterval: Duration): void {
   const problems: string[] = [];
+  if (props.accountName !== undefined && (props.accountName.length < 1 || props.accountName.length > 64))
+    problems.push(`accountName must be 1 to 64 characters (received ${props.accountName.length})`);
+  if (props.runbookUrl !== undefined && !/^https:\/\/[^\s#]{1,400}$/.test(props.runbookUrl))
+    problems.push(`runbookUrl must be an https URL without a #fragment (received "${props.runbookUrl.slice(0, 80)}")`);
   const minutes = sweepInterval.toMinutes({ integral: false });
   if (
     !Number.isInteger(minutes) ||
