@@ -44,6 +44,21 @@ function scalar(value: AttributeValue | undefined): string | number | boolean | 
   return JSON.stringify(value);
 }
 
+/**
+ * DynamoDB refuses a request whose ExpressionAttributeValues or ExpressionAttributeNames hold an entry no expression
+ * uses ("Value provided in ExpressionAttributeValues unused in expressions"): so does this model.
+ */
+export function assertAllUsed(expressions: readonly (string | undefined)[], scope: Scope): void {
+  const text = expressions.filter((expression) => expression !== undefined).join(' ');
+  const used = new Set(text.match(/[#:][A-Za-z_][\w]*/g) ?? []);
+  const unused = [...Object.keys(scope.values), ...Object.keys(scope.names)].filter(
+    (token) => !used.has(token),
+  );
+  if (unused.length > 0) {
+    throw new Error(`ValidationException: unused in expressions: ${unused.join(', ')}`);
+  }
+}
+
 /** Whether the condition holds for the item (undefined: the item does not exist). */
 export function conditionHolds(expression: string, item: Item | undefined, scope: Scope): boolean {
   const tokens = tokenize(expression);

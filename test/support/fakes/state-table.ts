@@ -17,7 +17,7 @@ import type {
   QueryCommandInput,
   UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { applySet, conditionHolds } from './expression.js';
+import { applySet, assertAllUsed, conditionHolds } from './expression.js';
 
 export type Item = Record<string, AttributeValue>;
 export type StateTableOperation = 'UpdateItem' | 'PutItem' | 'BatchWriteItem' | 'Query';
@@ -62,6 +62,7 @@ export class StateTable {
       names: input.ExpressionAttributeNames ?? {},
       values: input.ExpressionAttributeValues ?? {},
     };
+    assertAllUsed([input.UpdateExpression, input.ConditionExpression], scope);
     if (input.ConditionExpression && !conditionHolds(input.ConditionExpression, existing, scope)) {
       throw new ConditionalCheckFailed(
         input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' ? existing : undefined,
