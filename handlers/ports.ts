@@ -102,6 +102,8 @@ export interface CaseClaim {
   readonly observedAt: Date;
   /** What will be written (JSON), recorded with the claim, before the write: a retry that finds it done owes the alert. */
   readonly intent?: string | undefined;
+  /** Who made the change the case is about, when known (the sweep knows nobody). */
+  readonly actor?: string | undefined;
 }
 
 export interface ClaimOptions {
@@ -126,6 +128,8 @@ export interface ClaimRecord {
   readonly fingerprint?: string | undefined;
   /** Cases: the intent recorded before the write (see CaseClaim.intent). */
   readonly intent?: string | undefined;
+  /** Claims held by an invocation: until when (a live one still works on it). */
+  readonly leaseUntil?: Date | undefined;
   /** Cases: when the case was closed (settled COMPLETED), and from when another trigger may claim it again. */
   readonly closedAt?: Date | undefined;
   readonly claimableAt?: Date | undefined;
@@ -183,6 +187,11 @@ export interface StateStorePort {
   settle(options: SettleOptions): Promise<void>;
   /** The claim record under a key, read consistently; undefined when there is none. */
   readClaim(key: string): Promise<ClaimRecord | undefined>;
+  /**
+   * When the responder first saw an exemption ending at `until` under this key; records `now` when it never did (or
+   * saw another end), so an exemption is bounded from when it appeared.
+   */
+  exemptionFirstSeen(key: string, until: string, now: Date): Promise<Date>;
   /** History entries of a key between `since` and `until`: an entry dated in the future is not counted. */
   countRemediationsSince(detectorKey: string, since: Date, until: Date): Promise<number>;
   /** Organization scope: how often each account was remediated in that window (one Query for the organization). */

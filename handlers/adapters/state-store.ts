@@ -18,6 +18,12 @@ import type { ClaimRecord, RemediationRecord, SettleOptions, StateStorePort } fr
  */
 
 const HISTORY_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** MAX_EXEMPTION_DAYS' upper bound, and a day. */
+const EXEMPTION_MEMORY_SECONDS = 366 * 24 * 60 * 60;
+/** Lambda's longest timeout, plus a minute. */
+const MAX_LEASE_MS = 16 * 60 * 1000;
+/** A standing drift's day, plus an hour. */
+const MAX_CLOSED_MS = 25 * 60 * 60 * 1000;
 
 const epochSeconds = (date: Date, plusSeconds = 0) => String(Math.floor(date.getTime() / 1000) + plusSeconds);
 const claimKey = (key: string) => ({ pk: { S: `claim#${key}` }, sk: { S: 'claim' } });
@@ -40,6 +46,7 @@ function toClaimRecord(item: Record<string, AttributeValue> | undefined): ClaimR
     actor: item.actor?.S,
     fingerprint: item.fingerprint?.S,
     intent: item.intent?.S,
+    leaseUntil: millis(item.leaseUntil),
     closedAt: millis(item.closedAt),
     claimableAt: millis(item.claimableAt),
     fightPagedAt: millis(item.fightPagedAt),
@@ -53,8 +60,8 @@ function toClaimRecord(item: Record<string, AttributeValue> | undefined): ClaimR
  * the case fixed, and joins it instead).
  */
 const CLAIMABLE =
-  'attribute_not_exists(pk) OR #status = :retryable OR (#status = :inProgress AND leaseUntil < :now) OR expiresAt < :nowSeconds';
-const CASE_CLAIMABLE = `${CLAIMABLE} OR (#status = :completed AND (attribute_not_exists(#owner) OR #owner <> :owner) AND (claimableAt < :observed OR fingerprint <> :fingerprint OR outcome <> :outcome))`;
+  'attribute_not_exists(pk) OR #status = :retryable OR (#status = :inProgress AND (leaseUntil < :now OR leaseUntil > :leaseHorizon)) OR expiresAt < :nowSeconds';
+const CASE_CLAIMABLE = `${CLAIMABLE} OR (#status = :completed AND (attribute_not_exists(#owner) OR #owner <> :owner) AND (claimableAt < :observed OR claimableAt > :claimHorizon OR fingerprint <> :fingerprint OR outcome <> :outcome))`;
 
 /** The history entries of one key in a window (sort keys start with the ISO time, so they sort by time). */
 function historyRange(key: string, since: Date, until: Date): Record<string, AttributeValue> {
@@ -119,6 +126,8 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
         ':now': number(now),
         ':nowSeconds': { N: epochSeconds(now) },
         ':lease': number(new Date(now.getTime() + leaseMs)),
+        // No invocation lives longer than Lambda's 15 minutes: a lease beyond that was not written by one.
+        ':leaseHorizon': number(new Date(now.getTime() + MAX_LEASE_MS)),
         ':expires': { N: epochSeconds(now, ttlSeconds) },
       };
       if (kase) {
@@ -130,10 +139,16 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
           ':fingerprint': { S: kase.fingerprint },
           ':outcome': { S: kase.outcome },
           ':observed': number(kase.observedAt),
+          // Nothing the responder writes keeps a case closed for more than a day: a later date was forged.
+          ':claimHorizon': number(new Date(now.getTime() + MAX_CLOSED_MS)),
         });
         if (kase.intent) {
           set.push('intent = :intent');
           values[':intent'] = { S: kase.intent };
+        }
+        if (kase.actor) {
+          set.push('actor = :actor');
+          values[':actor'] = { S: kase.actor };
         }
       }
       try {
@@ -195,6 +210,34 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
         }),
       );
       return toClaimRecord(output.Items?.[0]);
+    },
+
+    async exemptionFirstSeen(key, until, now) {
+      const item = { pk: { S: key }, sk: { S: 'first-seen' } };
+      const output = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND sk = :sk',
+          ExpressionAttributeValues: { ':pk': item.pk, ':sk': item.sk },
+          ConsistentRead: true,
+        }),
+      );
+      const seen = output.Items?.[0];
+      const firstSeenAt = millis(seen?.firstSeenAt);
+      if (seen?.untilValue?.S === until && firstSeenAt !== undefined) return firstSeenAt;
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...item,
+            untilValue: { S: until },
+            firstSeenAt: number(now),
+            // Kept for as long as an exemption may last, and a day.
+            expiresAt: { N: epochSeconds(now, EXEMPTION_MEMORY_SECONDS) },
+          },
+        }),
+      );
+      return now;
     },
 
     async countRemediationsSince(detectorKey, since, until) {

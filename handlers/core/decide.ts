@@ -199,7 +199,12 @@ function triageTagChange(input: ApiCallInput, self: ResponderIdentity): Triage {
   if (!keys.some((key) => (EXEMPTION_TAGS as readonly string[]).includes(key))) {
     return { action: 'ignore', reason: `${input.eventName} does not change the exemption tags` };
   }
-  if (input.errorCode !== undefined) return { action: 'report-denied' };
+  if (input.errorCode !== undefined) {
+    // A denied attempt to set an exemption is an attempt to stop the responder; a denied removal adds nothing.
+    return input.eventName === 'TagResource'
+      ? { action: 'report-denied' }
+      : { action: 'ignore', reason: `the call failed with ${input.errorCode} and changed nothing` };
+  }
   return { action: 'exemption-change', detectorId: detector.detectorId };
 }
 

@@ -82,6 +82,8 @@ export function parseExemption(
   tags: Readonly<Record<string, string>>,
   now: Date,
   maxDays: number,
+  /** When this exemption was first seen: its length is bounded from then, not from each later read. */
+  firstSeen: Date = now,
 ): Exemption {
   const until = tags[EXEMPT_UNTIL_TAG];
   const reason = tags[EXEMPT_REASON_TAG]?.trim();
@@ -96,7 +98,7 @@ export function parseExemption(
     };
   }
   if (end.getTime() <= now.getTime()) return { status: 'expired', until: until.trim(), reason };
-  if (end.getTime() > latestExemptionEnd(now, maxDays).getTime()) {
+  if (end.getTime() > latestExemptionEnd(firstSeen, maxDays).getTime()) {
     return { status: 'refused', until: until.trim(), reason, maxDays };
   }
   return { status: 'active', until: until.trim(), reason };

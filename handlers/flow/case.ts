@@ -37,6 +37,8 @@ export type CaseAct<R> =
       readonly failure: Omit<FailureOptions, 'claim' | 'previous' | 'case'>;
       /** Thrown after the page and the log, so Lambda retries the invocation (then the dead-letter queue). */
       readonly error: Error;
+      /** False when the write was certainly not applied: the case then forgets its intent. */
+      readonly written?: boolean | undefined;
       readonly report: (messageId: string | undefined) => R;
     };
 
@@ -63,13 +65,18 @@ export async function runCase<R extends DecisionReport>(
   if (!claim.claimed) return context.log(await spec.duplicate(claim.existing));
   const previous = claim.previous;
   if (previous?.status !== 'RETRYABLE') spec.firstAttempt?.();
-  if (previous?.pendingNotification) {
+  const sameTrigger = spec.claim.case === undefined || previous?.owner === spec.claim.case.owner;
+  if (previous?.pendingNotification && sameTrigger) {
+    // The retry of the same trigger: its work is done, only its alert is owed.
     const messageId = await delivery.deliverPending(spec.claim, previous, {
       case: settlement(context, spec.claim, previous, { claimableAt: previous.claimableAt }),
     });
     return context.log(spec.pending(previous, messageId));
   }
+  // Another trigger reads a drift while an earlier alert of the case is still owed: restore first, whatever the
+  // topic does (a Publish that keeps failing must never keep protection off), then the earlier alert, then this one.
   const act = await spec.act(previous);
+  if (previous?.pendingNotification) await delivery.publishKept(previous);
   switch (act.status) {
     case 'alert': {
       const kase = settlement(context, spec.claim, previous, act.closes);
@@ -87,7 +94,8 @@ export async function runCase<R extends DecisionReport>(
       return context.log(act.report());
     }
     case 'failed': {
-      const kase = settlement(context, spec.claim, previous, undefined);
+      const settled = settlement(context, spec.claim, previous, undefined);
+      const kase = settled && act.written === false ? { ...settled, intent: undefined } : settled;
       const messageId = await delivery.failure({ claim: spec.claim, previous, case: kase, ...act.failure });
       context.log(act.report(messageId));
       throw act.error;

@@ -57,6 +57,11 @@ export interface TriggerFacts {
   readonly reducedProtection: boolean;
   /** UpdateOrganizationConfiguration: the auto-enable settings the request made. */
   readonly organizationFeatures: readonly OrganizationFeatureRequest[] | undefined;
+  /**
+   * Whether this trigger asks Lambda to retry when another one holds its case: an event does (its drift may be newer
+   * than what the holder read, and only it can name who); a sweep does not (the next sweep comes anyway).
+   */
+  readonly retriesWhenBusy: boolean;
   /** Who claims the cases this trigger opens: `event#<id>` or `sweep#<id>` (see flow/keys.ts). */
   readonly owner: string;
   /** The principal a case opened by this trigger names as its cause; undefined when nobody is known (the sweep). */

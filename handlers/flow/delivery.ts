@@ -129,6 +129,22 @@ export class Delivery {
   }
 
   /**
+   * Sends the alert an earlier attempt kept, before a new one of the same case; a failure is logged, not thrown (the
+   * new alert follows, and is kept in turn if the topic still fails).
+   */
+  async publishKept(previous: ClaimRecord): Promise<string | undefined> {
+    try {
+      return await this.options.alerts.publish(storedAlert(previous.pendingNotification));
+    } catch (error) {
+      this.options.logger.error('kept-alert-failed', {
+        eventId: this.options.eventId,
+        error: describeError(error),
+      });
+      return undefined;
+    }
+  }
+
+  /**
    * A failed remediation pages once per case (again after a day if it keeps failing); the retries Lambda makes stay
    * quiet unless they succeed. The claim is released for the retry either way.
    */

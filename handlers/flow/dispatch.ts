@@ -106,6 +106,7 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
           ) !== undefined,
         organizationFeatures: input.organizationFeatures,
         owner: eventOwner(input.eventId),
+        retriesWhenBusy: true,
         caseActor: input.actor.principalArn ?? 'unknown',
         mayOweAlert:
           input.eventName !== 'UpdateDetector' ||
@@ -121,6 +122,7 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         reducedProtection: false,
         organizationFeatures: undefined,
         owner: sweepOwner(input.eventId),
+        retriesWhenBusy: false,
         caseActor: undefined,
         mayOweAlert: true,
       };
@@ -135,6 +137,7 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         reducedProtection: false,
         organizationFeatures: undefined,
         owner: eventOwner(input.eventId),
+        retriesWhenBusy: true,
         caseActor: undefined,
         mayOweAlert: false,
       };

@@ -59,6 +59,11 @@ export function eventKey(eventId: string): ClaimKey {
   return { key: `event#${eventId}`, ttlSeconds: EVENT_CLAIM_TTL_SECONDS };
 }
 
+/** When the responder first saw the exemption of one detector (its length is bounded from then). */
+export function exemptionKey(accountId: string, region: string, detectorId: string): string {
+  return `exemption#${accountId}#${region}#${detectorId}`;
+}
+
 /** The remediation history of one detector, which the circuit breaker counts. */
 export function detectorHistoryKey(accountId: string, region: string, detectorId: string): string {
   return `detector#${accountId}#${region}#${detectorId}`;

@@ -24,7 +24,7 @@ import {
   runtimeFeature,
   structuredAlertOf,
 } from '../support/aws-mocks.js';
-import { lambdaContext, sweepEvent, syntheticFixture } from '../support/fixtures.js';
+import { lambdaContext, retarget, sweepEvent, syntheticFixture } from '../support/fixtures.js';
 import { type Handler, loadHandler } from '../support/handler-loader.js';
 import { ACCOUNT, REGION, responderEnv } from '../support/mocked-responder.js';
 
@@ -162,7 +162,7 @@ describe('Defect 7: the actor is named even when the sweep gets there first', ()
     expect(String(followUp?.action)).toContain('sweep#sweep-first');
   });
 
-  it('sends the follow-up when the event joins a case the sweep is still working on, and only once', async () => {
+  it('has the event retry while the sweep holds the case, then send the follow-up once', async () => {
     // Prepare
     const write = gate();
     aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolvesOnce(DRIFTED).resolves(PROTECTED);
@@ -171,17 +171,19 @@ describe('Defect 7: the actor is named even when the sweep gets there first', ()
       return {};
     });
 
-    // Act
+    // Act: the event arrives while the sweep is restoring; Lambda retries it after the sweep is done.
     const sweep = invoke(sweepEvent(REGION, 'sweep-in-progress'));
     await sleep(20);
-    const event = await invoke(syntheticFixture(DISABLE));
-    const duplicate = await invoke(syntheticFixture(DISABLE));
+    const whileHeld = invoke(syntheticFixture(DISABLE));
+    await expect(whileHeld).rejects.toThrow(/being handled by sweep#sweep-in-progress; retrying/);
     write.open();
     await sweep;
+    const retry = await invoke(syntheticFixture(DISABLE));
+    const another = await invoke(syntheticFixture(DISABLE));
 
     // Assess
-    expect(event).toMatchObject({ reports: [{ outcome: 'attribution' }] });
-    expect(duplicate).not.toMatchObject({ reports: [{ outcome: 'attribution' }] });
+    expect(retry).toMatchObject({ reports: [{ outcome: 'attribution' }] });
+    expect(another).toMatchObject({ reports: [{ outcome: 'ignored' }] });
     expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
     expect(
       publishedInputs(aws)
@@ -280,6 +282,35 @@ describe('Defect 2: the exemption tags are a signal', () => {
     expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
   });
 
+  it('keeps refusing an exemption that was too long when it appeared, once its end comes within reach', async () => {
+    // Prepare: tags ending in 29 days, first seen 31 days ago (so 60 days long when they appeared).
+    const day = 24 * 60 * 60 * 1000;
+    const until = new Date(Date.now() + 29 * day).toISOString().slice(0, 10);
+    table.items.set(`exemption#${ACCOUNT}#${REGION}#${DETECTOR}|first-seen`, {
+      pk: { S: `exemption#${ACCOUNT}#${REGION}#${DETECTOR}` },
+      sk: { S: 'first-seen' },
+      untilValue: { S: until },
+      firstSeenAt: { N: String(Date.now() - 31 * day) },
+    });
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(
+        detectorResponse([runtimeFeature('RUNTIME_MONITORING', 'DISABLED', 'DISABLED')], {
+          tags: { 'drift-responder:exempt-until': until, 'drift-responder:exempt-reason': 'waited it out' },
+        }),
+      )
+      .resolves(PROTECTED);
+
+    // Act
+    const result = await invoke(syntheticFixture(DISABLE));
+
+    // Assess
+    expect(result).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(structuredAlertOf(publishedInputs(aws)[0] ?? {})).toMatchObject({
+      exemption: { status: 'refused' },
+    });
+  });
+
   it('reports a valid exemption and its removal at medium severity, without touching a compliant detector', async () => {
     // Prepare
     aws.guardDuty.on(GetDetectorCommand).resolves(PROTECTED);
@@ -297,6 +328,25 @@ describe('Defect 2: the exemption tags are a signal', () => {
     expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(0);
   });
 
+  it('reports a denied attempt to set an exemption, and ignores a denied removal', async () => {
+    const denied = (name: string) => {
+      const event = syntheticFixture(name) as { detail: Record<string, unknown> };
+      event.detail.errorCode = 'AccessDenied';
+      event.detail.errorMessage = 'User is not authorized to perform: guardduty:TagResource';
+      return event;
+    };
+
+    const set = await invoke(denied('TagResource.set-exemption.synthetic.json'));
+    const removed = await invoke(denied('UntagResource.remove-exemption.synthetic.json'));
+
+    expect(set).toMatchObject({ reports: [{ outcome: 'disable-denied' }] });
+    expect(removed).toMatchObject({
+      reports: [{ outcome: 'ignored', reason: expect.stringMatching(/changed nothing/) }],
+    });
+    expect(publishedInputs(aws)).toHaveLength(1);
+    expect(aws.guardDuty.calls()).toHaveLength(0);
+  });
+
   it('ignores tag calls that do not touch the exemption tags', async () => {
     const event = syntheticFixture('TagResource.set-exemption.synthetic.json') as {
       detail: { requestParameters: { tags: Record<string, string> } };
@@ -309,5 +359,131 @@ describe('Defect 2: the exemption tags are a signal', () => {
       reports: [{ outcome: 'ignored', reason: 'TagResource does not change the exemption tags' }],
     });
     expect(aws.guardDuty.calls()).toHaveLength(0);
+  });
+});
+
+describe('Review findings: protection is never left off by a stuck page, a busy case or a forged record', () => {
+  it('restores a new drift although the alert of an earlier one still cannot be published', async () => {
+    // Prepare: E1 restores, its Publish fails (the alert is kept); the detector is turned off again; the topic
+    // still fails when the sweep comes.
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(PROTECTED)
+      .resolvesOnce(DRIFTED)
+      .resolves(PROTECTED);
+    aws.sns.on(PublishCommand).rejects(awsFault('sns', 'server error (500)'));
+
+    // Act
+    await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(/could not be published/);
+    await expect(invoke(sweepEvent(REGION, 'sweep-while-the-topic-fails'))).rejects.toThrow(/sweep failed/);
+
+    // Assess: both drifts were restored; the newest alert is kept for when the topic works again.
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(2);
+    expect(table.claimOf(CASE_KEY)?.pendingNotification?.S).toBeDefined();
+  });
+
+  it('restores a drift read while another event was still settling the case (a disable right after a re-enable)', async () => {
+    // Prepare: E1's Publish waits; meanwhile E2 reads the detector off again.
+    const page = gate();
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(PROTECTED)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(DRIFTED)
+      .resolves(PROTECTED);
+    aws.sns
+      .on(PublishCommand)
+      .callsFakeOnce(async () => {
+        await page.opened;
+        return { MessageId: 'm1' };
+      })
+      .resolves({ MessageId: 'm2' });
+    const second = retarget(syntheticFixture(DISABLE), { eventId: 'e2-right-after' });
+
+    // Act
+    const first = invoke(syntheticFixture(DISABLE));
+    await sleep(20);
+    await expect(invoke(second)).rejects.toThrow(/retrying/);
+    page.open();
+    await first;
+    const retry = await invoke(second);
+
+    // Assess
+    expect(retry).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(2);
+  });
+
+  it("asks Lambda to retry, not reports compliant, when the crashed attempt's lease still runs", async () => {
+    // Prepare: the first attempt dies after its write; the retry comes before its lease is over.
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .callsFakeOnce(() => new Promise(() => undefined))
+      .resolves(PROTECTED);
+    invoke(syntheticFixture(DISABLE), 60_000).catch(() => undefined);
+    await sleep(20);
+
+    // Act + Assess
+    await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(
+      /held by event#.*retrying after its lease/,
+    );
+    expect(publishedInputs(aws)).toHaveLength(0);
+  });
+
+  it('takes over a case whose lease or closing date no invocation could have written', async () => {
+    // Prepare: someone wrote a case that would keep every trigger out for a year.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    const aYear = String(Date.now() + 365 * 24 * 60 * 60 * 1000);
+    table.seedClaim(CASE_KEY, {
+      status: { S: 'IN_PROGRESS' },
+      owner: { S: 'event#forged' },
+      leaseUntil: { N: aYear },
+      expiresAt: { N: aYear },
+    });
+
+    // Act
+    const result = await invoke(syntheticFixture(DISABLE));
+
+    // Assess
+    expect(result).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+  });
+
+  it('restores after an exemption was removed even when the first restore failed and Lambda retries', async () => {
+    // Prepare: the exemption is removed from a detector that is off; the first UpdateDetector fails.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.guardDuty
+      .on(UpdateDetectorCommand)
+      .rejectsOnce(awsFault('guardduty', 'server error (500)'))
+      .resolves({});
+
+    // Act
+    const untag = syntheticFixture('UntagResource.remove-exemption.synthetic.json');
+    await expect(invoke(untag)).rejects.toThrow();
+    const retry = await invoke(untag);
+
+    // Assess
+    expect(retry).toMatchObject({
+      reports: [{ outcome: 'ignored' }, { outcome: 'remediate', remediation: 'succeeded' }],
+    });
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(2);
+  });
+
+  it('never reports as its own restore a write GuardDuty refused, once someone else fixed the detector', async () => {
+    // Prepare: the responder's UpdateDetector is denied (403); an operator then re-enables by hand.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.guardDuty.on(UpdateDetectorCommand).rejects(awsFault('guardduty', 'access denied'));
+    await expect(invoke(sweepEvent(REGION, 'denied-sweep'))).rejects.toThrow();
+
+    // Act: the next sweep finds the detector compliant.
+    await invoke(sweepEvent(REGION, 'after-the-operator'));
+
+    // Assess: one page (the failure), no "restored by the responder", no history of a write that never happened.
+    const outcomes = publishedInputs(aws).map((input) => structuredAlertOf(input));
+    expect(outcomes).toHaveLength(2);
+    expect(outcomes[1]?.action).toMatch(/could not confirm its re-enable/);
+    expect(String(outcomes[1]?.action)).not.toMatch(/Restored by the responder/);
+    expect(historyOf()).toHaveLength(0);
   });
 });

@@ -49,6 +49,7 @@ import { ACCOUNT, coldStart, type MockedResponder, REGION } from '../support/moc
 
 const DETECTOR = '0ab12cd34ef56ab78cd90ef12ab34cd5';
 const DETECTOR_KEY = `detector#${ACCOUNT}#${REGION}#${DETECTOR}`;
+const EVENT_ID = '7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01';
 const _EVENT_ID = '7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01';
 // One drift of one detector is one case, whichever trigger sees it first: its claim is per detector.
 const CLAIM_KEY = `case#${ACCOUNT}#${REGION}#${DETECTOR}`;
@@ -605,12 +606,34 @@ describe('Function: handler, a failing Publish in the other outcomes', () => {
 });
 
 describe('Function: handler, a corrupt stored alert', () => {
-  it('fails loudly instead of publishing nonsense when the kept alert cannot be read', async () => {
-    // Prepare: a previous attempt left a RETRYABLE claim whose kept alert is damaged.
+  it('restores first, and never publishes nonsense, when a kept alert of the case cannot be read', async () => {
+    // Prepare: another trigger's attempt left a RETRYABLE case whose kept alert is damaged; the detector is off.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    table.seedClaim(CLAIM_KEY, {
+      status: { S: 'RETRYABLE' },
+      outcome: { S: 'remediate' },
+      owner: { S: 'sweep#an-earlier-sweep' },
+      pendingNotification: { S: '{"subject": 42}' },
+    });
+    const responder = await coldStart({ RESPONDER_MODE: 'remediate' });
+
+    // Act
+    const result = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
+
+    // Assess: protection is restored, the damaged alert is dropped (logged), the new alert is well formed.
+    expect(result).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
+    expect(publishedInputs(aws)).toHaveLength(1);
+    expectWellFormedAlert(publishedInputs(aws)[0], { outcome: 'remediate', severity: 'high' });
+  });
+
+  it('fails loudly instead of publishing nonsense when its own kept alert cannot be read', async () => {
+    // Prepare: this event's own earlier attempt left the damaged alert (its retry only owes the alert).
     aws.guardDuty.on(GetDetectorCommand).resolves(DRIFTED);
     table.seedClaim(CLAIM_KEY, {
       status: { S: 'RETRYABLE' },
       outcome: { S: 'remediate' },
+      owner: { S: `event#${EVENT_ID}` },
       pendingNotification: { S: '{"subject": 42}' },
     });
     const responder = await coldStart({ RESPONDER_MODE: 'remediate' });

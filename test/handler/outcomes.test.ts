@@ -714,7 +714,8 @@ describe('Function: handler, remediate mode', () => {
         state: 'in progress in another invocation',
         claim: {
           status: { S: 'IN_PROGRESS' },
-          leaseUntil: { N: String(Date.now() + HOUR_MS) },
+          // A real lease: the invocation's remaining time, at most Lambda's 15 minutes.
+          leaseUntil: { N: String(Date.now() + 5 * 60 * 1000) },
           owner: { S: 'event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01' },
         },
         reason: /already being handled/,

@@ -236,4 +236,18 @@ describe('Adapter: DynamoDB state store (moto)', () => {
     expect(await claim('sweep#2', 30 * 60_000, 'A')).toMatchObject({ claimed: false });
     expect(await claim('sweep#3', 60 * 60_000, 'B')).toMatchObject({ claimed: true });
   });
+
+  it('remembers when an exemption was first seen, and starts over when its end changes', async () => {
+    const key = 'exemption#1#eu-central-1#detector-c';
+    const t0 = new Date(Date.now() - 10_000);
+    const later = new Date();
+
+    const first = await store.exemptionFirstSeen(key, '2027-01-31', t0);
+    const again = await store.exemptionFirstSeen(key, '2027-01-31', later);
+    const moved = await store.exemptionFirstSeen(key, '2027-03-31', later);
+
+    expect(first.getTime()).toBe(t0.getTime());
+    expect(again.getTime()).toBe(t0.getTime());
+    expect(moved.getTime()).toBe(later.getTime());
+  });
 });

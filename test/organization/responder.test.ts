@@ -6,6 +6,7 @@ import {
   ListMembersCommand,
   type ListMembersCommandInput,
   UpdateMemberDetectorsCommand,
+  type UpdateMemberDetectorsCommandInput,
   UpdateOrganizationConfigurationCommand,
 } from '@aws-sdk/client-guardduty';
 import { PublishCommand } from '@aws-sdk/client-sns';
@@ -505,6 +506,37 @@ describe('organization scope: member events', () => {
     Object.assign(detail, extra);
     return event;
   };
+
+  it('restores members of a second event at once while another event still holds the organization case', async () => {
+    // Prepare: X is turned off, then Y a second later; X's restore is still writing when Y's event arrives.
+    const [x] = organization.addMembers(1, 'DISABLED', 600);
+    const [y] = organization.addMembers(1, 'DISABLED', 601);
+    let release: () => void = () => undefined;
+    const writing = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const write = (input: UpdateMemberDetectorsCommandInput) => organization.updateMemberDetectors(input);
+    mocks.guardDuty
+      .on(UpdateMemberDetectorsCommand)
+      .callsFake(async (input: UpdateMemberDetectorsCommandInput) => {
+        if (input.AccountIds?.includes(x ?? '')) await writing;
+        return write(input);
+      });
+    const responder = await organizationScope();
+
+    // Act
+    const first = responder.invoke(memberEvent([x ?? '']));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const second = await responder.invoke(memberEvent([y ?? '']));
+    release();
+    await first;
+
+    // Assess: neither is left off until the next sweep.
+    expect(second).toMatchObject({ organization: { outcome: 'remediate', remediatedAccounts: 1 } });
+    expect(organization.statusOf(x ?? '')).toBe('ENABLED');
+    expect(organization.statusOf(y ?? '')).toBe('ENABLED');
+    expect(publishedInputs(mocks)).toHaveLength(2);
+  });
 
   it('reads and re-enables only the accounts the request named', async () => {
     organization.addMembers(10, 'ENABLED');

@@ -5,6 +5,7 @@
  */
 import { snapshot } from '../../alerts/detector.js';
 import { REMEDIATION_SUCCEEDED_METRIC } from '../../core/metrics.js';
+import { ResponderError } from '../../errors.js';
 import type { ClaimRecord } from '../../ports.js';
 import { runCase, runOwed } from '../case.js';
 import type { InvocationContext } from '../context.js';
@@ -21,21 +22,42 @@ import { historyKey } from './remediate.js';
  */
 export async function joinCase(
   context: InvocationContext,
-  target: Target,
-  claim: ClaimKey,
-  existing: ClaimRecord | undefined,
+  join: {
+    readonly target: Target;
+    readonly claim: ClaimKey;
+    readonly existing: ClaimRecord | undefined;
+    /** Reads the detector again and decides anew (at most once). */
+    readonly reread: (() => Promise<DetectorReport>) | undefined;
+  },
 ): Promise<DetectorReport> {
+  const { target, claim, existing } = join;
   const detectorId = target.detectorId ?? null;
   const owner = existing?.owner ?? 'another delivery';
-  if (owner !== context.trigger.owner && namesSomeoneNew(context, existing)) {
-    return sendFollowUp(context, target, existing);
-  }
-  const state = existing?.status === 'COMPLETED' ? 'handled' : 'being handled';
-  return {
+  const ignored = (state: string): DetectorReport => ({
     outcome: 'ignored',
     detectorId,
     reason: `duplicate: this drift is already ${state} by ${owner} (${claim.key})`,
-  };
+  });
+  if (existing === undefined || owner === context.trigger.owner) {
+    return ignored(existing?.status === 'COMPLETED' ? 'handled' : 'being handled');
+  }
+  if (existing.status === 'IN_PROGRESS') {
+    // Another trigger is restoring it. What this one read may be a newer drift the other's read-back missed, and
+    // its author may be someone the other cannot name: an event tries again once that case is settled (Lambda's
+    // retry re-reads); a sweep leaves it to the next sweep.
+    if (context.trigger.retriesWhenBusy) {
+      throw new ResponderError(
+        `${claim.key} is being handled by ${owner}; retrying to read the detector again`,
+      );
+    }
+    return ignored('being handled');
+  }
+  // The case closed after this trigger's read began: what it read may be the drift the case just fixed. Once.
+  if (existing.closedAt && existing.closedAt.getTime() >= target.observedAt.getTime() && join.reread) {
+    return join.reread();
+  }
+  if (namesSomeoneNew(context, existing)) return sendFollowUp(context, target, existing);
+  return ignored('handled');
 }
 
 /**
@@ -51,7 +73,20 @@ export async function afterTheFact(
   const { accountId, region } = context.trigger;
   const claim = caseRecordKey({ accountId, region, target: detectorId });
   const record = await context.delivery.read(claim);
-  if (record && owesAlert(record)) return deliverOwed(context, claim, record, detectorId, target);
+  if (record && owesAlert(record)) {
+    const owed = await deliverOwed(context, claim, record, detectorId, target);
+    if (owed) return owed;
+    // Another attempt still holds the case (its lease runs): it may have crashed after its write. An event asks
+    // Lambda to retry once the lease is over, so the owed alert (and the follow-up) is not left to the next sweep.
+    const held =
+      record.status === 'IN_PROGRESS' && (record.leaseUntil?.getTime() ?? 0) > context.deps.now().getTime();
+    if (held && context.trigger.retriesWhenBusy) {
+      throw new ResponderError(
+        `${claim.key} is held by ${record.owner ?? 'another attempt'}; retrying after its lease`,
+      );
+    }
+    return undefined;
+  }
   const closedAfterTheChange =
     record?.closedAt !== undefined && Date.parse(context.trigger.eventTime) <= record.closedAt.getTime();
   if (record?.owner !== context.trigger.owner && closedAfterTheChange && namesSomeoneNew(context, record)) {

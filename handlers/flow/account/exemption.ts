@@ -31,7 +31,8 @@ export async function reportExemptionChange(
   });
   // An exemption that no longer excuses a drift (removed, expired, refused): restore protection now, not at the sweep.
   const drifted = target.evaluation !== undefined && !target.evaluation.compliant;
-  if (!drifted || target.exemption.status === 'active' || report.outcome === 'ignored') return [report];
+  // Also on a redelivery (the report is then a duplicate): a failed restore is retried, not dropped.
+  if (!drifted || target.exemption.status === 'active') return [report];
   return [report, await handleDetector(context, target)];
 }
 

@@ -3,24 +3,20 @@
  * detector (remediate.ts) and describes the facts (describe.ts); the pipeline (flow/case.ts) does the claiming,
  * paging and settling. One drift of one detector is one case, whichever trigger sees it first.
  */
-import { describePlan, snapshot } from '../../alerts/detector.js';
+import { describePlan } from '../../alerts/detector.js';
 import { applyCircuitBreaker, type Decision, decide, driftFingerprint } from '../../core/decide.js';
 import { evaluate } from '../../core/evaluate.js';
-import { parseExemption } from '../../core/exemption.js';
-import {
-  DISABLE_DENIED_METRIC,
-  DRIFT_DETECTED_METRIC,
-  REMEDIATION_SUCCEEDED_METRIC,
-} from '../../core/metrics.js';
+import { type Exemption, parseExemption } from '../../core/exemption.js';
+import { DISABLE_DENIED_METRIC, DRIFT_DETECTED_METRIC } from '../../core/metrics.js';
 import type { ApiCallInput } from '../../core/types.js';
 import { ResponderError } from '../../errors.js';
 import type { ClaimRecord } from '../../ports.js';
-import { type CaseAct, runCase, runOwed } from '../case.js';
+import { type CaseAct, runCase } from '../case.js';
 import type { InvocationContext } from '../context.js';
-import { owesAlert } from '../delivery.js';
-import { decodeIntent, encodeIntent } from '../intent.js';
-import { type ClaimKey, caseKey, caseRecordKey, eventKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
+import { encodeIntent } from '../intent.js';
+import { type ClaimKey, caseKey, eventKey, exemptionKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
 import { settleWithConcurrency } from '../pool.js';
+import { afterTheFact, joinCase } from './after.js';
 import {
   alertAct,
   type DetectorReport,
@@ -63,7 +59,7 @@ export async function respondForDetector(
   const likelyRestore = context.trigger.reducedProtection && context.config.mode === 'remediate';
   const recent = likelyRestore ? recentRemediations(context, detectorId) : undefined;
   recent?.catch(() => undefined); // awaited below when needed; a failure must not go unhandled meanwhile
-  return handleDetector(context, await readTarget(context, detectorId), recent);
+  return handleDetector(context, await readTarget(context, detectorId), { recent });
 }
 
 /** Every detector of the Region (a Region without one is reported); one failure fails the invocation, not the rest. */
@@ -118,22 +114,37 @@ export async function readTarget(context: InvocationContext, detectorId: string)
   // Taken before the read: a case that closed after this moment may have fixed what the read returns.
   const observedAt = context.deps.now();
   const state = await context.deps.guardDuty.getDetector(detectorId);
+  const { maxExemptionDays } = context.config;
+  const now = context.deps.now();
+  let exemption: Exemption = state ? parseExemption(state.tags, now, maxExemptionDays) : { status: 'none' };
+  if (state && (exemption.status === 'active' || exemption.status === 'refused')) {
+    // Bounded from when the exemption first appeared: a too distant end refused today is not honoured once it
+    // comes within reach (one extra read, only for a detector that carries exemption tags).
+    const { accountId, region } = context.trigger;
+    const key = exemptionKey(accountId, region, detectorId);
+    const firstSeen = await context.deps.store.exemptionFirstSeen(key, exemption.until, now);
+    exemption = parseExemption(state.tags, now, maxExemptionDays, firstSeen);
+  }
   return {
     detectorId,
     state,
     evaluation: state && evaluate(state, context.config.requireAgentManagement, context.config.runtimeTarget),
-    exemption: state
-      ? parseExemption(state.tags, context.deps.now(), context.config.maxExemptionDays)
-      : { status: 'none' },
+    exemption,
     observedAt,
   };
+}
+
+export interface HandleOptions {
+  /** The re-enables of the last hour, when a caller already asked for them. */
+  readonly recent?: Promise<number> | undefined;
+  /** Whether joining a case that closed after this read may read the detector once more (false on that re-read). */
+  readonly mayReread?: boolean | undefined;
 }
 
 export async function handleDetector(
   context: InvocationContext,
   target: Target,
-  /** The re-enables of the last hour, when a caller already asked for them. */
-  recent?: Promise<number>,
+  { recent, mayReread = true }: HandleOptions = {},
 ): Promise<DetectorReport> {
   const { config, metrics, trigger } = context;
   const detectorId = target.detectorId ?? null;
@@ -160,7 +171,19 @@ export async function handleDetector(
   const claim = detectorCase(context, decision, target);
   return runCase<DetectorReport>(context, {
     claim,
-    duplicate: (existing) => joinCase(context, target, claim, existing),
+    duplicate: (existing) =>
+      joinCase(context, {
+        target,
+        claim,
+        existing,
+        reread:
+          mayReread && target.detectorId !== undefined
+            ? async () =>
+                handleDetector(context, await readTarget(context, target.detectorId ?? ''), {
+                  mayReread: false,
+                })
+            : undefined,
+      }),
     // Both generations enabled is a cost, not a drift: it stays out of DriftDetected.
     firstAttempt: () => {
       if (decision.outcome !== 'cost-warning') metrics.count(DRIFT_DETECTED_METRIC);
@@ -203,130 +226,6 @@ async function act(
   }
 }
 
-/**
- * Another trigger holds or has handled this drift. The same trigger, or one that knows no more than the case's
- * owner, has nothing to add. A CloudTrail event that names who made a change the case's page did not name (the
- * sweep got there first, or another event did) sends a short follow-up linked to it.
- */
-async function joinCase(
-  context: InvocationContext,
-  target: Target,
-  claim: ClaimKey,
-  existing: ClaimRecord | undefined,
-): Promise<DetectorReport> {
-  const detectorId = target.detectorId ?? null;
-  const owner = existing?.owner ?? 'another delivery';
-  if (owner !== context.trigger.owner && namesSomeoneNew(context, existing)) {
-    return sendFollowUp(context, target, existing);
-  }
-  const state = existing?.status === 'COMPLETED' ? 'handled' : 'being handled';
-  return {
-    outcome: 'ignored',
-    detectorId,
-    reason: `duplicate: this drift is already ${state} by ${owner} (${claim.key})`,
-  };
-}
-
-/**
- * The detector reads compliant. An earlier attempt may still owe its alert (it crashed after the write, or its
- * Publish failed, or it could not confirm), or the case that restored it named nobody while this event knows who.
- */
-async function afterTheFact(
-  context: InvocationContext,
-  detectorId: string,
-  target: Target,
-): Promise<DetectorReport | undefined> {
-  if (!context.trigger.mayOweAlert) return undefined;
-  const { accountId, region } = context.trigger;
-  const claim = caseRecordKey({ accountId, region, target: detectorId });
-  const record = await context.delivery.read(claim);
-  if (record && owesAlert(record)) return deliverOwed(context, claim, record, detectorId, target);
-  const closedAfterTheChange =
-    record?.closedAt !== undefined && Date.parse(context.trigger.eventTime) <= record.closedAt.getTime();
-  if (record?.owner !== context.trigger.owner && closedAfterTheChange && namesSomeoneNew(context, record)) {
-    return sendFollowUp(context, target, record);
-  }
-  return undefined;
-}
-
-/** Whether this trigger names a cause the case did not: a change that took protection away, by someone else. */
-function namesSomeoneNew(context: InvocationContext, record: ClaimRecord | undefined): boolean {
-  const { trigger } = context;
-  return (
-    record?.owner !== undefined &&
-    trigger.reducedProtection &&
-    trigger.caseActor !== undefined &&
-    record.actor !== trigger.caseActor
-  );
-}
-
-function deliverOwed(
-  context: InvocationContext,
-  claim: ClaimKey,
-  record: ClaimRecord,
-  detectorId: string,
-  target: Target,
-): Promise<DetectorReport | undefined> {
-  return runOwed(context, {
-    claim,
-    known: record,
-    pending: (previous, messageId) => pendingReport(previous, detectorId, messageId),
-    back: (previous) => {
-      context.metrics.count(REMEDIATION_SUCCEEDED_METRIC);
-      const now = target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
-      const intent = decodeIntent(previous.intent);
-      const action = intent
-        ? `Restored by the responder at ${intent.at} (${intent.action}); this alert was delayed by a failed ` +
-          'invocation, and this retry reads the detector compliant: protection is back.'
-        : 'An earlier attempt could not confirm its re-enable; this retry reads the detector compliant: protection is back.';
-      const alert = alertAct(
-        {
-          ...facts(context, 'remediate', target, action),
-          remediation: 'succeeded',
-          before: null,
-          after: now,
-        },
-        {
-          // The write the crashed attempt made was never counted: count it now, once, with its own time and actor.
-          remediation: intent && {
-            detectorKey: historyKey(context, detectorId),
-            at: new Date(intent.at),
-            eventId: intent.eventId,
-            generation: intent.generation,
-            actor: intent.actor,
-          },
-        },
-      );
-      return { alert: alert.alert, report: alert.report };
-    },
-  });
-}
-
-/** A short page that names who made the change an earlier page (of another trigger) reported without a name. */
-function sendFollowUp(
-  context: InvocationContext,
-  target: Target,
-  record: ClaimRecord | undefined,
-): Promise<DetectorReport> {
-  const claim = eventKey(context.trigger.eventId);
-  const detectorId = target.detectorId ?? null;
-  const earlier = record?.owner ?? 'an earlier page';
-  return runCase<DetectorReport>(context, {
-    claim,
-    duplicate: () => ({ outcome: 'ignored', detectorId, reason: `duplicate: ${claim.key} already handled` }),
-    pending: (previous, messageId) => pendingReport(previous, detectorId, messageId),
-    act: async () =>
-      alertAct(
-        facts(
-          context,
-          'attribution',
-          target,
-          `Nothing more: the change was already handled as ${earlier}${record?.actor ? ` (caused by ${record.actor})` : ', which could not say who made it'}. This follow-up names who did it.`,
-        ),
-      ),
-  });
-}
-
 /** The case of one detector's drift, claimed by this trigger for what it read and decided. */
 function detectorCase(context: InvocationContext, decision: Decision, target: Target): ClaimKey {
   const { trigger, deps } = context;
@@ -339,6 +238,7 @@ function detectorCase(context: InvocationContext, decision: Decision, target: Ta
       outcome: decision.outcome,
       fingerprint: driftFingerprint(target.state, target.evaluation),
       observedAt: target.observedAt,
+      actor: trigger.caseActor,
       // Recorded with the claim, before the write: a crash after it still owes this alert (see flow/intent.ts).
       intent:
         plan &&

@@ -190,6 +190,9 @@ function failedAct(
 ): CaseAct<DetectorReport> {
   return {
     status: 'failed',
+    // A write GuardDuty refused (4xx) changed nothing: the case must not say later that it was restored by it.
+    // (The history record exists only for a write that went through.)
+    written: remediation !== undefined || !refusedOutright(error.cause),
     failure: { outcome: alertFacts.outcome, rendered: renderNotification(alertFacts), remediation },
     error: new ResponderError(error.message, { cause: error.cause }),
     report: (messageId) => ({
@@ -309,6 +312,13 @@ function fightAct(
     ...alertAct({ ...work.alertFacts, outcome: 'circuit-open', action }, { remediation: work.remediation }),
     closes: { fightPagedAt: now },
   };
+}
+
+/** An error GuardDuty answered with a client error (400–499): the request was not applied. */
+function refusedOutright(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** Where the circuit breaker counts this detector's remediations. */

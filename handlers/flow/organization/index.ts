@@ -18,7 +18,7 @@ import {
 } from '../../core/metrics.js';
 import type { ApiCallInput } from '../../core/types.js';
 import type { OrganizationPort } from '../../ports.js';
-import { runCase, runOwed } from '../case.js';
+import { type CaseSpec, runCase, runOwed } from '../case.js';
 import type { InvocationContext } from '../context.js';
 import { decodeIntent, encodeIntent } from '../intent.js';
 import {
@@ -162,9 +162,23 @@ async function decideAndAct(
   // Nothing to write (only members that cannot be re-enabled): a standing report, paged once a day.
   const writable = targets.length > 0;
   const claim = organizationCase(context, { outcome, lines, findings, observedAt, targets: writable });
-  return runCase<OrganizationReport>(context, {
+  const spec: CaseSpec<OrganizationReport> = {
     claim,
     duplicate: (existing) => {
+      // One case for the whole organization: an event about other members (another drift) must not wait for the
+      // sweep (or event) that holds it, or just closed it, to finish: it is handled as its own case, now.
+      const otherDrift =
+        existing?.owner !== undefined &&
+        existing.owner !== context.trigger.owner &&
+        existing.fingerprint !== claim.case?.fingerprint &&
+        (existing.status === 'IN_PROGRESS' || (existing.closedAt?.getTime() ?? 0) >= observedAt.getTime());
+      if (otherDrift && context.trigger.retriesWhenBusy) {
+        return runCase(context, {
+          ...spec,
+          claim: eventKey(context.trigger.eventId),
+          firstAttempt: undefined,
+        });
+      }
       metrics.compliance(false, COMPLIANCE_METRIC);
       const state = existing?.status === 'COMPLETED' ? 'handled' : 'being handled';
       return report({
@@ -198,7 +212,8 @@ async function decideAndAct(
         fight: outcome === 'circuit-open' ? { previous } : undefined,
       });
     },
-  });
+  };
+  return runCase<OrganizationReport>(context, spec);
 }
 
 /** Everything reads compliant: an earlier attempt (crashed, unpublished, unconfirmed) may still owe its digest. */
@@ -272,9 +287,8 @@ function organizationCase(
     .digest('hex')
     .slice(0, 32);
   const writes = found.outcome !== 'would-remediate' && found.targets;
-  const accounts = found.lines
-    .filter((line) => line.result !== 'not remediable')
-    .map((line) => line.accountId);
+  // Only the members the remediation writes: not those GuardDuty could not read or that are not enabled.
+  const accounts = found.findings.verdicts.map((verdict) => verdict.accountId);
   return caseKey(
     { accountId: trigger.accountId, region: trigger.region, target: ORGANIZATION_TARGET },
     {
@@ -282,6 +296,7 @@ function organizationCase(
       outcome: found.outcome,
       fingerprint,
       observedAt: found.observedAt,
+      actor: trigger.caseActor,
       // Recorded with the claim, before the writes: a crash after them still owes this digest (flow/intent.ts).
       intent: writes
         ? encodeIntent({
