@@ -14,7 +14,7 @@ import {
   RUNTIME_TARGETS,
   type RuntimeTarget,
 } from '../handlers/contract.js';
-import { SWEEP_INTERVAL_MINUTES } from './responder/props.js';
+import { COVERAGE_ALARM_MINUTES, SWEEP_INTERVAL_MINUTES } from './responder/props.js';
 
 /** The validated deployment configuration of the app. */
 export interface AppConfig {
@@ -49,6 +49,10 @@ export interface AppConfig {
   readonly maxRemediationsPerHour: number;
   /** The longest exemption the function honours, in days. */
   readonly maxExemptionDays: number;
+  /** Minutes an EKS cluster may stay unhealthy (runtime coverage) before the coverage alarm fires. */
+  readonly coverageAlarmMinutes: number;
+  /** Whether the sweep also publishes per-cluster coverage metrics (two custom metrics per EKS cluster). */
+  readonly coverageClusterMetrics: boolean;
   /** Whether to create a multi-Region CloudTrail trail (in the first configured Region only). */
   readonly createTrail: boolean;
   /** The account's name alerts show beside its id (`ACCOUNT_NAME`); undefined: the id alone. */
@@ -162,6 +166,19 @@ const schema = z.object({
       .min(MAX_EXEMPTION_DAYS.min, { error: `must be ${MAX_EXEMPTION_DAYS_EXPECTED}` })
       .max(MAX_EXEMPTION_DAYS.max, { error: `must be ${MAX_EXEMPTION_DAYS_EXPECTED}` })
       .default(MAX_EXEMPTION_DAYS.default),
+  ),
+  coverageAlarmMinutes: z.preprocess(
+    fromNumber,
+    z
+      .number({ error: 'must be a whole number of minutes' })
+      .int({ error: 'must be a whole number of minutes' })
+      .min(COVERAGE_ALARM_MINUTES.min, { error: `must be at least ${COVERAGE_ALARM_MINUTES.min}` })
+      .max(COVERAGE_ALARM_MINUTES.max, { error: `must be at most ${COVERAGE_ALARM_MINUTES.max} (one day)` })
+      .default(COVERAGE_ALARM_MINUTES.default),
+  ),
+  coverageClusterMetrics: z.preprocess(
+    fromBoolean,
+    z.boolean({ error: 'must be true or false' }).default(false),
   ),
   createTrail: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
   accountName: z

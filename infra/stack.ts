@@ -77,6 +77,8 @@ export function addResponderStacks(
           runtimeTarget: config.runtimeTarget,
           maxRemediationsPerHour: config.maxRemediationsPerHour,
           maxExemptionDays: config.maxExemptionDays,
+          coverageAlarmAfter: Duration.minutes(config.coverageAlarmMinutes),
+          coverageClusterMetrics: config.coverageClusterMetrics,
           accountName: config.accountName,
           runbookUrl: config.runbookUrl,
           dashboardRegions: region === undefined ? undefined : config.regions,

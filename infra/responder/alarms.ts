@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { CLUSTERS_UNHEALTHY_METRIC } from '../../handlers/core/coverage.js';
 import { METRIC_NAMES, ORGANIZATION_METRIC_NAMES, type ResponderMetric } from './metrics.js';
 import type { ResponderSettings } from './props.js';
 
@@ -14,6 +15,8 @@ export interface ResponderAlarms {
   readonly heartbeat: cloudwatch.Alarm;
   readonly functionErrors: cloudwatch.Alarm;
   readonly deadLetters: cloudwatch.Alarm;
+  /** An EKS cluster has had no healthy runtime agent for `coverageAlarmAfter`. */
+  readonly coverageUnhealthy: cloudwatch.Alarm;
   /** Organization scope only: the organization's auto-enable setting is below the target. */
   readonly organizationAutoEnable?: cloudwatch.Alarm;
 }
@@ -28,8 +31,9 @@ export interface AlarmSources {
 }
 
 /**
- * Adds the four alarms (five in organization scope), ids `NonComplianceAlarm`, `HeartbeatAlarm`,
- * `FunctionErrorsAlarm`, `DeadLettersAlarm` and `OrganizationAutoEnableAlarm` directly on `responder`.
+ * Adds the five alarms (six in organization scope), ids `NonComplianceAlarm`, `HeartbeatAlarm`,
+ * `FunctionErrorsAlarm`, `DeadLettersAlarm`, `CoverageUnhealthyAlarm` and `OrganizationAutoEnableAlarm` directly on
+ * `responder`.
  */
 export function addAlarms(
   responder: Construct,
@@ -99,6 +103,7 @@ export function addAlarms(
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     ),
+    coverageUnhealthy: wire(coverageAlarm(responder, settings, metric)),
     ...(settings.scope === 'organization'
       ? {
           organizationAutoEnable: wire(
@@ -121,4 +126,34 @@ export function addAlarms(
         }
       : {}),
   };
+}
+
+/**
+ * Unhealthy EKS clusters > 0 at every sweep for `coverageAlarmAfter` (rounded up to whole sweep intervals): the
+ * sweep publishes the count once per run, so each period of one interval holds one datapoint. Missing data (no
+ * sweep, or an endpoint without the coverage API) keeps the state: the heartbeat alarm reports a sweep that stopped.
+ */
+function coverageAlarm(
+  responder: Construct,
+  settings: ResponderSettings,
+  metric: ResponderMetric,
+): cloudwatch.Alarm {
+  const sweepMinutes = settings.sweepInterval.toMinutes();
+  const periods = Math.max(
+    1,
+    Math.ceil(settings.coverageAlarmAfter.toMinutes({ integral: false }) / sweepMinutes),
+  );
+  return new cloudwatch.Alarm(responder, 'CoverageUnhealthyAlarm', {
+    alarmDescription:
+      `At least one EKS cluster of this Region (every member's, in organization scope) has had runtime coverage ` +
+      `UNHEALTHY at every sweep for ${periods * sweepMinutes} minutes: GuardDuty receives no runtime events from it, ` +
+      'whatever the detector setting says. The coverage alerts name each cluster, its issue and the next step; ' +
+      'guardduty-drift check --coverage lists them.',
+    metric: metric(CLUSTERS_UNHEALTHY_METRIC, cloudwatch.Stats.MINIMUM, settings.sweepInterval),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: periods,
+    datapointsToAlarm: periods,
+    treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+  });
 }

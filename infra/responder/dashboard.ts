@@ -1,7 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import {
+  CLUSTERS_COVERED_METRIC,
+  CLUSTERS_EXCLUDED_METRIC,
+  CLUSTERS_UNHEALTHY_METRIC,
+} from '../../handlers/core/coverage.js';
 import type { ResponderAlarms } from './alarms.js';
 import { METRIC_NAMES, ORGANIZATION_METRIC_NAMES, type ResponderMetric } from './metrics.js';
 import type { ResponderSettings } from './props.js';
@@ -9,7 +15,7 @@ import type { ResponderSettings } from './props.js';
 /** What the dashboard shows beside the handler's metrics. */
 export interface DashboardSources {
   readonly metric: ResponderMetric;
-  readonly fn: lambda.IFunction;
+  readonly fn: lambda.IFunction & { readonly logGroup: logs.ILogGroup };
   readonly alarms: ResponderAlarms;
 }
 
@@ -87,6 +93,7 @@ export function addDashboard(
       }),
     );
   }
+  dashboard.addWidgets(...coverageRow(settings, sources));
   dashboard.addWidgets(
     new cloudwatch.AlarmStatusWidget({
       title: 'Alarms',
@@ -95,4 +102,41 @@ export function addDashboard(
     }),
   );
   return dashboard;
+}
+
+/**
+ * EKS runtime coverage: the clusters covered, unhealthy and excluded at each sweep, and a Logs Insights table of the
+ * unhealthy clusters (the sweep's `coverage-unhealthy-cluster` lines, the latest per cluster).
+ */
+function coverageRow(settings: ResponderSettings, sources: DashboardSources): cloudwatch.IWidget[] {
+  const { metric, fn } = sources;
+  const count = (name: string) =>
+    metric(name, cloudwatch.Stats.MAXIMUM, settings.sweepInterval).with({ label: name });
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'EKS clusters: runtime coverage at each sweep',
+      width: 10,
+      left: [count(CLUSTERS_UNHEALTHY_METRIC), count(CLUSTERS_EXCLUDED_METRIC)],
+      // Hundreds of covered clusters would flatten the few that are not: they get their own axis.
+      right: [count(CLUSTERS_COVERED_METRIC)],
+      leftYAxis: { min: 0 },
+      rightYAxis: { min: 0 },
+    }),
+    new cloudwatch.LogQueryWidget({
+      title: 'EKS clusters with runtime coverage UNHEALTHY (latest per cluster, from each sweep)',
+      width: 14,
+      logGroupNames: [fn.logGroup.logGroupName],
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      // One line per unhealthy cluster at every sweep (flow/coverage): the latest per cluster; a `lastSeen` at the
+      // last sweep means it is still unhealthy.
+      queryLines: [
+        'filter message = "coverage-unhealthy-cluster"',
+        'stats latest(@timestamp) as lastSeen, latest(issueKind) as issue, latest(coveredNodes) as nodesCovered, ' +
+          'latest(compatibleNodes) as nodes, latest(addonVersion) as addon, latest(managementType) as management ' +
+          'by accountId, clusterName',
+        'sort lastSeen desc',
+        'limit 100',
+      ],
+    }),
+  ];
 }

@@ -26,6 +26,12 @@ export const ORGANIZATION_ACTIONS = [
   'guardduty:UpdateOrganizationConfiguration',
 ] as const;
 
+/**
+ * The sweep's coverage reads: both take the detector resource (Service Authorization Reference for GuardDuty), the
+ * account's own detector, or the delegated administrator's, which covers every member's clusters.
+ */
+export const COVERAGE_ACTIONS = ['guardduty:ListCoverage', 'guardduty:GetCoverageStatistics'] as const;
+
 /** Makes the ESM bundle able to `require()` Node built-ins from CommonJS dependencies (the SDK's). */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __driftResponderCreateRequire } from 'node:module'; " +
@@ -128,6 +134,7 @@ export function addResponderFunction(
       [ENV.logLevel]: DEFAULTS.logLevel,
       [ENV.accountName]: settings.accountName,
       [ENV.runbookUrl]: settings.runbookUrl,
+      [ENV.coverageClusterMetrics]: String(settings.coverageClusterMetrics),
     }),
     bundling: {
       format: nodejs.OutputFormat.ESM,
@@ -199,6 +206,11 @@ function addFunctionPolicy(
         resources: [thisRegionsDetectors],
       }),
       new iam.PolicyStatement({
+        sid: 'ReadRuntimeCoverageOfEksClusters',
+        actions: [...COVERAGE_ACTIONS],
+        resources: [thisRegionsDetectors],
+      }),
+      new iam.PolicyStatement({
         sid: 'FindDetectorsForTheSweep',
         actions: ['guardduty:ListDetectors'],
         resources: ['*'],
@@ -244,7 +256,8 @@ function addFunctionPolicy(
   acknowledge(
     detectorFinding,
     'Detector ids are created outside this stack and change when a detector is deleted and re-created; ' +
-      'the pattern is limited to detectors of this account and Region (there is at most one).',
+      'the pattern is limited to detectors of this account and Region (there is at most one). The coverage reads ' +
+      '(ListCoverage, GetCoverageStatistics) take the same detector resource.',
   );
   if (settings.scope === 'organization') {
     // Member detectors are reached through the administrator's own detector: every member and organization call

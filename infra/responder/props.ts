@@ -22,6 +22,12 @@ import {
  */
 export const SWEEP_INTERVAL_MINUTES = { min: 5, max: 720, default: 30 } as const;
 
+/**
+ * Bounds of how long a cluster may stay unhealthy before the coverage alarm fires, in minutes: rounded up to whole
+ * sweep intervals (one datapoint a sweep), within CloudWatch's one-day evaluation window.
+ */
+export const COVERAGE_ALARM_MINUTES = { min: 5, max: 1440, default: 60 } as const;
+
 /** A Slack channel (AWS Chatbot / Amazon Q Developer in chat applications) that receives the topic's messages. */
 export interface SlackChannelProps {
   /** Id of a Slack workspace already authorised in the AWS Chatbot console (e.g. `T012AB3CD`). */
@@ -80,6 +86,19 @@ export interface GuardDutyDriftResponderProps {
    * @default 'any'
    */
   readonly runtimeTarget?: RuntimeTarget;
+  /**
+   * How long at least one EKS cluster must stay unhealthy (runtime coverage, read with ListCoverage at each sweep)
+   * before the coverage alarm fires. A new cluster is unhealthy while GuardDuty provisions its agent; the time is
+   * rounded up to whole sweep intervals and must fit CloudWatch's one-day evaluation window (5 minutes to 24 hours).
+   * @default Duration.hours(1)
+   */
+  readonly coverageAlarmAfter?: Duration;
+  /**
+   * Whether the sweep also publishes per-cluster coverage metrics (dimensions `Region`, `AccountId`, `ClusterName`):
+   * two custom metrics per EKS cluster, each billed. The per-Region counts are always published.
+   * @default false
+   */
+  readonly coverageClusterMetrics?: boolean;
   /**
    * Re-enables of one detector per hour after which it is in a fight: still restored every time, but its pages fold
    * into one critical page an hour (1–60, the range of `MAX_REMEDIATIONS_PER_HOUR` in `handlers/contract.ts`).
@@ -163,6 +182,8 @@ export interface ResponderSettings {
   readonly slack: SlackChannelProps | undefined;
   readonly sweepInterval: Duration;
   readonly requireAgentManagement: boolean;
+  readonly coverageAlarmAfter: Duration;
+  readonly coverageClusterMetrics: boolean;
   readonly runtimeTarget: RuntimeTarget;
   readonly maxRemediationsPerHour: number;
   readonly maxExemptionDays: number;
@@ -202,6 +223,8 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     slack: props.slack,
     sweepInterval,
     requireAgentManagement: props.requireAgentManagement ?? DEFAULTS.requireAgentManagement,
+    coverageAlarmAfter: props.coverageAlarmAfter ?? Duration.minutes(COVERAGE_ALARM_MINUTES.default),
+    coverageClusterMetrics: props.coverageClusterMetrics ?? false,
     runtimeTarget: props.runtimeTarget ?? DEFAULTS.runtimeTarget,
     maxRemediationsPerHour: props.maxRemediationsPerHour ?? MAX_REMEDIATIONS_PER_HOUR.default,
     maxExemptionDays: props.maxExemptionDays ?? MAX_EXEMPTION_DAYS.default,
@@ -266,6 +289,20 @@ function validateProps(scope: Construct, props: GuardDutyDriftResponderProps, sw
       `runtimeTarget must be one of ${RUNTIME_TARGETS.map((value) => `"${value}"`).join(', ')}, the values the ` +
         `function accepts in RUNTIME_TARGET (received ${JSON.stringify(target)})`,
     );
+  }
+  if (props.coverageAlarmAfter !== undefined && Number.isInteger(minutes) && minutes > 0) {
+    const after = props.coverageAlarmAfter.toMinutes({ integral: false });
+    const window = Math.ceil(after / minutes) * minutes;
+    if (
+      after < COVERAGE_ALARM_MINUTES.min ||
+      after > COVERAGE_ALARM_MINUTES.max ||
+      window > COVERAGE_ALARM_MINUTES.max
+    ) {
+      problems.push(
+        `coverageAlarmAfter must be from ${COVERAGE_ALARM_MINUTES.min} minutes to 24 hours, and fit one day once ` +
+          `rounded up to whole sweep intervals of ${minutes} minutes (received ${after} minutes, ${window} rounded)`,
+      );
+    }
   }
   if (props.organizationAutoEnableTarget !== undefined && props.scope !== 'organization') {
     problems.push(

@@ -12,6 +12,7 @@ import {
   SUPPORTED_API_CALLS,
   TAG_API_CALLS,
 } from '../../handlers/contract.js';
+import { COVERAGE_DETAIL_TYPES, EKS_RESOURCE_TYPE } from '../../handlers/core/coverage.js';
 import type { ResponderSettings } from './props.js';
 
 /**
@@ -30,11 +31,14 @@ export interface ResponderTriggers {
   readonly eventRule: events.Rule;
   /** Schedule of the sweep. */
   readonly sweepRule: events.Rule;
+  /** Rule on GuardDuty's own coverage events of EKS clusters (Runtime Protection Unhealthy / Healthy). */
+  readonly coverageRule: events.Rule;
 }
 
 /**
- * Adds the CloudTrail rule and the sweep schedule, ids `GuardDutyChangeRule` and `SweepSchedule` directly on
- * `responder`. Both deliver to the function with retries and park what they cannot deliver in the dead-letter queue.
+ * Adds the CloudTrail rule, the sweep schedule and the coverage rule, ids `GuardDutyChangeRule`, `SweepSchedule` and
+ * `CoverageEventRule` directly on `responder`. Each delivers to the function with retries and parks what it cannot
+ * deliver in the dead-letter queue.
  */
 export function addTriggers(
   responder: Construct,
@@ -58,5 +62,17 @@ export function addTriggers(
     schedule: events.Schedule.rate(settings.sweepInterval),
     targets: [new targets.LambdaFunction(fn, targetOptions)],
   });
-  return { eventRule, sweepRule };
+  // GuardDuty sends these itself (durable delivery, no trail needed): a setting can read ENABLED while a cluster has no
+  // healthy agent. ECS and EC2 coverage are left out here, as the handler leaves them out.
+  const coverageRule = new events.Rule(responder, 'CoverageEventRule', {
+    description:
+      'GuardDuty runtime coverage of EKS clusters turning unhealthy or healthy, for the drift responder',
+    eventPattern: {
+      source: [GUARDDUTY_SOURCE],
+      detailType: [...COVERAGE_DETAIL_TYPES],
+      detail: { resourceDetails: { resourceType: [EKS_RESOURCE_TYPE] } },
+    },
+    targets: [new targets.LambdaFunction(fn, targetOptions)],
+  });
+  return { eventRule, sweepRule, coverageRule };
 }

@@ -29,6 +29,8 @@ describe('Function: loadAppConfig', () => {
       runtimeTarget: 'any',
       maxRemediationsPerHour: 3,
       maxExemptionDays: 30,
+      coverageAlarmMinutes: 60,
+      coverageClusterMetrics: false,
       createTrail: false,
     });
   });
@@ -44,6 +46,8 @@ describe('Function: loadAppConfig', () => {
       runtimeTarget: 'unified',
       maxRemediationsPerHour: '5',
       maxExemptionDays: '90',
+      coverageAlarmMinutes: '120',
+      coverageClusterMetrics: 'true',
       createTrail: 'true',
       slackWorkspaceId: 'T012AB3CD',
       slackChannelId: 'C012AB3CD',
@@ -62,6 +66,8 @@ describe('Function: loadAppConfig', () => {
       runtimeTarget: 'unified',
       maxRemediationsPerHour: 5,
       maxExemptionDays: 90,
+      coverageAlarmMinutes: 120,
+      coverageClusterMetrics: true,
       createTrail: true,
     });
   });
@@ -70,6 +76,18 @@ describe('Function: loadAppConfig', () => {
     expect(
       loadAppConfig({ '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:bundling-stacks': [] }).mode,
     ).toBe('remediate');
+  });
+
+  it('names the bounds of coverageAlarmMinutes and what it received', () => {
+    expect(problemsOf({ coverageAlarmMinutes: 2 })).toEqual([
+      'coverageAlarmMinutes must be at least 5 (received 2)',
+    ]);
+    expect(problemsOf({ coverageAlarmMinutes: 1441 })).toEqual([
+      'coverageAlarmMinutes must be at most 1440 (one day) (received 1441)',
+    ]);
+    expect(problemsOf({ coverageClusterMetrics: 'yes' })).toEqual([
+      'coverageClusterMetrics must be true or false (received "yes")',
+    ]);
   });
 
   it('names the key, the accepted values and the received value of a wrong runtimeTarget', () => {

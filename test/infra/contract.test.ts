@@ -102,6 +102,7 @@ describe('Contract: handlers/contract.ts between the function and the infrastruc
         autoEnableTarget: app.scope === 'organization' ? app.organizationAutoEnableTarget : 'ALL',
         runtimeTarget: app.runtimeTarget,
         roleArn: ROLE_ARN,
+        coverageClusterMetrics: app.coverageClusterMetrics,
       });
     },
   );

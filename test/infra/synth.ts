@@ -15,6 +15,8 @@ export const FULL_CONTEXT = {
   runtimeTarget: 'unified',
   maxRemediationsPerHour: 5,
   maxExemptionDays: 14,
+  coverageAlarmMinutes: 90,
+  coverageClusterMetrics: true,
   createTrail: true,
 } as const;
 

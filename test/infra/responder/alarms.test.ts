@@ -1,5 +1,5 @@
 // infra/responder/alarms.ts: the alarms and their wiring to the topic.
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, it } from 'vitest';
 import { FULL_CONTEXT, onlyResource, synthFirst } from '../synth.js';
 
@@ -80,8 +80,50 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
       });
     });
 
-    it('are exactly these four', () => {
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    it('alarm when an EKS cluster stays unhealthy for the configured time, in whole sweep intervals', () => {
+      // coverageAlarmMinutes 90 with a 20-minute sweep: five sweeps in a row (100 minutes) with one unhealthy.
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'GuardDutyDriftResponder',
+        MetricName: 'EksClustersUnhealthy',
+        Dimensions: [{ Name: 'Region', Value: 'eu-west-1' }],
+        Statistic: 'Minimum',
+        Period: 20 * 60,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        TreatMissingData: 'ignore',
+        AlarmDescription: Match.stringLikeRegexp('UNHEALTHY at every sweep for 100 minutes'),
+        AlarmActions: toTopic(),
+        OKActions: toTopic(),
+      });
+    });
+
+    it('are exactly these five', () => {
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    });
+  });
+});
+
+describe('Construct: GuardDutyDriftResponder (coverage alarm defaults)', () => {
+  it('alarms after an hour of unhealthy clusters: two 30-minute sweeps', () => {
+    synthFirst({ regions: ['eu-west-1'] }).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EksClustersUnhealthy',
+      Period: 30 * 60,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+    });
+  });
+
+  it('waits at least one sweep however short the configured time', () => {
+    synthFirst({
+      regions: ['eu-west-1'],
+      sweepIntervalMinutes: 60,
+      coverageAlarmMinutes: 5,
+    }).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'EksClustersUnhealthy',
+      Period: 60 * 60,
+      EvaluationPeriods: 1,
     });
   });
 });
@@ -107,6 +149,6 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
       AlarmActions: toTopic,
       OKActions: toTopic,
     });
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
   });
 });

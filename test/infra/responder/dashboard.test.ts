@@ -36,6 +36,28 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
   });
 });
 
+describe('Construct: GuardDutyDriftResponder (coverage row)', () => {
+  it('shows the clusters covered, unhealthy and excluded, and a Logs Insights table of the unhealthy ones', () => {
+    // Prepare
+    const template = synthFirst({ ...FULL_CONTEXT }).template;
+    const body = JSON.stringify(
+      onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody,
+    );
+
+    // Assess
+    for (const name of ['EksClustersCovered', 'EksClustersUnhealthy', 'EksClustersExcluded']) {
+      expect(body).toContain(`\\"${name}\\",\\"Region\\",\\"eu-west-1\\"`);
+    }
+    expect(body).toContain('\\"type\\":\\"log\\"');
+    expect(body).toContain('filter message = \\\\\\"coverage-unhealthy-cluster\\\\\\"');
+    expect(body).toMatch(/stats latest\(@timestamp\) as lastSeen.* by accountId, clusterName/);
+    expect(body).toContain('\\"view\\":\\"table\\"');
+    const logGroup = Object.keys(template.findResources('AWS::Logs::LogGroup'))[0];
+    expect(body).toContain(logGroup);
+    expect(body).toContain('CoverageUnhealthyAlarm');
+  });
+});
+
 describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
   let template: Template;
 

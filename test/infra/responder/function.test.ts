@@ -57,6 +57,7 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
         STATE_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').id },
         RESPONDER_ROLE_ARN: { 'Fn::GetAtt': [onlyRoleAssumedBy(template, 'lambda.amazonaws.com'), 'Arn'] },
         LOG_LEVEL: 'INFO',
+        COVERAGE_CLUSTER_METRICS: 'true',
       });
     });
 
@@ -87,7 +88,9 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
           'dynamodb:PutItem',
           'dynamodb:Query',
           'dynamodb:UpdateItem',
+          'guardduty:GetCoverageStatistics',
           'guardduty:GetDetector',
+          'guardduty:ListCoverage',
           'guardduty:ListDetectors',
           'guardduty:UpdateDetector',
           'kms:Decrypt',
@@ -120,6 +123,19 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
           ],
         ],
       });
+    });
+
+    it('reads runtime coverage (ListCoverage, GetCoverageStatistics) on the detector resource only', () => {
+      const coverage = statements.filter((s) => actionsOf(s).some((a) => a.includes('Coverage')));
+      expect(coverage).toHaveLength(1);
+      const [statement] = coverage as [Statement];
+      expect(statement.Sid).toBe('ReadRuntimeCoverageOfEksClusters');
+      expect(actionsOf(statement).sort()).toEqual([
+        'guardduty:GetCoverageStatistics',
+        'guardduty:ListCoverage',
+      ]);
+      expect(statement.Resource).toStrictEqual(thisAccountsDetectors);
+      expect(JSON.stringify(statements)).not.toMatch(/"eks:/);
     });
 
     it('grants "*" only where the action has no resource type, and then only with a condition or for listing', () => {
@@ -276,6 +292,7 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
       STATE_TABLE_NAME: { Ref: onlyResource(template, 'AWS::DynamoDB::Table').id },
       RESPONDER_ROLE_ARN: { 'Fn::GetAtt': [onlyRoleAssumedBy(template, 'lambda.amazonaws.com'), 'Arn'] },
       LOG_LEVEL: 'INFO',
+      COVERAGE_CLUSTER_METRICS: 'true',
     });
   });
 

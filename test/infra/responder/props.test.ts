@@ -52,6 +52,14 @@ describe('Construct: GuardDutyDriftResponder (props)', () => {
     [{ sweepInterval: Duration.hours(13) }, /received 780 minutes/],
     [{ retryAttempts: 3 }, /retryAttempts must be 0, 1 or 2 \(received 3\)/],
     [
+      { coverageAlarmAfter: Duration.minutes(2) },
+      /coverageAlarmAfter must be from 5 minutes to 24 hours, and fit one day once rounded up to whole sweep intervals of 30 minutes \(received 2 minutes, 30 rounded\)/,
+    ],
+    [
+      { sweepInterval: Duration.hours(7), coverageAlarmAfter: Duration.hours(22) },
+      /coverageAlarmAfter .* \(received 1320 minutes, 1680 rounded\)/,
+    ],
+    [
       { organizationAutoEnableTarget: 'NEW' as const },
       /organizationAutoEnableTarget applies only with scope "organization" \(received NEW with scope account\)/,
     ],

@@ -52,6 +52,37 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
     });
   });
 
+  describe('the coverage rule', () => {
+    const coverageRule = () =>
+      Object.values(template.findResources('AWS::Events::Rule')).find((r) =>
+        JSON.stringify(r.Properties.EventPattern ?? {}).includes('Runtime Protection'),
+      );
+
+    it("matches GuardDuty's own Runtime Protection Unhealthy and Healthy events of EKS clusters only", () => {
+      expect(coverageRule()?.Properties.EventPattern).toStrictEqual({
+        source: ['aws.guardduty'],
+        'detail-type': ['GuardDuty Runtime Protection Unhealthy', 'GuardDuty Runtime Protection Healthy'],
+        detail: { resourceDetails: { resourceType: ['EKS'] } },
+      });
+    });
+
+    it('targets the function with retries, a maximum event age and the dead-letter queue', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: Match.objectLike({
+          'detail-type': Match.arrayWith(['GuardDuty Runtime Protection Healthy']),
+        }),
+        Targets: [
+          {
+            Arn: functionArn,
+            Id: Match.anyValue(),
+            DeadLetterConfig: { Arn: dlqArn },
+            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+          },
+        ],
+      });
+    });
+  });
+
   describe('the sweep', () => {
     it('runs on the configured interval, targeting the function with the dead-letter queue', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
