@@ -17,6 +17,8 @@ import {
 } from '@aws-sdk/client-guardduty';
 import { PublishCommand, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createResponder } from '../../handlers/composition.js';
+import { JsonLogger } from '../../handlers/logger.js';
 import { expectWellFormedAlert } from '../support/alert-assertions.js';
 import {
   awsFault,
@@ -30,8 +32,14 @@ import {
   structuredAlertOf,
 } from '../support/aws-mocks.js';
 import { ADMIN_DETECTOR, FakeOrganization } from '../support/fakes/organization.js';
-import { type Json, sweepEvent, syntheticFixture } from '../support/fixtures.js';
-import { ACCOUNT, coldStart, type MockedResponder, REGION } from '../support/mocked-responder.js';
+import { type Json, lambdaContext, sweepEvent, syntheticFixture } from '../support/fixtures.js';
+import {
+  ACCOUNT,
+  coldStart,
+  type MockedResponder,
+  REGION,
+  responderEnv,
+} from '../support/mocked-responder.js';
 
 const DETECTOR = '0ab12cd34ef56ab78cd90ef12ab34cd5';
 const MEMBER = '111122223333';
@@ -458,6 +466,41 @@ describe('Coverage sweep: ListCoverage, metrics and one digest', () => {
     expect(aws.guardDuty.commandCalls(UpdateMemberDetectorsCommand)).toHaveLength(0);
     expect(emailOf(coveragePages()[0])).toContain('(delegated administrator: member clusters included)');
     expect(table.claimOf(`coverage#${MEMBER}#${REGION}#member-batch`)?.status?.S).toBe('COMPLETED');
+  });
+
+  it('logs one line per unhealthy cluster at every sweep, which the dashboard table reads', async () => {
+    // Prepare
+    coverageOf(mixed());
+    const lines: Record<string, unknown>[] = [];
+    const logged = createResponder({
+      env: responderEnv(),
+      logger: new JsonLogger('test', 'INFO', (line) =>
+        lines.push(JSON.parse(line) as Record<string, unknown>),
+      ),
+    });
+
+    // Act
+    await logged.handle(sweepEvent(REGION, 'logged-sweep-1'), lambdaContext(REGION));
+    await logged.handle(sweepEvent(REGION, 'logged-sweep-2'), lambdaContext(REGION));
+
+    // Assess: the excluded cluster is not among them; each sweep logs the unhealthy ones again.
+    const unhealthy = lines.filter((line) => line.message === 'coverage-unhealthy-cluster');
+    expect(unhealthy.map((line) => [line.eventId, line.clusterName, line.issueKind])).toEqual([
+      ['logged-sweep-1', 'payments-prod', 'configuration-conflict'],
+      ['logged-sweep-1', 'new-cluster', 'provisioning'],
+      ['logged-sweep-2', 'payments-prod', 'configuration-conflict'],
+      ['logged-sweep-2', 'new-cluster', 'provisioning'],
+    ]);
+    expect(unhealthy[0]).toMatchObject({
+      level: 'WARN',
+      accountId: ACCOUNT,
+      region: REGION,
+      coveredNodes: 1,
+      compatibleNodes: 4,
+      addonVersion: 'v1.12.1-eksbuild.2',
+      managementType: 'AUTO_MANAGED',
+      issue: CONFLICT,
+    });
   });
 
   it('publishes per-cluster metrics only when COVERAGE_CLUSTER_METRICS is true', async () => {

@@ -23,8 +23,8 @@ import {
   type CoverageCounts,
   type CoverageState,
   type CoverageStatistics,
-  type CoverageVerdict,
   CoverageUnavailableError,
+  type CoverageVerdict,
   classify,
   countCoverage,
   listingShortfall,
@@ -37,9 +37,9 @@ import { type CaseAct, runCase } from '../case.js';
 import type { DecisionReport, InvocationContext } from '../context.js';
 import {
   type ClaimKey,
+  type ClusterTarget,
   COVERAGE_CASE_TTL_SECONDS,
   COVERAGE_REMINDER_SECONDS,
-  type ClusterTarget,
   coverageCaseKey,
   coverageRecordKey,
   coverageSweepKey,
@@ -50,7 +50,12 @@ import { settleWithConcurrency } from '../pool.js';
 const RECORD_CONCURRENCY = 8;
 
 export interface CoverageReport extends DecisionReport {
-  readonly outcome: 'coverage-unhealthy' | 'coverage-recovered' | 'coverage-excluded' | 'compliant' | 'ignored';
+  readonly outcome:
+    | 'coverage-unhealthy'
+    | 'coverage-recovered'
+    | 'coverage-excluded'
+    | 'compliant'
+    | 'ignored';
   readonly reason?: string;
   readonly messageId?: string;
   /** Sweep: the Region's clusters by state. */
@@ -99,7 +104,11 @@ export async function respondForCoverageEvent(
     // Covered, and nothing was reported about it: nothing to say (the common Healthy event after enabling).
     const record = await context.delivery.read(coverageRecordKey(target));
     if (!reported(record)) {
-      return context.log<CoverageReport>({ outcome: 'compliant', clusters: summary, reason: 'covered; nothing was reported about it' });
+      return context.log<CoverageReport>({
+        outcome: 'compliant',
+        clusters: summary,
+        reason: 'covered; nothing was reported about it',
+      });
     }
   }
   const key = claimFor(context, target, judged.verdict.state, observedAt);
@@ -160,10 +169,14 @@ async function eventAct(
  */
 export async function sweepCoverage(context: InvocationContext): Promise<CoverageReport> {
   const coverage = context.deps.coverage;
-  if (coverage === undefined) return context.log<CoverageReport>({ outcome: 'ignored', reason: 'coverage is not wired in' });
+  if (coverage === undefined)
+    return context.log<CoverageReport>({ outcome: 'ignored', reason: 'coverage is not wired in' });
   const detectorIds = await context.detectorIds();
   if (detectorIds.length === 0) {
-    return context.log<CoverageReport>({ outcome: 'ignored', reason: 'no GuardDuty detector in this Region: no coverage to read' });
+    return context.log<CoverageReport>({
+      outcome: 'ignored',
+      reason: 'no GuardDuty detector in this Region: no coverage to read',
+    });
   }
   // Taken before the reads: a record settled after this moment may know more than the listing does.
   const observedAt = context.deps.now();
@@ -183,6 +196,7 @@ export async function sweepCoverage(context: InvocationContext): Promise<Coverag
   const judged = clusters.map((cluster) => ({ cluster, verdict: classify(cluster) }));
   const counts = countCoverage(judged.map((each) => each.verdict.state));
   measure(context, judged, counts);
+  logUnhealthy(context, judged, detectorIds[0]);
 
   const claimed = await claimTransitions(context, judged, observedAt);
   const shortfall = shortfalls.length ? shortfalls.join('; ') : undefined;
@@ -210,11 +224,19 @@ export async function sweepCoverage(context: InvocationContext): Promise<Coverag
   }));
   let report: CoverageReport;
   if (lines.length === 0) {
-    report = context.log<CoverageReport>({ outcome: 'compliant', counts, reason: 'recoveries already reported' });
+    report = context.log<CoverageReport>({
+      outcome: 'compliant',
+      counts,
+      reason: 'recoveries already reported',
+    });
   } else {
     const facts = alertFacts(context, lines, { detectorId: detectorIds[0] ?? null, counts, shortfall });
     const outcome = coverageOutcome(facts);
-    const digest = coverageSweepKey(context.trigger.accountId, context.trigger.region, context.trigger.eventId);
+    const digest = coverageSweepKey(
+      context.trigger.accountId,
+      context.trigger.region,
+      context.trigger.eventId,
+    );
     report = await runCase<CoverageReport>(context, {
       claim: digest,
       duplicate: () => ({ outcome: 'ignored', counts, reason: `duplicate: ${digest.key} already handled` }),
@@ -272,12 +294,59 @@ function measure(context: InvocationContext, judged: readonly Judged[], counts: 
   if (!config.coverageClusterMetrics) return;
   for (const { cluster, verdict } of judged) {
     if (verdict.state === 'excluded') continue;
-    const dimensions = { Region: trigger.region, AccountId: cluster.accountId, ClusterName: cluster.clusterName };
+    const dimensions = {
+      Region: trigger.region,
+      AccountId: cluster.accountId,
+      ClusterName: cluster.clusterName,
+    };
     metrics.point(CLUSTER_COVERAGE_HEALTHY_METRIC, verdict.state === 'covered' ? 1 : 0, 'None', dimensions);
     if (cluster.compatibleNodes !== undefined && cluster.compatibleNodes > 0) {
       const ratio = Math.min(1, (cluster.coveredNodes ?? 0) / cluster.compatibleNodes);
       metrics.point(CLUSTER_NODES_COVERED_METRIC, ratio, 'None', dimensions);
     }
+  }
+}
+
+/** Unhealthy clusters the sweep logs one line each for (the dashboard's table); beyond it, a count. */
+const LOGGED_CLUSTERS = 500;
+
+/**
+ * One `coverage-unhealthy-cluster` line per unhealthy cluster at every sweep: the dashboard's Logs Insights table
+ * shows the latest per cluster, so a cluster still listed at the last sweep is one that is still unhealthy.
+ */
+function logUnhealthy(
+  context: InvocationContext,
+  judged: readonly Judged[],
+  detectorId: string | undefined,
+): void {
+  const unhealthy = judged.filter((each) => each.verdict.state === 'unhealthy');
+  const { logger } = context.deps;
+  for (const { cluster, verdict } of unhealthy.slice(0, LOGGED_CLUSTERS)) {
+    const step = nextStep(cluster, {
+      region: context.trigger.region,
+      responderAccountId: context.trigger.accountId,
+      detectorId,
+    });
+    logger.warn('coverage-unhealthy-cluster', {
+      eventId: context.trigger.eventId,
+      region: context.trigger.region,
+      accountId: cluster.accountId,
+      clusterName: cluster.clusterName,
+      issueKind: step.kind,
+      // GuardDuty's text is free text: one line, cut short.
+      issue: (cluster.issue ?? verdict.reason ?? '').replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ').slice(0, 300),
+      coveredNodes: cluster.coveredNodes ?? null,
+      compatibleNodes: cluster.compatibleNodes ?? null,
+      addonVersion: cluster.addonVersion ?? null,
+      managementType: cluster.managementType ?? null,
+      updatedAt: cluster.updatedAt?.toISOString() ?? null,
+    });
+  }
+  if (unhealthy.length > LOGGED_CLUSTERS) {
+    logger.warn('coverage-unhealthy-clusters-not-logged', {
+      eventId: context.trigger.eventId,
+      notLogged: unhealthy.length - LOGGED_CLUSTERS,
+    });
   }
 }
 
@@ -348,7 +417,11 @@ async function closeAll(context: InvocationContext, claimed: readonly Claimed[])
       fingerprint: each.verdict.state,
       claimableAt: claimableAfter(each.verdict.state, now),
     };
-    return context.delivery.fold({ claim: each.key, case: settlement, outcome: outcomeOf(each.verdict.state) });
+    return context.delivery.fold({
+      claim: each.key,
+      case: settlement,
+      outcome: outcomeOf(each.verdict.state),
+    });
   });
 }
 
@@ -365,10 +438,19 @@ function targetOf(context: InvocationContext, cluster: ClusterCoverage): Cluster
 }
 
 function outcomeOf(state: CoverageState): CoverageReport['outcome'] {
-  return state === 'covered' ? 'coverage-recovered' : state === 'excluded' ? 'coverage-excluded' : 'coverage-unhealthy';
+  return state === 'covered'
+    ? 'coverage-recovered'
+    : state === 'excluded'
+      ? 'coverage-excluded'
+      : 'coverage-unhealthy';
 }
 
-function claimFor(context: InvocationContext, target: ClusterTarget, state: CoverageState, observedAt: Date): ClaimKey {
+function claimFor(
+  context: InvocationContext,
+  target: ClusterTarget,
+  state: CoverageState,
+  observedAt: Date,
+): ClaimKey {
   return coverageCaseKey(target, {
     owner: context.trigger.owner,
     fingerprint: state,
@@ -388,7 +470,11 @@ function claimableAfter(state: CoverageState, now: Date): Date {
 }
 
 /** The alert line of a claimed transition; undefined for a recovery of something never reported (nothing to say). */
-function lineOf(context: InvocationContext, claimed: Claimed, detectorId: string | undefined): CoverageLine | undefined {
+function lineOf(
+  context: InvocationContext,
+  claimed: Claimed,
+  detectorId: string | undefined,
+): CoverageLine | undefined {
   const { cluster, verdict, previous } = claimed;
   const step = nextStep(cluster, {
     region: context.trigger.region,
