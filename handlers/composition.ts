@@ -2,22 +2,25 @@
  * The composition root: configuration, SDK clients, adapters and the flow, wired once. The Lambda entry point, the
  * demo and the benchmark all build the responder here, so none of them wires the graph by hand.
  */
+import { IAMClient } from '@aws-sdk/client-iam';
 import type { Context } from 'aws-lambda';
 import { cloudWatchAdapter } from './adapters/cloudwatch.js';
 import { guardDutyAdapter } from './adapters/guardduty.js';
 import { guardDutyCoverageAdapter } from './adapters/guardduty-coverage.js';
 import { organizationAdapter } from './adapters/guardduty-organization.js';
+import { iamAccountName } from './adapters/iam.js';
 import { snsAdapter } from './adapters/sns.js';
 import { dynamoDbStateStore } from './adapters/state-store.js';
-import { createClients } from './clients.js';
+import { createClients, SUPPORT_SERVICE_TIMEOUTS } from './clients.js';
 import { loadConfig } from './config.js';
 import type { ResponderIdentity } from './core/decide.js';
 import type { ResponderConfig } from './core/types.js';
-import { describeChain, InvalidEventError } from './errors.js';
+import { describeChain, describeError, InvalidEventError } from './errors.js';
 import { parseEvent } from './events.js';
 import type { ResponderDeps } from './flow/context.js';
 import { type DispatchResult, dispatch } from './flow/dispatch.js';
 import { JsonLogger } from './logger.js';
+import type { AccountNamePort } from './ports.js';
 
 export const SERVICE_NAME = 'guardduty-drift-responder';
 /** Used when the Lambda context does not say how much time is left (tests, the demo). */
@@ -36,6 +39,8 @@ export interface ResponderOptions {
   readonly clients?: ReturnType<typeof createClients>;
   readonly logger?: JsonLogger;
   readonly now?: () => Date;
+  /** Where ACCOUNT_ALIAS_LOOKUP reads the alias; IAM ListAccountAliases when left out. */
+  readonly accountNames?: AccountNamePort;
 }
 
 export interface Responder {
@@ -71,6 +76,24 @@ export function createResponder(options: ResponderOptions): Responder {
     roleArn: config.roleArn,
   });
 
+  // The account's name in alerts: ACCOUNT_NAME, else (when allowed) its alias, looked up once per cold start. A
+  // failed lookup (no permission, IAM unreachable) is logged once and alerts show the id alone.
+  let alias: Promise<string | undefined> | undefined;
+  function accountName(): Promise<string | undefined> {
+    if (config.accountName !== undefined || config.accountAliasLookup !== true)
+      return Promise.resolve(config.accountName);
+    alias ??= (
+      options.accountNames ??
+      iamAccountName(new IAMClient({ requestHandler: SUPPORT_SERVICE_TIMEOUTS, maxAttempts: 2 }))
+    )
+      .alias()
+      .catch((error: unknown) => {
+        logger.warn('account-alias-unavailable', { error: describeError(error) });
+        return undefined;
+      });
+    return alias;
+  }
+
   async function handle(event: unknown, context: Context): Promise<HandlerResult> {
     const parsed = parseEvent(event);
     if (parsed.status === 'invalid') {
@@ -83,7 +106,9 @@ export function createResponder(options: ResponderOptions): Responder {
     }
     const leaseMs = context.getRemainingTimeInMillis?.() ?? DEFAULT_LEASE_MS;
     try {
-      return await dispatch(parsed.input, deps, config, { self: identityOf(context), leaseMs });
+      const name = await accountName();
+      const named = name === config.accountName ? config : { ...config, accountName: name };
+      return await dispatch(parsed.input, deps, named, { self: identityOf(context), leaseMs });
     } catch (error) {
       // The invocation fails so that Lambda retries it (then the dead-letter queue); say why, with the cause chain.
       logger.error('invocation-failed', { eventId: parsed.input.eventId, error: describeChain(error) });

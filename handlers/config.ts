@@ -91,6 +91,10 @@ const environmentSchema = z.object({
       .string()
       .check(z.regex(/^https:\/\/[^\s#]{1,400}$/, { error: 'expected an https URL without a #fragment' })),
   ),
+  [ENV.accountAliasLookup]: z._default(
+    z.enum(['true', 'false'], { error: 'expected "true" or "false"' }),
+    'false',
+  ),
   [ENV.coverageClusterMetrics]: z._default(
     z.enum(['true', 'false'], { error: 'expected "true" or "false"' }),
     'false',
@@ -137,5 +141,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     coverageClusterMetrics: values[ENV.coverageClusterMetrics] === 'true',
     accountName: values[ENV.accountName],
     runbookUrl: values[ENV.runbookUrl],
+    accountAliasLookup: values[ENV.accountAliasLookup] === 'true',
   };
 }

@@ -38,6 +38,11 @@ export const ENV = {
   /** The runbook alerts link to (an https URL; its section anchors are added). Optional: the repository path. */
   runbookUrl: 'RUNBOOK_URL',
   /**
+   * `true` or `false` (default): without ACCOUNT_NAME, name the account in alerts by its alias (IAM
+   * ListAccountAliases, once per cold start; the role needs `iam:ListAccountAliases`).
+   */
+  accountAliasLookup: 'ACCOUNT_ALIAS_LOOKUP',
+  /**
    * `true` or `false` (default): whether the sweep also publishes per-cluster coverage metrics (two custom metrics
    * per EKS cluster, dimensions `Region`, `AccountId`, `ClusterName`); the per-Region counts are always published.
    */

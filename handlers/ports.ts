@@ -81,6 +81,12 @@ export interface MetricPoint {
   readonly dimensions: Readonly<Record<string, string>>;
 }
 
+/** The account's name as IAM knows it (its alias), for alerts. */
+export interface AccountNamePort {
+  /** The alias, undefined when the account has none. */
+  alias(): Promise<string | undefined>;
+}
+
 export interface MetricsPort {
   put(points: readonly MetricPoint[]): Promise<void>;
 }

@@ -59,6 +59,8 @@ export interface AppConfig {
   readonly accountName?: string | undefined;
   /** The runbook alerts link to (`RUNBOOK_URL`); undefined: docs/runbook.md of the repository. */
   readonly runbookUrl?: string | undefined;
+  /** Without accountName, name the account in alerts by its IAM alias (iam:ListAccountAliases, once per cold start). */
+  readonly lookupAccountAlias?: boolean | undefined;
 }
 
 /** Thrown when the CDK context holds an invalid configuration; its message lists every problem, one per line. */
@@ -190,6 +192,7 @@ const schema = z.object({
     .string({ error: 'must be an https URL without a #fragment' })
     .regex(/^https:\/\/[^\s#]{1,400}$/, { error: 'must be an https URL without a #fragment' })
     .optional(),
+  lookupAccountAlias: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
 });
 
 /** The context keys this app understands, without the prefix. */

@@ -81,6 +81,7 @@ export function addResponderStacks(
           coverageClusterMetrics: config.coverageClusterMetrics,
           accountName: config.accountName,
           runbookUrl: config.runbookUrl,
+          lookupAccountAlias: config.lookupAccountAlias,
           dashboardRegions: region === undefined ? undefined : config.regions,
         },
       }),

@@ -170,9 +170,13 @@ function triggerText(facts: CoverageAlertFacts): string {
     : `${clean(facts.eventName ?? 'coverage event', 64)} event (${clean(facts.eventId, 128)})`;
 }
 
-const ACTION =
-  'Nothing: coverage is reported, not repaired (the responder writes nothing to EKS). The next step of each ' +
-  'cluster is the documented fix.';
+/** What the responder did: nothing to EKS, ever; a recovery needs nothing at all. */
+function actionOf(facts: CoverageAlertFacts): string {
+  return coverageOutcome(facts) === 'coverage-recovered'
+    ? 'Nothing to do: GuardDuty receives the runtime events of these clusters again.'
+    : 'Nothing: coverage is reported, not repaired (the responder writes nothing to EKS). The next step of each ' +
+        'cluster is the documented fix.';
+}
 
 function emailText(facts: CoverageAlertFacts, budget: Budget, cuts: Cuts): string[] {
   const listed = cuts.list('clusters', facts.lines, budget.emailAccounts);
@@ -196,7 +200,7 @@ function emailText(facts: CoverageAlertFacts, budget: Budget, cuts: Cuts): strin
         ]
       : []),
     'What the responder did:',
-    `  ${ACTION}`,
+    `  ${actionOf(facts)}`,
     '',
     `Console:   ${consoleUrl(facts.region)}`,
   ];
@@ -310,7 +314,7 @@ function structuredWithin(facts: CoverageAlertFacts, budget: Budget, cuts: Cuts)
     listingShortfall: optional(facts.shortfall, 400),
     clusters: clusters.map((line) => structuredCluster(line, budget, cuts)),
     clustersTruncated: facts.lines.length > clusters.length,
-    action: ACTION,
+    action: actionOf(facts),
     consoleUrl: consoleUrl(facts.region),
   };
 }

@@ -62,6 +62,8 @@ export interface ResponderConfig {
   readonly accountName?: string | undefined;
   /** The runbook alerts link to (`RUNBOOK_URL`); undefined: docs/runbook.md of the repository. */
   readonly runbookUrl?: string | undefined;
+  /** Without `accountName`, whether to look the account's alias up (`ACCOUNT_ALIAS_LOOKUP`, once per cold start). */
+  readonly accountAliasLookup?: boolean | undefined;
 }
 
 /** Who made an API call, as CloudTrail recorded it. Every field is attacker-controlled text except the ARN. */

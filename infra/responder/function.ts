@@ -134,6 +134,7 @@ export function addResponderFunction(
       [ENV.logLevel]: DEFAULTS.logLevel,
       [ENV.accountName]: settings.accountName,
       [ENV.runbookUrl]: settings.runbookUrl,
+      [ENV.accountAliasLookup]: settings.lookupAccountAlias ? 'true' : undefined,
       [ENV.coverageClusterMetrics]: String(settings.coverageClusterMetrics),
     }),
     bundling: {
@@ -259,6 +260,16 @@ function addFunctionPolicy(
       'the pattern is limited to detectors of this account and Region (there is at most one). The coverage reads ' +
       '(ListCoverage, GetCoverageStatistics) take the same detector resource.',
   );
+  if (settings.lookupAccountAlias) {
+    policy.addStatements(
+      new iam.PolicyStatement({
+        sid: 'ReadTheAccountAliasForAlerts',
+        actions: ['iam:ListAccountAliases'],
+        // ListAccountAliases has no resource type (Service Authorization Reference for IAM): `*` is its only scope.
+        resources: ['*'],
+      }),
+    );
+  }
   if (settings.scope === 'organization') {
     // Member detectors are reached through the administrator's own detector: every member and organization call
     // names the administrator's detector id, so this account's detector/* is the whole resource scope.

@@ -170,6 +170,12 @@ export interface GuardDutyDriftResponderProps {
    * @default - the repository path docs/runbook.md
    */
   readonly runbookUrl?: string;
+  /**
+   * Without `accountName`, name the account in alerts by its IAM alias: the function calls ListAccountAliases once
+   * per cold start, and its role gets `iam:ListAccountAliases` (an action without resource types: `*`).
+   * @default false
+   */
+  readonly lookupAccountAlias?: boolean;
 }
 
 /** The props with every default applied: what the helpers of `infra/responder/` build from. */
@@ -200,6 +206,8 @@ export interface ResponderSettings {
   readonly dashboardName: string;
   readonly accountName: string | undefined;
   readonly runbookUrl: string | undefined;
+  /** Only when no `accountName` is set. */
+  readonly lookupAccountAlias: boolean;
 }
 
 /**
@@ -244,6 +252,7 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     dashboardName: props.dashboardName ?? `${metricNamespace.replace(/[^A-Za-z0-9_-]/g, '-')}-${region}`,
     accountName: props.accountName,
     runbookUrl: props.runbookUrl,
+    lookupAccountAlias: props.accountName === undefined && props.lookupAccountAlias === true,
   };
 }
 

@@ -19,6 +19,7 @@ describe('Function: loadConfig', () => {
       scope: 'account',
       autoEnableTarget: 'ALL',
       runtimeTarget: 'any',
+      accountAliasLookup: false,
     });
   });
 

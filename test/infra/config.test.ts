@@ -32,6 +32,7 @@ describe('Function: loadAppConfig', () => {
       coverageAlarmMinutes: 60,
       coverageClusterMetrics: false,
       createTrail: false,
+      lookupAccountAlias: false,
     });
   });
 
@@ -69,6 +70,7 @@ describe('Function: loadAppConfig', () => {
       coverageAlarmMinutes: 120,
       coverageClusterMetrics: true,
       createTrail: true,
+      lookupAccountAlias: false,
     });
   });
 

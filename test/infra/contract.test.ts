@@ -76,6 +76,11 @@ describe('Contract: handlers/contract.ts between the function and the infrastruc
     ['account scope, defaults', {}],
     ['account scope, every key set', { ...FULL_CONTEXT }],
     ['organization scope', { ...FULL_CONTEXT, scope: 'organization', organizationAutoEnableTarget: 'NEW' }],
+    [
+      'account scope, with the alert settings',
+      { ...FULL_CONTEXT, accountName: 'prod-payments', runbookUrl: 'https://wiki.example.com/guardduty' },
+    ],
+    ['account scope, with the alias lookup', { ...FULL_CONTEXT, lookupAccountAlias: true }],
   ])(
     'the environment the construct sets in %s passes the cold-start check with the configured values',
     (_name, context) => {
@@ -103,6 +108,9 @@ describe('Contract: handlers/contract.ts between the function and the infrastruc
         runtimeTarget: app.runtimeTarget,
         roleArn: ROLE_ARN,
         coverageClusterMetrics: app.coverageClusterMetrics,
+        accountName: app.accountName,
+        runbookUrl: app.runbookUrl,
+        accountAliasLookup: app.lookupAccountAlias === true && app.accountName === undefined,
       });
     },
   );

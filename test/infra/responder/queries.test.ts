@@ -125,3 +125,27 @@ describe('Alert settings the function receives', () => {
     );
   });
 });
+
+describe('The account alias lookup (opt-in)', () => {
+  const statements = (template: Template) =>
+    JSON.stringify(onlyResource(template, 'AWS::IAM::Policy').properties.PolicyDocument);
+  const env = (template: Template) =>
+    (
+      onlyResource(template, 'AWS::Lambda::Function').properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+
+  it('grants iam:ListAccountAliases and sets ACCOUNT_ALIAS_LOOKUP only when asked, and never beside accountName', () => {
+    const asked = synthFirst({ ...FULL_CONTEXT, lookupAccountAlias: true }).template;
+    const plain = synthFirst({ ...FULL_CONTEXT }).template;
+    const named = synthFirst({ ...FULL_CONTEXT, lookupAccountAlias: true, accountName: 'prod' }).template;
+
+    expect(statements(asked)).toContain('"Action":"iam:ListAccountAliases","Effect":"Allow","Resource":"*"');
+    expect(env(asked)).toMatchObject({ ACCOUNT_ALIAS_LOOKUP: 'true' });
+    for (const template of [plain, named]) {
+      expect(statements(template)).not.toContain('iam:');
+      expect(env(template)).not.toHaveProperty('ACCOUNT_ALIAS_LOOKUP');
+    }
+  });
+});
