@@ -26,6 +26,7 @@ import {
   quoteInvalid,
   regionText,
   scrubDeep,
+  severityTag,
   snsSubject,
   validAccountId,
   validDetectorId,
@@ -232,7 +233,8 @@ function chatbotPayload(facts: CoverageAlertFacts, subject: string, budget: Budg
     .slice(0, 5);
   return chatbotNotification({
     id: cut(facts.eventId, 128),
-    title: `${coverageSeverity(facts) === 'high' ? ':rotating_light:' : ':information_source:'} ${headline(facts)}`,
+    // Severity first, with its colour, as every alert's title (alerts/text.ts severityTag).
+    title: `${severityTag(coverageSeverity(facts))} · ${headline(facts)}`,
     description: lines.join('\n'),
     nextSteps: [
       ...commands,

@@ -97,7 +97,7 @@ describe('Alert: coverage', () => {
       source: 'custom',
       content: {
         textType: 'client-markdown',
-        title: ':rotating_light: EKS cluster payments-prod not protected (coverage UNHEALTHY)',
+        title: ':red_circle: HIGH · EKS cluster payments-prod not protected (coverage UNHEALTHY)',
         nextSteps: [
           'payments-prod: aws eks update-addon --region eu-west-1 --cluster-name payments-prod --addon-name aws-guardduty-agent --resolve-conflicts OVERWRITE',
           expect.stringContaining('https://eu-west-1.console.aws.amazon.com/guardduty/home?region=eu-west-1'),
