@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import { exemptionEnd } from '../handlers/core/exemption.js';
+import { RUNTIME_TARGETS, type RuntimeTarget } from '../handlers/core/target.js';
 import type { RuntimeFeature } from '../handlers/core/types.js';
 import { UsageError } from './errors.js';
 import { isKnownRegion, suggestRegion } from './regions.js';
 
-export const COMMANDS = ['check', 'enable', 'backout', 'exempt', 'unexempt'] as const;
+export const COMMANDS = ['check', 'enable', 'migrate', 'backout', 'exempt', 'unexempt'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Which Regions a command acts on. `default` is the SDK's Region (AWS_REGION or the profile's). */
@@ -22,6 +23,8 @@ export interface GlobalOptions {
   readonly endpointUrl: string | undefined;
   readonly json: boolean;
   readonly requireAgentManagement: boolean;
+  /** `--target`, as the responder's RUNTIME_TARGET: which generation counts as compliant (default `any`). */
+  readonly runtimeTarget: RuntimeTarget;
 }
 
 export interface ExemptionRequest {
@@ -47,7 +50,8 @@ export type ParsedCommand =
       readonly exemption: ExemptionRequest;
       readonly dryRun: boolean;
     }
-  | { readonly command: 'unexempt'; readonly options: GlobalOptions; readonly dryRun: boolean };
+  | { readonly command: 'unexempt'; readonly options: GlobalOptions; readonly dryRun: boolean }
+  | { readonly command: 'migrate'; readonly options: GlobalOptions; readonly dryRun: boolean };
 
 export const GENERATIONS: Readonly<Record<string, RuntimeFeature>> = {
   runtime: 'RUNTIME_MONITORING',
@@ -66,6 +70,7 @@ const GLOBAL_OPTIONS = {
   'endpoint-url': { type: 'string' },
   json: { type: 'boolean' },
   'require-agent-management': { type: 'string' },
+  target: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -79,6 +84,7 @@ const EXEMPTION_OPTIONS = {
 const COMMAND_OPTIONS = {
   check: { ...GLOBAL_OPTIONS, 'all-regions': { type: 'boolean' }, strict: { type: 'boolean' } },
   enable: { ...GLOBAL_OPTIONS, generation: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  migrate: { ...GLOBAL_OPTIONS, 'all-regions': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
   backout: { ...GLOBAL_OPTIONS, ...EXEMPTION_OPTIONS },
   exempt: { ...GLOBAL_OPTIONS, ...EXEMPTION_OPTIONS },
   unexempt: { ...GLOBAL_OPTIONS, 'dry-run': { type: 'boolean' } },
@@ -134,6 +140,12 @@ const common = {
   'require-agent-management': z.optional(
     z.enum(['true', 'false'], { error: (issue) => `expected "true" or "false"${received(issue)}` }),
   ),
+  target: z.optional(
+    z.enum(RUNTIME_TARGETS, {
+      error: (issue) =>
+        `expected "any" (either generation, Security Hub GuardDuty.7) or "unified" (RUNTIME_MONITORING only, GuardDuty.7 and GuardDuty.11)${received(issue)}`,
+    }),
+  ),
   help: z.optional(z.boolean()),
 };
 
@@ -185,6 +197,11 @@ const SCHEMAS = {
   backout: z.object({ ...common, ...exemptionFields }),
   exempt: z.object({ ...common, ...exemptionFields }),
   unexempt: z.object({ ...common, 'dry-run': z.optional(z.boolean()) }),
+  migrate: z.object({
+    ...common,
+    'all-regions': z.optional(z.boolean()),
+    'dry-run': z.optional(z.boolean()),
+  }),
 };
 
 function isCommand(value: string | undefined): value is CommandName {
@@ -221,6 +238,7 @@ function globalOptions(values: z.infer<typeof SCHEMAS.check>, allRegions: boolea
     endpointUrl: values['endpoint-url'],
     json: values.json ?? false,
     requireAgentManagement: values['require-agent-management'] !== 'false',
+    runtimeTarget: values.target ?? 'any',
   };
 }
 
@@ -313,6 +331,12 @@ export function parseCommandLine(argv: readonly string[], now: Date): ParsedComm
     }
     case 'enable': {
       const data = validate(SCHEMAS.enable, values, first);
+      if (data.generation === 'eks' && data.target === 'unified') {
+        throw usage(
+          '--generation eks and --target unified exclude each other: the unified target accepts RUNTIME_MONITORING only',
+          first,
+        );
+      }
       return {
         command: 'enable',
         options: globalOptions(data, false),
@@ -327,6 +351,24 @@ export function parseCommandLine(argv: readonly string[], now: Date): ParsedComm
         command: first,
         options: globalOptions(data, false),
         exemption: exemptionRequest(first, data, now),
+        dryRun: data['dry-run'] ?? false,
+      };
+    }
+    case 'migrate': {
+      const data = validate(SCHEMAS.migrate, values, first);
+      if (data['all-regions'] && data.region?.length) {
+        throw usage('--all-regions and --region exclude each other: give one of them', first);
+      }
+      if (data.target === 'any') {
+        throw usage(
+          '--target any makes no sense for migrate: it always moves a detector to RUNTIME_MONITORING (the unified target)',
+          first,
+        );
+      }
+      const options = globalOptions(data, data['all-regions'] ?? false);
+      return {
+        command: 'migrate',
+        options: { ...options, runtimeTarget: 'unified' },
         dryRun: data['dry-run'] ?? false,
       };
     }

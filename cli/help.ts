@@ -21,6 +21,9 @@ const GLOBAL = `Options for every command:
   --require-agent-management true|false
                               whether compliance needs EKS_ADDON_MANAGEMENT enabled, as the responder's
                               REQUIRE_AGENT_MANAGEMENT (default true, as Security Hub GuardDuty.7)
+  --target any|unified        which generation counts as compliant, as the responder's RUNTIME_TARGET: any (default:
+                              RUNTIME_MONITORING or the legacy EKS_RUNTIME_MONITORING, Security Hub GuardDuty.7) or
+                              unified (RUNTIME_MONITORING only: GuardDuty.7 and GuardDuty.11); see docs/generations.md
   --json                      print one stable JSON document on stdout instead of text
   -h, --help                  this help
 Environment: the standard AWS SDK variables (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID..., AWS_ENDPOINT_URL and
@@ -35,6 +38,7 @@ Usage: guardduty-drift <command> [options]
 Commands:
   check      test plan: is EKS runtime monitoring on, exactly as the responder evaluates it?
   enable     implementation: turn it on (one generation, agent management on), read back
+  migrate    move from the legacy EKS_RUNTIME_MONITORING to RUNTIME_MONITORING in two steps, read back between
   backout    backout: set an exemption, then turn it off, so the responder reports instead of reverting
   exempt     set or replace the exemption alone
   unexempt   remove the exemption
@@ -48,9 +52,13 @@ const COMMAND_HELP: Record<CommandName, string> = {
   check: `Usage: guardduty-drift check [--region R ...|--all-regions] [--strict] [--json]
 
 Evaluates every detector in scope exactly as the responder does and prints Region, detector, status, generation in
-use, agent management, exemption and verdict. Compliant: the detector is ENABLED and RUNTIME_MONITORING or
-EKS_RUNTIME_MONITORING is ENABLED with EKS_ADDON_MANAGEMENT ENABLED. A Region without a detector is non-compliant.
-An active exemption passes (the responder accepts it) unless --strict.
+use, agent management, the Security Hub verdicts of GuardDuty.7 and GuardDuty.11 side by side, exemption and
+verdict. Compliant (--target any, the default): the detector is ENABLED and RUNTIME_MONITORING or
+EKS_RUNTIME_MONITORING is ENABLED with EKS_ADDON_MANAGEMENT ENABLED; with --target unified only RUNTIME_MONITORING
+counts. GuardDuty.7 passes with either generation and EKS_ADDON_MANAGEMENT ENABLED; GuardDuty.11 only with
+RUNTIME_MONITORING ENABLED (the legacy feature alone fails it). Both generations enabled is compliant but billed
+twice: the note under the table says so. A Region without a detector is non-compliant. An active exemption passes
+(the responder accepts it) unless --strict.
 
   --all-regions   every Region of the partition (scanned 6 at a time, progress on stderr); opt-in Regions the
                   account has not enabled are reported as skipped
@@ -121,6 +129,35 @@ Sets (or replaces) the exemption tags alone. While it is active the responder re
 AWS CLI equivalent (IAM: guardduty:ListDetectors, guardduty:GetDetector, guardduty:TagResource):
   aws guardduty tag-resource --region R --resource-arn arn:aws:guardduty:R:ACCOUNT:detector/ID \\
     --tags '{"drift-responder:exempt-until":"2026-12-31","drift-responder:exempt-reason":"CHG-1234 agent conflict"}'
+
+${GLOBAL}
+
+${EXIT_CODES}`,
+
+  migrate: `Usage: guardduty-drift migrate [--region R ...|--all-regions] [--dry-run] [--json]
+
+Moves every detector in scope to RUNTIME_MONITORING (the unified generation: EKS, ECS on Fargate, EC2), in the order
+the responder uses with RUNTIME_TARGET=unified, so protection never has a gap:
+  step 1  UpdateDetector naming RUNTIME_MONITORING only: ENABLED, its full additional configuration (EKS_ADDON_MANAGEMENT
+          ENABLED, the others kept as they are); a suspended detector is resumed (--enable)
+          then GetDetector: step 2 is sent only if RUNTIME_MONITORING now protects the detector
+  step 2  UpdateDetector naming EKS_RUNTIME_MONITORING only: DISABLED, its additional configuration sent back unchanged
+A detector already on RUNTIME_MONITORING with the legacy feature still enabled gets step 2 only; one without the
+legacy feature gets nothing. Both features are never sent in one request (GuardDuty rejects it). An exempt detector is
+left alone. Prints, per detector, the real AWS CLI call of each step and what was done.
+
+  --all-regions   every Region of the partition
+  --dry-run       show the requests and the AWS CLI calls; write nothing
+
+AWS CLI equivalent (IAM: guardduty:ListDetectors, guardduty:GetDetector, guardduty:UpdateDetector):
+  aws guardduty update-detector --region R --detector-id ID \\
+    --features '[{"Name":"RUNTIME_MONITORING","Status":"ENABLED","AdditionalConfiguration":[{"Name":"EKS_ADDON_MANAGEMENT","Status":"ENABLED"},{"Name":"ECS_FARGATE_AGENT_MANAGEMENT","Status":"<as now>"},{"Name":"EC2_AGENT_MANAGEMENT","Status":"<as now>"}]}]'
+  aws guardduty get-detector --region R --detector-id ID --query 'Features'
+  # only once RUNTIME_MONITORING reads back ENABLED with EKS_ADDON_MANAGEMENT ENABLED:
+  aws guardduty update-detector --region R --detector-id ID \\
+    --features '[{"Name":"EKS_RUNTIME_MONITORING","Status":"DISABLED","AdditionalConfiguration":[{"Name":"EKS_ADDON_MANAGEMENT","Status":"<as now>"}]}]'
+(AWS does not migrate EKS Runtime Monitoring settings for you, and EKS Runtime Monitoring keeps billing until it is
+disabled. --target any is refused here: the migration's target is always unified.)
 
 ${GLOBAL}
 

@@ -3,6 +3,7 @@ import { MAX_EXEMPTION_DAYS } from '../handlers/contract.js';
 import { type Decision, decide } from '../handlers/core/decide.js';
 import { type Evaluation, evaluate } from '../handlers/core/evaluate.js';
 import { type Exemption, parseExemption } from '../handlers/core/exemption.js';
+import type { RuntimeTarget } from '../handlers/core/target.js';
 import type { DetectorState } from '../handlers/core/types.js';
 
 export type Verdict = 'compliant' | 'non-compliant' | 'exempt';
@@ -26,8 +27,13 @@ export interface DetectorView extends DetectorSnapshot {
   readonly responderOutcome: Decision['outcome'];
 }
 
-export function inspect(state: DetectorState, requireAgentManagement: boolean, now: Date): Inspection {
-  const evaluation = evaluate(state, requireAgentManagement);
+export function inspect(
+  state: DetectorState,
+  requireAgentManagement: boolean,
+  now: Date,
+  target: RuntimeTarget = 'any',
+): Inspection {
+  const evaluation = evaluate(state, requireAgentManagement, target);
   // The function's default limit: the CLI cannot see what a deployment configured.
   const exemption = parseExemption(state.tags, now, MAX_EXEMPTION_DAYS.default);
   const decision = decide({
@@ -38,8 +44,9 @@ export function inspect(state: DetectorState, requireAgentManagement: boolean, n
     requireAgentManagement,
     change: undefined,
   });
+  // Both generations enabled is compliant (protected), only costly: the cost warning is a note, not a failure.
   const verdict: Verdict =
-    decision.outcome === 'compliant'
+    decision.outcome === 'compliant' || decision.outcome === 'cost-warning'
       ? 'compliant'
       : decision.outcome === 'exempt'
         ? 'exempt'

@@ -5,6 +5,7 @@ import { backout } from './commands/backout.js';
 import { check } from './commands/check.js';
 import { enable } from './commands/enable.js';
 import { exempt, unexempt } from './commands/exempt.js';
+import { migrate } from './commands/migrate.js';
 import { AwsCallError, EXIT, type ExitCode, UsageError } from './errors.js';
 import { helpText } from './help.js';
 import { type FatalError, fatalJsonDocument, renderChange, renderCheck, toJsonDocument } from './render.js';
@@ -74,6 +75,9 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
         break;
       case 'unexempt':
         report = await unexempt(context, parsed.dryRun);
+        break;
+      case 'migrate':
+        report = await migrate(context, parsed.dryRun);
         break;
     }
     stdout(

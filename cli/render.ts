@@ -2,7 +2,14 @@ import { clean } from '../handlers/alerts/text.js';
 import type { Exemption } from '../handlers/core/exemption.js';
 import type { ExitCode } from './errors.js';
 import type { DetectorView, Verdict } from './inspect.js';
-import { type CommandReport, type DetectorResult, exitCodeOf, finalVerdict, summarize } from './report.js';
+import {
+  bothEnabled,
+  type CommandReport,
+  type DetectorResult,
+  exitCodeOf,
+  finalVerdict,
+  summarize,
+} from './report.js';
 
 /** Version of the `--json` document; bumped only when a field is removed or changes meaning. */
 export const JSON_SCHEMA_VERSION = 1;
@@ -47,24 +54,31 @@ export const CHECK_HEADERS = [
   'Status',
   'Generation in use',
   'Agent management',
+  'GuardDuty.7',
+  'GuardDuty.11',
   'Exemption',
   'Verdict',
 ] as const;
+
+/** Security Hub's verdict of one control for a detector, as the check table shows it. */
+function controlCell(view: DetectorView, control: 'GuardDuty.7' | 'GuardDuty.11'): string {
+  return view.controls?.[control] ?? '-';
+}
 
 /** The rows of the check table: one per detector, one per Region without a detector, failed or skipped. */
 export function checkRows(report: CommandReport): string[][] {
   const rows: string[][] = [];
   for (const region of report.regions) {
     if (region.status === 'skipped') {
-      rows.push([region.region, '-', '-', '-', '-', '-', 'SKIPPED']);
+      rows.push([region.region, '-', '-', '-', '-', '-', '-', '-', 'SKIPPED']);
       continue;
     }
     if (region.status === 'error' && region.detectors.length === 0) {
-      rows.push([region.region, '-', '-', '-', '-', '-', 'ERROR']);
+      rows.push([region.region, '-', '-', '-', '-', '-', '-', '-', 'ERROR']);
       continue;
     }
     if (region.detectors.length === 0) {
-      rows.push([region.region, '(none)', '-', '-', '-', '-', 'NO DETECTOR']);
+      rows.push([region.region, '(none)', '-', '-', '-', 'FAILED', 'FAILED', '-', 'NO DETECTOR']);
       continue;
     }
     for (const result of region.detectors) {
@@ -75,6 +89,8 @@ export function checkRows(report: CommandReport): string[][] {
         view.status,
         view.generationInUse ?? 'none',
         view.agentManagement ?? '-',
+        controlCell(view, 'GuardDuty.7'),
+        controlCell(view, 'GuardDuty.11'),
         exemptionCell(view.exemption),
         VERDICT_LABEL[finalVerdict(result)],
       ]);
@@ -96,10 +112,8 @@ function describeExemption(exemption: Exemption): string | undefined {
   }
 }
 
-const RESPONDER_SAYS: Record<DetectorView['responderOutcome'], string> = {
+const RESPONDER_SAYS: Record<Exclude<DetectorView['responderOutcome'], 'cost-warning'>, string> = {
   compliant: 'nothing to do',
-  'cost-warning':
-    'reports that both generations bill, once a day (RUNTIME_TARGET=unified, remediate mode: disables EKS_RUNTIME_MONITORING)',
   remediate: 're-enables protection at the next change event or sweep (notify mode: only reports it)',
   'would-remediate': 'reports it',
   exempt: 'reports the drift as exempt and leaves the detector alone until the exemption expires',
@@ -108,6 +122,19 @@ const RESPONDER_SAYS: Record<DetectorView['responderOutcome'], string> = {
   'disable-denied': 'reports the denied attempt',
   ignored: 'ignores it',
 };
+
+/** What the responder (remediate mode, the same RUNTIME_TARGET) does with this detector at its next event or sweep. */
+export function responderSays(view: DetectorView): string {
+  if (view.responderOutcome === 'cost-warning') {
+    return view.target === 'unified'
+      ? 'disables EKS_RUNTIME_MONITORING (RUNTIME_MONITORING protects) and reports it, low severity'
+      : 'reports that both generations bill, low severity, once a day';
+  }
+  if (view.responderOutcome === 'remediate' && view.target === 'unified' && view.protectedByEither) {
+    return 'migrates it: RUNTIME_MONITORING first, a read-back, then EKS_RUNTIME_MONITORING off (notify mode: only reports it)';
+  }
+  return RESPONDER_SAYS[view.responderOutcome];
+}
 
 /** One line describing a detector's state, as alerts describe it. */
 export function describeView(view: DetectorView): string {
@@ -142,23 +169,46 @@ function checkDetails(report: CommandReport): string[] {
     for (const result of region.detectors) {
       const view = result.after ?? result.before;
       const exemption = describeExemption(view.exemption);
-      if (view.verdict === 'compliant' && exemption === undefined) continue;
+      const notes = generationNotes(view, region.region);
+      if (view.verdict === 'compliant' && exemption === undefined && notes.length === 0) continue;
       lines.push(`${region.region} ${result.detectorId}: ${view.verdict.toUpperCase()}`);
       for (const problem of view.problems) lines.push(`  problem:   ${clean(problem)}`);
+      for (const note of notes) lines.push(`  note:      ${note}`);
       if (exemption) lines.push(`  ${exemption}`);
-      lines.push(`  responder: ${RESPONDER_SAYS[view.responderOutcome]}`);
+      lines.push(`  responder: ${responderSays(view)}`);
       if (view.verdict === 'non-compliant')
-        lines.push(`  fix now:   guardduty-drift enable --region ${region.region}`);
+        lines.push(
+          `  fix now:   guardduty-drift ${view.target === 'unified' && view.protectedByEither ? 'migrate' : `enable${view.target === 'unified' ? ' --target unified' : ''}`} --region ${region.region}`,
+        );
     }
   }
   return [...lines, ...createDetectorHint(withoutDetector)];
 }
 
+/** What the two generations mean for a detector beyond its verdict: the cost of both, GuardDuty.11 on legacy only. */
+function generationNotes(view: DetectorView, region: string): string[] {
+  const notes: string[] = [];
+  if (bothEnabled(view)) {
+    notes.push(
+      'both generations are enabled: EKS_RUNTIME_MONITORING bills next to RUNTIME_MONITORING until it is disabled; ' +
+        `\`guardduty-drift migrate --region ${region}\` disables it once RUNTIME_MONITORING protects`,
+    );
+  } else if (view.verdict === 'compliant' && view.controls?.['GuardDuty.11'] === 'FAILED') {
+    notes.push(
+      'Security Hub GuardDuty.11 fails: only the legacy EKS_RUNTIME_MONITORING is enabled; ' +
+        `\`guardduty-drift migrate --region ${region}\` moves it to RUNTIME_MONITORING (or check with --target unified)`,
+    );
+  }
+  return notes;
+}
+
 function summaryLine(report: CommandReport): string {
   const s = summarize(report);
   const parts = [
-    `${s.detectors} detector(s) in ${s.regions} Region(s): ${s.compliant} compliant, ${s.nonCompliant} non-compliant, ${s.exempt} exempt`,
+    `${s.detectors} detector(s) in ${s.regions} Region(s), target ${report.runtimeTarget ?? 'any'}: ${s.compliant} compliant, ${s.nonCompliant} non-compliant, ${s.exempt} exempt`,
   ];
+  if (s.bothGenerations)
+    parts.push(`${s.bothGenerations} with both generations enabled (EKS_RUNTIME_MONITORING billed twice)`);
   if (s.regionsWithoutDetector) parts.push(`${s.regionsWithoutDetector} Region(s) without a detector`);
   if (s.regionErrors) parts.push(`${s.regionErrors} Region(s) failed (the errors are on stderr)`);
   if (s.regionsSkipped) parts.push(`${s.regionsSkipped} Region(s) skipped`);
@@ -190,7 +240,7 @@ function renderDetector(region: string, result: DetectorResult, dryRun: boolean)
     if (afterExemption) lines.push(`             ${afterExemption}`);
   }
   const final = result.after ?? result.before;
-  lines.push(`  responder: ${RESPONDER_SAYS[final.responderOutcome]}`);
+  lines.push(`  responder: ${responderSays(final)}`);
   for (const note of result.notes) lines.push(`  note:      ${note}`);
   if (!result.ok) lines.push('  RESULT:    did not end as intended (see above)');
   return lines;
@@ -227,6 +277,7 @@ export function toJsonDocument(report: CommandReport): object {
     schemaVersion: JSON_SCHEMA_VERSION,
     command: report.command,
     dryRun: report.dryRun,
+    runtimeTarget: report.runtimeTarget ?? 'any',
     generatedAt: report.generatedAt,
     exitCode: exitCodeOf(report),
     error: null,
@@ -240,6 +291,7 @@ export function toJsonDocument(report: CommandReport): object {
       detectors: region.detectors.map((result) => ({
         detectorId: result.detectorId,
         verdict: finalVerdict(result),
+        securityHub: (result.after ?? result.before).controls ?? null,
         ok: result.ok,
         before: result.before,
         after: result.after ?? null,

@@ -1,9 +1,11 @@
 import { EXIT, type ExitCode } from './errors.js';
+import type { RuntimeTarget } from '../handlers/core/target.js';
 import type { DetectorView, Verdict } from './inspect.js';
 
 /** One AWS write the command made (or, in a dry run, would make), with its AWS CLI equivalent. */
 export interface ActionRecord {
-  readonly api: 'UpdateDetector' | 'TagResource' | 'UntagResource';
+  /** `GetDetector`: a read-back that decides whether the next write is sent (migrate's step 2). */
+  readonly api: 'UpdateDetector' | 'GetDetector' | 'TagResource' | 'UntagResource';
   readonly summary: string;
   readonly awsCli: string;
   readonly done: boolean;
@@ -40,6 +42,8 @@ export type RegionResult =
 export interface CommandReport {
   readonly command: string;
   readonly dryRun: boolean;
+  /** The RUNTIME_TARGET the verdicts were reached under (`--target`; migrate: always `unified`). */
+  readonly runtimeTarget?: RuntimeTarget | undefined;
   readonly generatedAt: string;
   readonly regions: readonly RegionResult[];
 }
@@ -54,6 +58,15 @@ export interface Summary {
   readonly regionErrors: number;
   readonly regionsSkipped: number;
   readonly failed: number;
+  /** Detectors with both generations enabled (EKS_RUNTIME_MONITORING billing next to RUNTIME_MONITORING). */
+  readonly bothGenerations: number;
+}
+
+/** Whether a detector lists both generations ENABLED. */
+export function bothEnabled(view: DetectorView): boolean {
+  const enabled = (name: string) =>
+    view.runtimeFeatures.some((feature) => feature.name === name && feature.status === 'ENABLED');
+  return enabled('RUNTIME_MONITORING') && enabled('EKS_RUNTIME_MONITORING');
 }
 
 export function finalVerdict(result: DetectorResult): Verdict {
@@ -75,6 +88,7 @@ export function summarize(report: CommandReport): Summary {
     regionErrors: report.regions.filter((region) => region.status === 'error').length,
     regionsSkipped: report.regions.filter((region) => region.status === 'skipped').length,
     failed: detectors.filter((result) => !result.ok).length,
+    bothGenerations: detectors.filter((result) => bothEnabled(result.after ?? result.before)).length,
   };
 }
 

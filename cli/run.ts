@@ -98,7 +98,12 @@ export async function forEachDetector(
   for (const detectorId of await guardDuty.listDetectorIds()) {
     const state = await guardDuty.getDetector(detectorId);
     if (state === undefined) continue; // deleted between ListDetectors and GetDetector
-    const inspection = inspect(state, context.options.requireAgentManagement, context.now());
+    const inspection = inspect(
+      state,
+      context.options.requireAgentManagement,
+      context.now(),
+      context.options.runtimeTarget,
+    );
     const record = new PartialResult(detectorId, inspection);
     try {
       results.push(await perDetector(inspection, record));
@@ -159,5 +164,5 @@ export async function readBack(
       cause: new Error('GetDetector found no detector'),
     });
   }
-  return inspect(state, context.options.requireAgentManagement, context.now());
+  return inspect(state, context.options.requireAgentManagement, context.now(), context.options.runtimeTarget);
 }

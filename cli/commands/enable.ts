@@ -4,6 +4,7 @@ import { ENABLED, type RuntimeFeature } from '../../handlers/core/types.js';
 import { planCli } from '../awscli.js';
 import type { CommandReport } from '../report.js';
 import { forEachDetector, forEachRegion, type RunContext, readBack } from '../run.js';
+import { twoSteps } from './migrate.js';
 
 /**
  * The SOP's implementation step, done the way the responder remediates: one UpdateDetector with one generation and
@@ -21,6 +22,12 @@ export async function enable(
       const inUse = before.evaluation.generationInUse;
       if (before.evaluation.compliant) {
         record.notes.push(`already compliant (${inUse ?? 'runtime monitoring'} in use); nothing to do`);
+        if (before.evaluation.bothEnabled) {
+          record.notes.push(
+            'both generations are enabled and EKS_RUNTIME_MONITORING keeps billing: ' +
+              `\`guardduty-drift migrate --region ${guardDuty.region}\` disables it once RUNTIME_MONITORING protects`,
+          );
+        }
         if (generation && generation !== inUse) {
           record.notes.push(
             `--generation ${generation} not applied: enabling a second generation next to ${inUse} would bill both; ` +
@@ -29,9 +36,13 @@ export async function enable(
         }
         return record.finish(undefined, true);
       }
-      const otherEnabled = before.evaluation.runtimeFeatures.find(
-        (view) => view.status === ENABLED && generation !== undefined && view.name !== generation,
-      );
+      // Under --target unified the legacy generation is disabled after RUNTIME_MONITORING reads back: no refusal.
+      const otherEnabled =
+        context.options.runtimeTarget === 'unified'
+          ? undefined
+          : before.evaluation.runtimeFeatures.find(
+              (view) => view.status === ENABLED && generation !== undefined && view.name !== generation,
+            );
       if (otherEnabled) {
         record.notes.push(
           `refused: ${otherEnabled.name} is already enabled; enabling ${generation} as well would leave both ` +
@@ -46,6 +57,8 @@ export async function enable(
         requireAgentManagement,
         generation,
       );
+      // --target unified: RUNTIME_MONITORING, read back, then the legacy generation off, as the responder does it.
+      if (plan.retire) return twoSteps(guardDuty, context, record, before, plan, dryRun);
       const action = record.plan({
         api: 'UpdateDetector',
         summary: describePlan(plan),
@@ -70,5 +83,11 @@ export async function enable(
       return record.finish(after, featureOk && after.evaluation.compliant);
     }),
   );
-  return { command: 'enable', dryRun, generatedAt: context.now().toISOString(), regions };
+  return {
+    command: 'enable',
+    dryRun,
+    runtimeTarget: context.options.runtimeTarget,
+    generatedAt: context.now().toISOString(),
+    regions,
+  };
 }

@@ -37,8 +37,40 @@ describe('Function: parseCommandLine', () => {
         accountId: undefined,
         json: true,
         requireAgentManagement: true,
+        runtimeTarget: 'any',
       },
     });
+  });
+
+  it('takes --target any|unified on every command, and names both values when it is wrong', () => {
+    expect(parse('check', '--target', 'unified')).toMatchObject({ options: { runtimeTarget: 'unified' } });
+    expect(parse('enable', '--target', 'any')).toMatchObject({ options: { runtimeTarget: 'any' } });
+    expect(usageMessage('check', '--target', 'legacy')).toMatch(
+      /^--target: expected "any" \(either generation, Security Hub GuardDuty.7\) or "unified" .*\(received "legacy"\)/,
+    );
+  });
+
+  it('parses migrate with --dry-run and --all-regions, always under the unified target', () => {
+    expect(parse('migrate', '--region', 'eu-west-1', '--dry-run')).toEqual({
+      command: 'migrate',
+      dryRun: true,
+      options: expect.objectContaining({
+        scope: { kind: 'list', regions: ['eu-west-1'] },
+        runtimeTarget: 'unified',
+      }),
+    });
+    expect(parse('migrate', '--all-regions')).toMatchObject({
+      dryRun: false,
+      options: { scope: { kind: 'all' } },
+    });
+    expect(usageMessage('migrate', '--target', 'any')).toMatch(/--target any makes no sense for migrate/);
+    expect(usageMessage('migrate', '--all-regions', '--region', 'eu-west-1')).toMatch(/exclude each other/);
+  });
+
+  it('refuses enable --generation eks under --target unified', () => {
+    expect(usageMessage('enable', '--generation', 'eks', '--target', 'unified')).toMatch(
+      /--generation eks and --target unified exclude each other/,
+    );
   });
 
   it('defaults to the SDK Region, and takes --all-regions, --profile and --require-agent-management false', () => {

@@ -46,9 +46,11 @@ describe('Command: check', () => {
     // Assess
     expect(run.code).toBe(0);
     const row = run.stdout.split('\n').find((line) => line.includes(detectorId));
-    expect(row).toMatch(/us-west-1\s+\w+\s+ENABLED\s+RUNTIME_MONITORING\s+ENABLED\s+-\s+COMPLIANT$/);
+    expect(row).toMatch(
+      /us-west-1\s+\w+\s+ENABLED\s+RUNTIME_MONITORING\s+ENABLED\s+PASSED\s+PASSED\s+-\s+COMPLIANT$/,
+    );
     expect(run.stdout).toMatch(
-      /^Region\s+Detector\s+Status\s+Generation in use\s+Agent management\s+Exemption\s+Verdict/,
+      /^Region\s+Detector\s+Status\s+Generation in use\s+Agent management\s+GuardDuty.7\s+GuardDuty.11\s+Exemption\s+Verdict/,
     );
     expect(run.stderr).toBe(''); // one Region: no progress lines
   });

@@ -14,6 +14,7 @@ const IAM_ACTIONS: Record<CommandName, readonly string[]> = {
   ],
   exempt: ['guardduty:ListDetectors', 'guardduty:GetDetector', 'guardduty:TagResource'],
   unexempt: ['guardduty:ListDetectors', 'guardduty:GetDetector', 'guardduty:UntagResource'],
+  migrate: ['guardduty:ListDetectors', 'guardduty:GetDetector', 'guardduty:UpdateDetector'],
 };
 
 describe('helpText', () => {
@@ -28,4 +29,20 @@ describe('helpText', () => {
       expect(listed).toEqual(actions);
     },
   );
+
+  it("shows migrate's two steps as real AWS CLI calls, the legacy disable last and only after a read-back", () => {
+    const text = helpText('migrate');
+    const enableAt = text.indexOf('"Name":"RUNTIME_MONITORING","Status":"ENABLED"');
+    const readAt = text.indexOf('aws guardduty get-detector');
+    const disableAt = text.indexOf('"Name":"EKS_RUNTIME_MONITORING","Status":"DISABLED"');
+    expect(enableAt).toBeGreaterThan(0);
+    expect(readAt).toBeGreaterThan(enableAt);
+    expect(disableAt).toBeGreaterThan(readAt);
+    expect(text).not.toContain('--eks-configuration');
+  });
+
+  it('documents --target on every command', () => {
+    for (const command of Object.keys(IAM_ACTIONS))
+      expect(helpText(command as CommandName)).toMatch(/--target any\|unified/);
+  });
 });

@@ -10,6 +10,7 @@ import {
   toJsonDocument,
 } from '../../cli/render.js';
 import { type CommandReport, type DetectorResult, exitCodeOf } from '../../cli/report.js';
+import type { RuntimeTarget } from '../../handlers/core/target.js';
 import type { DetectorState } from '../../handlers/core/types.js';
 
 const NOW = new Date('2026-11-20T10:00:00Z');
@@ -30,8 +31,8 @@ function state(overrides: Partial<DetectorState> = {}): DetectorState {
   };
 }
 
-function result(detector: DetectorState, ok?: boolean): DetectorResult {
-  const view = viewOf(inspect(detector, true, NOW));
+function result(detector: DetectorState, ok?: boolean, target: RuntimeTarget = 'any'): DetectorResult {
+  const view = viewOf(inspect(detector, true, NOW, target));
   return {
     detectorId: detector.detectorId,
     before: view,
@@ -58,9 +59,22 @@ const EXEMPT = state({
   tags: { 'drift-responder:exempt-until': '2026-12-01', 'drift-responder:exempt-reason': 'CHG-1 backout' },
 });
 
-function report(regions: CommandReport['regions']): CommandReport {
-  return { command: 'check', dryRun: false, generatedAt: NOW.toISOString(), regions };
+function report(regions: CommandReport['regions'], runtimeTarget?: RuntimeTarget): CommandReport {
+  return { command: 'check', dryRun: false, runtimeTarget, generatedAt: NOW.toISOString(), regions };
 }
+
+const legacy = (enabled: 'ENABLED' | 'DISABLED') => ({
+  name: 'EKS_RUNTIME_MONITORING',
+  status: enabled,
+  additionalConfiguration: [{ name: 'EKS_ADDON_MANAGEMENT', status: 'ENABLED' }],
+});
+const unified = {
+  name: 'RUNTIME_MONITORING',
+  status: 'ENABLED',
+  additionalConfiguration: [{ name: 'EKS_ADDON_MANAGEMENT', status: 'ENABLED' }],
+};
+const LEGACY_ONLY = state({ detectorId: 'd-legacy', features: [legacy('ENABLED')] });
+const BOTH = state({ detectorId: 'd-both', features: [unified, legacy('ENABLED')] });
 
 describe('Function: table', () => {
   it('pads every column to its widest cell and trims trailing spaces', () => {
@@ -88,14 +102,60 @@ describe('Function: checkRows', () => {
     );
 
     expect(rows).toEqual([
-      ['eu-west-1', 'd-compliant', 'ENABLED', 'RUNTIME_MONITORING', 'ENABLED', '-', 'COMPLIANT'],
-      ['eu-west-1', 'd-off', 'ENABLED', 'none', '-', '-', 'NON-COMPLIANT'],
-      ['eu-west-1', 'd-exempt', 'DISABLED', 'RUNTIME_MONITORING', 'ENABLED', 'until 2026-12-01', 'EXEMPT'],
-      ['eu-west-2', '(none)', '-', '-', '-', '-', 'NO DETECTOR'],
-      ['eu-west-3', '-', '-', '-', '-', '-', 'ERROR'],
-      ['me-south-1', '-', '-', '-', '-', '-', 'SKIPPED'],
+      [
+        'eu-west-1',
+        'd-compliant',
+        'ENABLED',
+        'RUNTIME_MONITORING',
+        'ENABLED',
+        'PASSED',
+        'PASSED',
+        '-',
+        'COMPLIANT',
+      ],
+      ['eu-west-1', 'd-off', 'ENABLED', 'none', '-', 'FAILED', 'FAILED', '-', 'NON-COMPLIANT'],
+      // A suspended detector fails both controls, whatever its features say.
+      [
+        'eu-west-1',
+        'd-exempt',
+        'DISABLED',
+        'RUNTIME_MONITORING',
+        'ENABLED',
+        'FAILED',
+        'FAILED',
+        'until 2026-12-01',
+        'EXEMPT',
+      ],
+      ['eu-west-2', '(none)', '-', '-', '-', 'FAILED', 'FAILED', '-', 'NO DETECTOR'],
+      ['eu-west-3', '-', '-', '-', '-', '-', '-', '-', 'ERROR'],
+      ['me-south-1', '-', '-', '-', '-', '-', '-', '-', 'SKIPPED'],
     ]);
   });
+
+  it.each([
+    ['any', 'COMPLIANT', 'COMPLIANT'],
+    ['unified', 'NON-COMPLIANT', 'COMPLIANT'],
+  ] as const)(
+    'shows GuardDuty.7 and GuardDuty.11 side by side, whatever the target (%s: legacy %s, both %s)',
+    (target, legacyVerdict, bothVerdict) => {
+      const rows = checkRows(
+        report(
+          [
+            {
+              region: 'eu-west-1',
+              status: 'ok',
+              detectors: [result(LEGACY_ONLY, undefined, target), result(BOTH, undefined, target)],
+            },
+          ],
+          target,
+        ),
+      );
+      expect(rows.map((row) => [row[1], row[5], row[6], row[8]])).toEqual([
+        ['d-legacy', 'PASSED', 'FAILED', legacyVerdict],
+        ['d-both', 'PASSED', 'PASSED', bothVerdict],
+      ]);
+    },
+  );
 
   it('labels every exemption state', () => {
     expect(exemptionCell({ status: 'none' })).toBe('-');
@@ -114,7 +174,40 @@ describe('Function: renderCheck', () => {
     expect(text).toContain('  fix now:   guardduty-drift enable --region eu-west-1');
     expect(text).toContain('  exemption active until 2026-12-01: CHG-1 backout');
     expect(text).toContain('  responder: reports the drift as exempt and leaves the detector alone');
-    expect(text.endsWith('2 detector(s) in 1 Region(s): 0 compliant, 1 non-compliant, 1 exempt')).toBe(true);
+    expect(
+      text.endsWith('2 detector(s) in 1 Region(s), target any: 0 compliant, 1 non-compliant, 1 exempt'),
+    ).toBe(true);
+  });
+
+  it('notes a compliant legacy-only detector failing GuardDuty.11, and both generations billing', () => {
+    const text = renderCheck(
+      report([{ region: 'eu-west-1', status: 'ok', detectors: [result(LEGACY_ONLY), result(BOTH)] }]),
+    );
+
+    expect(text).toContain(
+      'eu-west-1 d-legacy: COMPLIANT\n  note:      Security Hub GuardDuty.11 fails: only the legacy EKS_RUNTIME_MONITORING is enabled; `guardduty-drift migrate --region eu-west-1`',
+    );
+    expect(text).toContain(
+      'eu-west-1 d-both: COMPLIANT\n  note:      both generations are enabled: EKS_RUNTIME_MONITORING bills next to RUNTIME_MONITORING',
+    );
+    expect(text).toContain('  responder: reports that both generations bill, low severity, once a day');
+    expect(text).toMatch(/1 with both generations enabled \(EKS_RUNTIME_MONITORING billed twice\)$/);
+  });
+
+  it('under --target unified sends a legacy-only detector to migrate and says the responder would migrate it', () => {
+    const text = renderCheck(
+      report(
+        [{ region: 'eu-west-1', status: 'ok', detectors: [result(LEGACY_ONLY, undefined, 'unified')] }],
+        'unified',
+      ),
+    );
+
+    expect(text).toContain('eu-west-1 d-legacy: NON-COMPLIANT');
+    expect(text).toContain(
+      '  responder: migrates it: RUNTIME_MONITORING first, a read-back, then EKS_RUNTIME_MONITORING off',
+    );
+    expect(text).toContain('  fix now:   guardduty-drift migrate --region eu-west-1');
+    expect(text).toContain('target unified: 0 compliant, 1 non-compliant, 0 exempt');
   });
 });
 
@@ -169,6 +262,7 @@ describe('Function: toJsonDocument', () => {
       'schemaVersion',
       'command',
       'dryRun',
+      'runtimeTarget',
       'generatedAt',
       'exitCode',
       'error',
@@ -189,6 +283,7 @@ describe('Function: toJsonDocument', () => {
             {
               detectorId: 'd-off',
               verdict: 'non-compliant',
+              securityHub: { 'GuardDuty.7': 'FAILED', 'GuardDuty.11': 'FAILED' },
               ok: false,
               before: {
                 status: 'ENABLED',
