@@ -42,6 +42,7 @@ Commands:
   backout    backout: set an exemption, then turn it off, so the responder reports instead of reverting
   exempt     set or replace the exemption alone
   unexempt   remove the exemption
+  report     evidence: restores, who, denied attempts and the verdict now, from the state table (md or json)
 
 Start with:  guardduty-drift check --region eu-west-1      (or --all-regions)
 Run \`guardduty-drift <command> --help\` for a command's options and the AWS CLI calls it makes.

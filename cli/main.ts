@@ -6,6 +6,7 @@ import { check } from './commands/check.js';
 import { enable } from './commands/enable.js';
 import { exempt, unexempt } from './commands/exempt.js';
 import { migrate } from './commands/migrate.js';
+import { report as evidenceReport, parseReportArgs, REPORT_HELP } from './commands/report.js';
 import { AwsCallError, EXIT, type ExitCode, UsageError } from './errors.js';
 import { helpText } from './help.js';
 import { type FatalError, fatalJsonDocument, renderChange, renderCheck, toJsonDocument } from './render.js';
@@ -37,6 +38,13 @@ function fatalError(error: unknown): FatalError {
 export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<ExitCode> {
   const { stdout, stderr, now } = { ...processIo, ...io };
   try {
+    // The evidence report parses its own options (a table, a period, a format), apart from the detector commands.
+    if (argv[0] === 'report') {
+      const request = parseReportArgs(argv.slice(1), now());
+      if (request === 'help') stdout(`${REPORT_HELP}\n`);
+      else await evidenceReport(request, { stdout, stderr, now });
+      return EXIT.ok;
+    }
     const parsed = parseCommandLine(argv, now());
     if (parsed.command === 'help') {
       stdout(`${helpText(parsed.topic)}\n`);
