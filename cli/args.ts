@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { exemptionEnd } from '../handlers/core/exemption.js';
 import { RUNTIME_TARGETS, type RuntimeTarget } from '../handlers/core/target.js';
 import type { RuntimeFeature } from '../handlers/core/types.js';
+import { COVERAGE_MODES, type CoverageMode } from './coverage.js';
 import { UsageError } from './errors.js';
 import { isKnownRegion, suggestRegion } from './regions.js';
 
@@ -25,6 +26,8 @@ export interface GlobalOptions {
   readonly requireAgentManagement: boolean;
   /** `--target`, as the responder's RUNTIME_TARGET: which generation counts as compliant (default `any`). */
   readonly runtimeTarget: RuntimeTarget;
+  /** check: `--coverage` (`enforce`) or `--coverage=report`; undefined: no coverage read. */
+  readonly coverage?: CoverageMode | undefined;
 }
 
 export interface ExemptionRequest {
@@ -82,7 +85,12 @@ const EXEMPTION_OPTIONS = {
 } as const satisfies Record<string, OptionSpec>;
 
 const COMMAND_OPTIONS = {
-  check: { ...GLOBAL_OPTIONS, 'all-regions': { type: 'boolean' }, strict: { type: 'boolean' } },
+  check: {
+    ...GLOBAL_OPTIONS,
+    'all-regions': { type: 'boolean' },
+    strict: { type: 'boolean' },
+    coverage: { type: 'string' },
+  },
   enable: { ...GLOBAL_OPTIONS, generation: { type: 'string' }, 'dry-run': { type: 'boolean' } },
   migrate: { ...GLOBAL_OPTIONS, 'all-regions': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
   backout: { ...GLOBAL_OPTIONS, ...EXEMPTION_OPTIONS },
@@ -183,7 +191,17 @@ const exemptionFields = {
 };
 
 const SCHEMAS = {
-  check: z.object({ ...common, 'all-regions': z.optional(z.boolean()), strict: z.optional(z.boolean()) }),
+  check: z.object({
+    ...common,
+    'all-regions': z.optional(z.boolean()),
+    strict: z.optional(z.boolean()),
+    coverage: z.optional(
+      z.enum(COVERAGE_MODES, {
+        error: (issue) =>
+          `expected --coverage (unhealthy clusters fail the check) or --coverage=report (they are only shown)${received(issue)}`,
+      }),
+    ),
+  }),
   enable: z.object({
     ...common,
     generation: z.optional(
@@ -306,7 +324,11 @@ export function parseCommandLine(argv: readonly string[], now: Date): ParsedComm
   let values: Record<string, unknown>;
   try {
     const parsed = parseArgs({
-      args: [...rest],
+      // `--coverage` alone is `--coverage=enforce`: parseArgs has no option with an optional value.
+      args:
+        first === 'check'
+          ? rest.map((arg) => (arg === '--coverage' ? '--coverage=enforce' : arg))
+          : [...rest],
       options: COMMAND_OPTIONS[first],
       strict: true,
       allowPositionals: false,
@@ -325,7 +347,7 @@ export function parseCommandLine(argv: readonly string[], now: Date): ParsedComm
       }
       return {
         command: 'check',
-        options: globalOptions(data, data['all-regions'] ?? false),
+        options: { ...globalOptions(data, data['all-regions'] ?? false), coverage: data.coverage },
         strict: data.strict ?? false,
       };
     }

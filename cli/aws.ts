@@ -8,9 +8,11 @@ import {
 } from '@aws-sdk/client-guardduty';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { guardDutyAdapter } from '../handlers/adapters/guardduty.js';
+import { guardDutyCoverageAdapter } from '../handlers/adapters/guardduty-coverage.js';
 import { createGuardDutyClient, type HttpTimeouts } from '../handlers/clients.js';
 import type { RemediationPlan } from '../handlers/core/decide.js';
 import type { AdditionalConfiguration, DetectorState, RuntimeFeature } from '../handlers/core/types.js';
+import type { CoveragePort } from '../handlers/ports.js';
 import { assertProfileExists, configuredEndpoint, namedProfile } from './aws-config.js';
 import { AwsCallError, explainAwsError, UsageError } from './errors.js';
 import { OPT_IN_REGIONS, partitionOf } from './regions.js';
@@ -75,6 +77,8 @@ export interface RegionGuardDuty {
   untagDetector(detectorId: string, keys: readonly string[]): Promise<void>;
   /** `arn:PARTITION:guardduty:REGION:ACCOUNT:detector/ID`, the resource the tagging APIs take. */
   detectorArn(detectorId: string): Promise<string>;
+  /** ListCoverage (every page, EKS) and GetCoverageStatistics, as the responder's sweep reads them. */
+  readonly coverage: CoveragePort;
 }
 
 export interface AwsContext {
@@ -212,6 +216,7 @@ export async function createAwsContext(options: AwsSettings): Promise<AwsContext
     forRegion(region) {
       const sdk = client(region);
       const adapter = guardDutyAdapter(sdk);
+      const coverage = guardDutyCoverageAdapter(sdk);
       const arnOf = async (detectorId: string) => {
         account ??= resolveAccountId(sdk, settings, region);
         return `arn:${partitionOf(region)}:guardduty:${region}:${await account}:detector/${detectorId}`;
@@ -243,6 +248,12 @@ export async function createAwsContext(options: AwsSettings): Promise<AwsContext
           );
         },
         detectorArn: arnOf,
+        coverage: {
+          listClusters: (id) =>
+            call('guardduty:ListCoverage', region, endpoint, () => coverage.listClusters(id)),
+          statistics: (id) =>
+            call('guardduty:GetCoverageStatistics', region, endpoint, () => coverage.statistics(id)),
+        },
       };
     },
   };

@@ -50,7 +50,7 @@ Run \`guardduty-drift <command> --help\` for a command's options and the AWS CLI
 ${EXIT_CODES}`;
 
 const COMMAND_HELP: Record<CommandName, string> = {
-  check: `Usage: guardduty-drift check [--region R ...|--all-regions] [--strict] [--json]
+  check: `Usage: guardduty-drift check [--region R ...|--all-regions] [--strict] [--coverage[=report]] [--json]
 
 Evaluates every detector in scope exactly as the responder does and prints Region, detector, status, generation in
 use, agent management, the Security Hub verdicts of GuardDuty.7 and GuardDuty.11 side by side, exemption and
@@ -64,10 +64,22 @@ twice: the note under the table says so. A Region without a detector is non-comp
   --all-regions   every Region of the partition (scanned 6 at a time, progress on stderr); opt-in Regions the
                   account has not enabled are reported as skipped
   --strict        count active exemptions as failures
+  --coverage      also list every EKS cluster's runtime coverage (ListCoverage, as the responder's sweep reads it;
+                  a delegated administrator sees its members' clusters): cluster, status, issue, nodes covered /
+                  compatible, add-on version, management type, and the next step of each one that is not covered.
+                  An UNHEALTHY cluster counts as not compliant (exit 1); EXCLUDED (GuardDutyManaged=false, agent
+                  management DISABLED) and Outposts clusters do not
+  --coverage=report
+                  the same table, but unhealthy clusters do not change the exit code
 
 AWS CLI equivalent (read-only; IAM: guardduty:ListDetectors, guardduty:GetDetector):
   aws guardduty list-detectors --region R
   aws guardduty get-detector --region R --detector-id ID --query '{Status:Status,Features:Features,Tags:Tags}'
+With --coverage, also (IAM: guardduty:ListCoverage, guardduty:GetCoverageStatistics; every page of 50):
+  aws guardduty list-coverage --region R --detector-id ID --max-results 50 \\
+    --filter-criteria '{"FilterCriterion":[{"CriterionKey":"RESOURCE_TYPE","FilterCondition":{"Equals":["EKS"]}}]}'
+  aws guardduty get-coverage-statistics --region R --detector-id ID --statistics-type COUNT_BY_COVERAGE_STATUS \\
+    --filter-criteria '{"FilterCriterion":[{"CriterionKey":"RESOURCE_TYPE","FilterCondition":{"Equals":["EKS"]}}]}'
 
 ${GLOBAL}
 

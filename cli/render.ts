@@ -1,5 +1,6 @@
 import { clean } from '../handlers/alerts/text.js';
 import type { Exemption } from '../handlers/core/exemption.js';
+import { coverageJson, renderCoverage } from './coverage.js';
 import type { ExitCode } from './errors.js';
 import type { DetectorView, Verdict } from './inspect.js';
 import {
@@ -222,6 +223,7 @@ export function renderCheck(report: CommandReport): string {
     '',
     ...(details.length ? [...details, ''] : []),
     summaryLine(report),
+    ...(report.coverage ? ['', renderCoverage(report.coverage, table)] : []),
   ].join('\n');
 }
 
@@ -299,6 +301,8 @@ export function toJsonDocument(report: CommandReport): object {
         notes: result.notes,
       })),
     })),
+    // check --coverage only: the key is absent otherwise, so the document of every other command is unchanged.
+    ...(report.coverage ? { coverage: coverageJson(report.coverage) } : {}),
   };
 }
 

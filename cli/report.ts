@@ -1,5 +1,6 @@
-import { EXIT, type ExitCode } from './errors.js';
 import type { RuntimeTarget } from '../handlers/core/target.js';
+import { type CoverageSection, coverageExitCode, worstExitCode } from './coverage.js';
+import { EXIT, type ExitCode } from './errors.js';
 import type { DetectorView, Verdict } from './inspect.js';
 
 /** One AWS write the command made (or, in a dry run, would make), with its AWS CLI equivalent. */
@@ -46,6 +47,8 @@ export interface CommandReport {
   readonly runtimeTarget?: RuntimeTarget | undefined;
   readonly generatedAt: string;
   readonly regions: readonly RegionResult[];
+  /** check --coverage: each Region's EKS clusters; undefined without the option. */
+  readonly coverage?: CoverageSection | undefined;
 }
 
 export interface Summary {
@@ -94,9 +97,16 @@ export function summarize(report: CommandReport): Summary {
 
 /**
  * The exit code, most serious first: 3 when any Region failed with an AWS error (the result is incomplete), 1 when
- * anything did not end as meant (non-compliant, no detector, a failed read-back), else 0.
+ * anything did not end as meant (non-compliant, no detector, a failed read-back, an unhealthy EKS cluster under
+ * `--coverage`), else 0.
  */
 export function exitCodeOf(report: CommandReport): ExitCode {
+  return report.coverage === undefined
+    ? detectorExitCode(report)
+    : worstExitCode(detectorExitCode(report), coverageExitCode(report.coverage));
+}
+
+function detectorExitCode(report: CommandReport): ExitCode {
   const summary = summarize(report);
   if (summary.regionErrors > 0) return EXIT.aws;
   if (summary.failed > 0 || summary.regionsWithoutDetector > 0) return EXIT.nonCompliant;
