@@ -16,9 +16,10 @@ import {
   renderEvidenceMarkdown,
   type StateItem,
 } from '../report-evidence.js';
+import { renderEvidenceHtml } from '../report-html.js';
 import { forEachDetector, forEachRegion, type RunContext } from '../run.js';
 
-export const REPORT_HELP = `Usage: guardduty-drift report --table NAME [--since 90d] [--format md|json] [--output FILE]
+export const REPORT_HELP = `Usage: guardduty-drift report --table NAME [--since 90d] [--format md|html|json] [--output FILE]
                              [--region R ...|--all-regions] [--profile NAME]
 
 The evidence report of a period: per account, Region and detector, the verdict now, every restore the responder
@@ -28,7 +29,8 @@ says so, and the function log group's saved queries hold the rest (docs/audit.md
 
   --table NAME        the responder's state table (the stack output / STATE_TABLE_NAME), read with dynamodb:Scan
   --since 90d         the period: N days (1 to 3650) back from now, or an ISO 8601 date (default 90d)
-  --format md|json    Markdown (default) or JSON
+  --format md|html|json
+                      Markdown (default), one self-contained HTML file with an SVG timeline, or JSON
   --output FILE       write the report to FILE instead of stdout
 
 IAM: dynamodb:Scan on the table, guardduty:ListDetectors, guardduty:GetDetector.`;
@@ -36,7 +38,7 @@ IAM: dynamodb:Scan on the table, guardduty:ListDetectors, guardduty:GetDetector.
 const schema = z.object({
   table: z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'expected a DynamoDB table name' })),
   since: z._default(z.string(), '90d'),
-  format: z._default(z.enum(['md', 'json'], { error: 'expected "md" or "json"' }), 'md'),
+  format: z._default(z.enum(['md', 'html', 'json'], { error: 'expected "md", "html" or "json"' }), 'md'),
   output: z.optional(z.string().check(z.minLength(1))),
   region: z.optional(z.array(z.string())),
   'all-regions': z.optional(z.boolean()),
@@ -48,7 +50,7 @@ const schema = z.object({
 export interface ReportRequest {
   readonly table: string;
   readonly since: Date;
-  readonly format: 'md' | 'json';
+  readonly format: 'md' | 'html' | 'json';
   readonly output: string | undefined;
   readonly options: GlobalOptions;
 }
@@ -218,7 +220,11 @@ export async function report(
     generatedAt: io.now(),
   });
   const document =
-    request.format === 'json' ? `${JSON.stringify(evidence, null, 2)}\n` : renderEvidenceMarkdown(evidence);
+    request.format === 'json'
+      ? `${JSON.stringify(evidence, null, 2)}\n`
+      : request.format === 'html'
+        ? renderEvidenceHtml(evidence)
+        : renderEvidenceMarkdown(evidence);
   if (request.output === undefined) io.stdout(document);
   else {
     await writeFile(request.output, document);

@@ -133,10 +133,23 @@ describe('Command: report (evidence)', () => {
     expect(markdown).toContain('The state table keeps restores 7 days');
   });
 
+  it('HTML to a file: one page with the timeline row of the detector', async () => {
+    const output = join(mkdtempSync(join(tmpdir(), 'evidence-')), 'report.html');
+
+    const run = await runCli(args('--format', 'html', '--output', output));
+
+    expect(run.code).toBe(0);
+    const html = readFileSync(output, 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain(`${ACCOUNT} ${REGION} ${detectorId}</text>`);
+  });
+
   it('refuses a bad period or format, and a missing table, before any AWS call', async () => {
     expect((await runCli(['report', '--since', '90d'])).stderr).toContain('--table: missing');
     expect((await runCli(args('--since', 'last-quarter'))).code).toBe(2);
-    expect((await runCli(args('--format', 'pdf'))).stderr).toContain('--format: expected "md" or "json"');
+    expect((await runCli(args('--format', 'pdf'))).stderr).toContain(
+      '--format: expected "md", "html" or "json"',
+    );
   });
 });
 
