@@ -20,6 +20,7 @@ describe('Function: loadConfig', () => {
       autoEnableTarget: 'ALL',
       runtimeTarget: 'any',
       accountAliasLookup: false,
+      coverageClusterMetrics: false,
     });
   });
 
@@ -32,6 +33,7 @@ describe('Function: loadConfig', () => {
       MAX_REMEDIATIONS_PER_HOUR: '10',
       MAX_EXEMPTION_DAYS: '365',
       RUNTIME_TARGET: 'unified',
+      COVERAGE_CLUSTER_METRICS: 'true',
     });
 
     expect(config).toMatchObject({
@@ -41,6 +43,7 @@ describe('Function: loadConfig', () => {
       maxRemediationsPerHour: 10,
       maxExemptionDays: 365,
       runtimeTarget: 'unified',
+      coverageClusterMetrics: true,
     });
   });
 
@@ -55,6 +58,7 @@ describe('Function: loadConfig', () => {
       /RESPONDER_MODE expected "remediate" or "notify" \(received "fix"\)/,
     ],
     [{ ...REQUIRED, REQUIRE_AGENT_MANAGEMENT: 'yes' }, /REQUIRE_AGENT_MANAGEMENT expected "true" or "false"/],
+    [{ ...REQUIRED, COVERAGE_CLUSTER_METRICS: 'on' }, /COVERAGE_CLUSTER_METRICS expected "true" or "false" \(received "on"\)/],
     [
       { ...REQUIRED, MAX_REMEDIATIONS_PER_HOUR: '0' },
       /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 60/,

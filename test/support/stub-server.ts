@@ -121,7 +121,8 @@ export interface StubServer {
   stop(): Promise<void>;
 }
 
-const MEMBER_PATH = /^\/detector\/([^/]+)(\/member(?:\/detector\/(get|update))?|\/admin)?$/;
+const MEMBER_PATH =
+  /^\/detector\/([^/]+)(\/member(?:\/detector\/(get|update))?|\/admin|\/coverage(?:\/statistics)?)?$/;
 
 export async function startStubServer(options: StubOptions = {}): Promise<StubServer> {
   const started = performance.now();
@@ -212,6 +213,11 @@ export async function startStubServer(options: StubOptions = {}): Promise<StubSe
         return [operation, () => organization().describeConfiguration(input)];
       case 'UpdateOrganizationConfiguration':
         return [operation, () => organization().updateConfiguration(input)];
+      // No EKS cluster in the stub's world: the sweep's coverage part reads an empty listing.
+      case 'ListCoverage':
+        return [operation, () => ({ Resources: [] })];
+      case 'GetCoverageStatistics':
+        return [operation, () => ({ CoverageStatistics: { CountByCoverageStatus: {} } })];
       default:
         return [operation, () => unsupported(`GuardDuty ${operation}`)];
     }
@@ -434,7 +440,10 @@ export async function startStubServer(options: StubOptions = {}): Promise<StubSe
 /** The GuardDuty operation a REST request stands for (the `http` traits of the model). */
 function guardDutyOperation(method: string, path: string): string {
   if (path === '/detector') return method === 'GET' ? 'ListDetectors' : 'CreateDetector';
-  const route = MEMBER_PATH.exec(path)?.[2] ?? '';
+  const match = MEMBER_PATH.exec(path);
+  // A path the stub does not know is an unknown operation, never an UpdateDetector of detector "".
+  if (match === null) return `${method} ${path}`;
+  const route = match[2] ?? '';
   const table: Record<string, string> = {
     'GET ': 'GetDetector',
     'POST ': 'UpdateDetector',
@@ -443,6 +452,8 @@ function guardDutyOperation(method: string, path: string): string {
     'POST /member/detector/update': 'UpdateMemberDetectors',
     'GET /admin': 'DescribeOrganizationConfiguration',
     'POST /admin': 'UpdateOrganizationConfiguration',
+    'POST /coverage': 'ListCoverage',
+    'POST /coverage/statistics': 'GetCoverageStatistics',
   };
   return table[`${method} ${route}`] ?? `${method} ${path}`;
 }
