@@ -17,6 +17,7 @@ import { encodeIntent } from '../intent.js';
 import { type ClaimKey, caseKey, eventKey, exemptionKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
 import { settleWithConcurrency } from '../pool.js';
 import { afterTheFact, joinCase } from './after.js';
+import { costWarning } from './cost.js';
 import {
   alertAct,
   type DetectorReport,
@@ -26,7 +27,7 @@ import {
   standingAction,
   type Target,
 } from './describe.js';
-import { costWarning, historyKey, remediateDetector } from './remediate.js';
+import { historyKey, remediateDetector } from './remediate.js';
 
 export type { DetectorReport } from './describe.js';
 

@@ -1,10 +1,3 @@
-/**
- * Organization target (the GuardDuty delegated administrator): the members and the organization's auto-enable
- * configuration. It reads (read.ts), decides through the pure core (core/organization.ts), remediates in batches
- * (remediate.ts) and describes the facts as one digest (describe.ts); the pipeline (flow/case.ts) does the
- * claiming, paging and settling.
- */
-import { createHash } from 'node:crypto';
 import type { AccountLine, DigestOutcome } from '../../alerts/digest.js';
 import { loweredFeature } from '../../core/auto-enable.js';
 import { reducesProtection } from '../../core/change.js';
@@ -18,18 +11,10 @@ import {
 } from '../../core/metrics.js';
 import type { ApiCallInput } from '../../core/types.js';
 import type { OrganizationPort } from '../../ports.js';
-import { type CaseSpec, runCase, runOwed } from '../case.js';
+import { type CaseSpec, runCase } from '../case.js';
 import type { InvocationContext } from '../context.js';
-import { decodeIntent, encodeIntent } from '../intent.js';
-import {
-  type ClaimKey,
-  caseKey,
-  caseRecordKey,
-  eventKey,
-  ORGANIZATION_TARGET,
-  organizationHistoryKey,
-  STANDING_DRIFT_TTL_SECONDS,
-} from '../keys.js';
+import { eventKey, organizationHistoryKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
+import { deliverOwed, organizationCase } from './claim.js';
 import { CONFIGURATION_TARGET, digestAct, digestFacts, type OrganizationReport, report } from './describe.js';
 import { type Findings, findAdminDetector, type OrganizationReading, readFindings } from './read.js';
 import { remediateOrganization } from './remediate.js';
@@ -214,105 +199,4 @@ async function decideAndAct(
     },
   };
   return runCase<OrganizationReport>(context, spec);
-}
-
-/** Everything reads compliant: an earlier attempt (crashed, unpublished, unconfirmed) may still owe its digest. */
-async function deliverOwed(
-  context: InvocationContext,
-  findings: Findings,
-): Promise<OrganizationReport | undefined> {
-  const owedReport = (messageId: string) =>
-    report({
-      outcome: 'remediate',
-      evaluatedAccounts: findings.evaluatedAccounts,
-      messageId,
-      reason: 'delivered what a previous attempt owed',
-    });
-  const { accountId, region } = context.trigger;
-  const claim = caseRecordKey({ accountId, region, target: ORGANIZATION_TARGET });
-  return runOwed(context, {
-    claim,
-    pending: (_previous, messageId) => owedReport(messageId),
-    back: (previous) => {
-      const intent = decodeIntent(previous.intent);
-      const action = intent
-        ? `Restored by the responder at ${intent.at} (${intent.action}); this digest was delayed by a failed ` +
-          'invocation, and this retry finds every member and the organization configuration protected again.'
-        : 'An earlier attempt could not re-enable every target; this retry finds every member and the ' +
-          'organization configuration protected again.';
-      return digestAct(
-        digestFacts(
-          context,
-          'remediate',
-          findings,
-          [],
-          findings.organization ? 'remediated' : undefined,
-          action,
-        ),
-        owedReport,
-        // The writes of the crashed attempt were never counted: count them now, once.
-        intent && {
-          detectorKey: organizationHistoryKey(accountId, region),
-          at: new Date(intent.at),
-          eventId: intent.eventId,
-          generation: intent.generation,
-          actor: intent.actor,
-          accounts: intent.accounts,
-        },
-      );
-    },
-  });
-}
-
-/** The organization's case, claimed by this trigger for what it read and decided. */
-function organizationCase(
-  context: InvocationContext,
-  found: {
-    readonly outcome: DigestOutcome;
-    readonly lines: readonly AccountLine[];
-    readonly findings: Findings;
-    readonly observedAt: Date;
-    /** The members (and `organization-configuration`) a remediation will write, if any. */
-    readonly targets: boolean;
-  },
-): ClaimKey {
-  const { trigger, deps } = context;
-  const fingerprint = createHash('sha256')
-    .update(
-      JSON.stringify([
-        found.lines.map((line) => [line.accountId, line.problems]),
-        found.findings.organization?.evaluation.problems ?? [],
-      ]),
-    )
-    .digest('hex')
-    .slice(0, 32);
-  const writes = found.outcome !== 'would-remediate' && found.targets;
-  // Only the members the remediation writes: not those GuardDuty could not read or that are not enabled.
-  const accounts = found.findings.verdicts.map((verdict) => verdict.accountId);
-  return caseKey(
-    { accountId: trigger.accountId, region: trigger.region, target: ORGANIZATION_TARGET },
-    {
-      owner: trigger.owner,
-      outcome: found.outcome,
-      fingerprint,
-      observedAt: found.observedAt,
-      actor: trigger.caseActor,
-      // Recorded with the claim, before the writes: a crash after them still owes this digest (flow/intent.ts).
-      intent: writes
-        ? encodeIntent({
-            action: `UpdateMemberDetectors/UpdateOrganizationConfiguration for ${accounts.length} target(s)`,
-            generation: 'organization',
-            at: deps.now().toISOString(),
-            eventId: trigger.eventId,
-            actor: trigger.historyActor,
-            accounts: [
-              ...accounts,
-              ...(found.findings.organization && !found.findings.organization.evaluation.compliant
-                ? [CONFIGURATION_TARGET]
-                : []),
-            ],
-          })
-        : undefined,
-    },
-  );
 }
