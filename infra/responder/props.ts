@@ -261,7 +261,9 @@ function validateProps(scope: Construct, props: GuardDutyDriftResponderProps, sw
   if (props.accountName !== undefined && (props.accountName.length < 1 || props.accountName.length > 64))
     problems.push(`accountName must be 1 to 64 characters (received ${props.accountName.length})`);
   if (props.runbookUrl !== undefined && !/^https:\/\/[^\s#]{1,400}$/.test(props.runbookUrl))
-    problems.push(`runbookUrl must be an https URL without a #fragment (received "${props.runbookUrl.slice(0, 80)}")`);
+    problems.push(
+      `runbookUrl must be an https URL without a #fragment (received "${props.runbookUrl.slice(0, 80)}")`,
+    );
   const minutes = sweepInterval.toMinutes({ integral: false });
   if (
     !Number.isInteger(minutes) ||

@@ -27,7 +27,11 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
     ['the full configuration, second Region (no trail)', FULL_CONTEXT, 1],
     ['the defaults', {}, 0],
     ['organization scope with the full configuration', { ...FULL_CONTEXT, scope: 'organization' }, 0],
-    ['the full configuration with the account alias lookup', { ...FULL_CONTEXT, lookupAccountAlias: true }, 0],
+    [
+      'the full configuration with the account alias lookup',
+      { ...FULL_CONTEXT, lookupAccountAlias: true },
+      0,
+    ],
   ])('find nothing unacknowledged in %s', (_name, context, index) => {
     const stack = synthStacks({ ...context })[index];
     expect(stack).toBeDefined();
