@@ -58,7 +58,10 @@ describe('Function: loadConfig', () => {
       /RESPONDER_MODE expected "remediate" or "notify" \(received "fix"\)/,
     ],
     [{ ...REQUIRED, REQUIRE_AGENT_MANAGEMENT: 'yes' }, /REQUIRE_AGENT_MANAGEMENT expected "true" or "false"/],
-    [{ ...REQUIRED, COVERAGE_CLUSTER_METRICS: 'on' }, /COVERAGE_CLUSTER_METRICS expected "true" or "false" \(received "on"\)/],
+    [
+      { ...REQUIRED, COVERAGE_CLUSTER_METRICS: 'on' },
+      /COVERAGE_CLUSTER_METRICS expected "true" or "false" \(received "on"\)/,
+    ],
     [
       { ...REQUIRED, MAX_REMEDIATIONS_PER_HOUR: '0' },
       /MAX_REMEDIATIONS_PER_HOUR expected a whole number from 1 to 60/,
@@ -89,7 +92,10 @@ describe('Function: loadConfig', () => {
       { ...REQUIRED, ORGANIZATION_AUTO_ENABLE_TARGET: 'NONE' },
       /ORGANIZATION_AUTO_ENABLE_TARGET expected "ALL" or "NEW"/,
     ],
-    [{ ...REQUIRED, RUNTIME_TARGET: 'legacy' }, /RUNTIME_TARGET expected "any" or "unified" \(received "legacy"\)/],
+    [
+      { ...REQUIRED, RUNTIME_TARGET: 'legacy' },
+      /RUNTIME_TARGET expected "any" or "unified" \(received "legacy"\)/,
+    ],
   ])('rejects %o naming the variable and what it accepts', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigurationError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -34,8 +34,10 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
       const key = Object.values(template.findResources('AWS::KMS::Key')).find((resource) =>
         JSON.stringify(resource).includes('CloudTrail log files'),
       );
-      const statements = (key?.Properties as { KeyPolicy: { Statement: Record<string, unknown>[] } })
-        .KeyPolicy.Statement;
+      expect(key).toBeDefined();
+      const statements =
+        (key?.Properties as { KeyPolicy?: { Statement?: Record<string, unknown>[] } } | undefined)?.KeyPolicy
+          ?.Statement ?? [];
       const cloudTrail = statements.filter(
         (statement) =>
           JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'cloudtrail.amazonaws.com' }),

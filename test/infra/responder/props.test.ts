@@ -85,11 +85,14 @@ describe('Construct: GuardDutyDriftResponder (props)', () => {
     expect(() => construct(props)).toThrow(message);
   });
 
-  it.each(['any', 'unified'] as const)('passes runtimeTarget %s to the function as RUNTIME_TARGET', (target) => {
-    construct({ runtimeTarget: target }).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ RUNTIME_TARGET: target }) },
-    });
-  });
+  it.each(['any', 'unified'] as const)(
+    'passes runtimeTarget %s to the function as RUNTIME_TARGET',
+    (target) => {
+      construct({ runtimeTarget: target }).hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ RUNTIME_TARGET: target }) },
+      });
+    },
+  );
 
   it.each([1, 60])('accepts maxRemediationsPerHour %i, the bounds the function accepts', (limit) => {
     construct({ maxRemediationsPerHour: limit }).hasResourceProperties('AWS::Lambda::Function', {
