@@ -11,7 +11,10 @@ import { buildEvidence } from '../../cli/report-evidence.js';
 import { renderEvidenceHtml, renderTimelineSvg, TIMELINE_COLOURS } from '../../cli/report-html.js';
 import { countColour, decodePng } from '../support/png.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+// CHROMIUM_PATH for a browser elsewhere (macOS: the Chrome or Chromium app's binary).
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (path) => path !== undefined && existsSync(path),
+);
 
 const REPORT = buildEvidence({
   items: [
