@@ -191,8 +191,10 @@ const CALL_SCENARIOS: readonly CallScenario[] = [
   {
     name: 'exempt',
     expectedOutcome: 'exempt',
-    floor: ['GetDetector', 'UpdateItem', 'Publish', 'PutItem', 'PutMetricData'],
-    floorWhy: 'read (tags come with GetDetector), case claim, alert, settle, metrics',
+    floor: ['GetDetector', 'Query', 'Query', 'PutItem', 'UpdateItem', 'Publish', 'PutItem', 'PutMetricData'],
+    floorWhy:
+      'read (tags come with GetDetector) with the count asked beside it (a disabling call), when the exemption was ' +
+      'first seen (read, and recorded the first time: its length counts from then), case claim, alert, settle, metrics',
     run: async (w) =>
       w.invoke(w.apiEvent(FIXTURE.disableRuntime, await w.driftedDetector(EXEMPT_TAGS)), 'remediate'),
   },
@@ -256,10 +258,13 @@ const CALL_SCENARIOS: readonly CallScenario[] = [
       'ListDetectors',
       ...Array<string>(SWEEP_DETECTORS).fill('GetDetector'),
       ...Array<string>(SWEEP_DETECTORS).fill('Query'),
+      'ListCoverage',
+      'GetCoverageStatistics',
       'PutMetricData',
     ],
     floorWhy:
-      'list, one read per detector, one owed-alert read per compliant detector (AWS allows one detector per Region), one metrics call',
+      'list, one read per detector, one owed-alert read per compliant detector (AWS allows one detector per Region), ' +
+      "the Region's EKS cluster coverage (one page, and GuardDuty's own count), one metrics call",
     run: async (w) => {
       await w.reset();
       for (let i = 0; i < SWEEP_DETECTORS; i += 1) await w.compliantDetector();
@@ -274,6 +279,8 @@ const CALL_SCENARIOS: readonly CallScenario[] = [
       ...Array<string>(SWEEP_DETECTORS).fill('GetDetector'),
       ...Array<string>(SWEEP_DETECTORS - 1).fill('Query'),
       ...REMEDIATION,
+      'ListCoverage',
+      'GetCoverageStatistics',
       'PutMetricData',
     ],
     floorWhy: 'as above, plus the remediation of the drifted one',

@@ -33,6 +33,12 @@ export function floorCalls(scenario: OrgScenario): FloorStep[] {
     { command: 'Query', calls: 1, why: 'own detector compliant: the owed-alert read of its claim' },
     { command: 'DescribeOrganizationConfiguration', calls: 1, why: 'the auto-enable settings' },
     {
+      command: 'ListCoverage',
+      calls: 1,
+      why: "the members' EKS cluster coverage (the stub lists none: one page)",
+    },
+    { command: 'GetCoverageStatistics', calls: 1, why: "GuardDuty's own coverage count" },
+    {
       command: 'ListMembers',
       calls: pages,
       why: `${pages} pages of ${API_BATCH}, each needing the previous NextToken`,
