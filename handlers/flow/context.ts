@@ -62,6 +62,8 @@ export interface TriggerFacts {
    * than what the holder read, and only it can name who); a sweep does not (the next sweep comes anyway).
    */
   readonly retriesWhenBusy: boolean;
+  /** Whether the trigger is the scheduled sweep (what it finds, it found by reading, at its own time). */
+  readonly scheduled: boolean;
   /** Who claims the cases this trigger opens: `event#<id>` or `sweep#<id>` (see flow/keys.ts). */
   readonly owner: string;
   /** The principal a case opened by this trigger names as its cause; undefined when nobody is known (the sweep). */
@@ -209,13 +211,13 @@ export function createContext(options: ContextOptions): InvocationContext {
 export function timeOffOf(context: InvocationContext, observedAt: Date, until: Date): TimeOff {
   const { trigger } = context;
   const called = Date.parse(trigger.eventTime);
-  const byCall = trigger.kind === 'api-call' && trigger.reducedProtection && Number.isFinite(called);
+  const byCall = trigger.reducedProtection && Number.isFinite(called);
   const since = byCall ? new Date(called) : observedAt;
   return {
     since: since.toISOString(),
     until: until.toISOString(),
     seconds: Math.max(0, Math.round((until.getTime() - since.getTime()) / 1000)),
-    from: byCall ? 'disabling-call' : trigger.kind === 'sweep' ? 'sweep-detection' : 'detection',
+    from: byCall ? 'disabling-call' : trigger.scheduled ? 'sweep-detection' : 'detection',
   };
 }
 

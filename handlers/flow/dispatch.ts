@@ -107,6 +107,7 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         organizationFeatures: input.organizationFeatures,
         owner: eventOwner(input.eventId),
         retriesWhenBusy: true,
+        scheduled: false,
         caseActor: input.actor.principalArn ?? 'unknown',
         mayOweAlert:
           input.eventName !== 'UpdateDetector' ||
@@ -123,6 +124,7 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         organizationFeatures: undefined,
         owner: sweepOwner(input.eventId),
         retriesWhenBusy: false,
+        scheduled: true,
         caseActor: undefined,
         mayOweAlert: true,
       };
@@ -138,6 +140,7 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         organizationFeatures: undefined,
         owner: eventOwner(input.eventId),
         retriesWhenBusy: true,
+        scheduled: false,
         caseActor: undefined,
         mayOweAlert: false,
       };

@@ -512,7 +512,7 @@ function alertFacts(
     region: trigger.region,
     mode: config.mode,
     scope: config.scope,
-    trigger: trigger.kind === 'sweep' ? 'sweep' : 'coverage',
+    trigger: trigger.scheduled ? 'sweep' : 'coverage',
     eventId: trigger.eventId,
     eventTime: trigger.eventTime,
     eventName: trigger.eventName,
