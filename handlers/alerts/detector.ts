@@ -1,4 +1,7 @@
-/** The alert for one detector: plain facts in, one rendering per SNS protocol out. */
+/** The alert for one detector: plain facts in, one rendering per SNS protocol out.
+ *
+ * Over 300 lines on purpose: the e-mail, chat and structured renderings of one alert, its headline, severity and next step stay side by side so they cannot drift apart (shared pieces live in text.ts, protocols.ts and fit.ts).
+ */
 import type { RemediationPlan } from '../core/decide.js';
 import type { Evaluation, RuntimeFeatureView } from '../core/evaluate.js';
 import type { Exemption } from '../core/exemption.js';

@@ -1,4 +1,7 @@
-/** The organization digest: one alert per event or sweep for the whole organization, never one per account. */
+/** The organization digest: one alert per event or sweep for the whole organization, never one per account.
+ *
+ * Over 300 lines on purpose: the three renderings of the digest stay side by side, as in detector.ts.
+ */
 import { digestSeverity } from '../core/organization.js';
 import type { RenderedNotification } from '../ports.js';
 import {

@@ -5,6 +5,8 @@
  * API Reference (CoverageResource, CoverageEksClusterDetails, AddonDetails) and the user guide's "Runtime coverage
  * and troubleshooting for Amazon EKS clusters"
  * (https://docs.aws.amazon.com/guardduty/latest/ug/eks-runtime-monitoring-coverage.html); see docs/coverage.md.
+ *
+ * Over 300 lines on purpose: the issue-type table and its next steps are one table, kept in one place.
  */
 
 /** The detail-types GuardDuty sends to EventBridge itself (durable delivery, no trail needed). */

@@ -1,3 +1,6 @@
+/**
+ * The state table, log group, role, its one policy (every statement with its reason and cdk-nag acknowledgement) and the function: over 300 lines because the least-privilege policy is kept in one place, next to what it grants access to.
+ */
 import { fileURLToPath } from 'node:url';
 import { Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';

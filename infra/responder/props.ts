@@ -1,3 +1,6 @@
+/**
+ * The construct props (each with its @default) and their validation: over 300 lines because every prop is documented where it is declared.
+ */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';

@@ -5,6 +5,8 @@
  * first: it pages once when a cluster becomes unhealthy (again after a day if it stays so), once when it becomes
  * excluded, and sends a short recovery message when it is covered again. A sweep's transitions, members' included in
  * organization scope, go out as one digest. Nothing is written to EKS: coverage is reported with its next step.
+ *
+ * Over 300 lines: the event and the sweep paths share their case rules here; splitting them is the next clean-up.
  */
 import {
   type CoverageAlertFacts,
