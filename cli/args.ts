@@ -9,6 +9,9 @@ import { isKnownRegion, suggestRegion } from './regions.js';
 
 export const COMMANDS = ['check', 'enable', 'migrate', 'backout', 'exempt', 'unexempt'] as const;
 export type CommandName = (typeof COMMANDS)[number];
+/** Commands with their own parser and help (cli/main.ts routes them first): named in the unknown-command hint. */
+export const STANDALONE_COMMANDS = ['report', 'scp'] as const;
+const ALL_COMMANDS = [...COMMANDS, ...STANDALONE_COMMANDS].join(', ');
 
 /** Which Regions a command acts on. `default` is the SDK's Region (AWS_REGION or the profile's). */
 export type RegionScope =
@@ -308,15 +311,16 @@ export function parseCommandLine(argv: readonly string[], now: Date): ParsedComm
     return { command: 'help', topic: undefined };
   if (first === 'help') {
     const topic = rest[0];
-    if (topic !== undefined && !isCommand(topic)) throw usage(`unknown command "${topic}"`);
+    if (topic !== undefined && !isCommand(topic))
+      throw usage(`unknown command "${topic}" (expected one of: ${ALL_COMMANDS})`);
     return { command: 'help', topic };
   }
   if (first === '--version' || first === 'version') return { command: 'version' };
   if (!isCommand(first)) {
     throw usage(
       first.startsWith('-')
-        ? `expected a command before ${first} (one of: ${COMMANDS.join(', ')})`
-        : `unknown command "${first}" (expected one of: ${COMMANDS.join(', ')})`,
+        ? `expected a command before ${first} (one of: ${ALL_COMMANDS})`
+        : `unknown command "${first}" (expected one of: ${ALL_COMMANDS})`,
     );
   }
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help', topic: first };

@@ -43,6 +43,7 @@ Commands:
   exempt     set or replace the exemption alone
   unexempt   remove the exemption
   report     evidence: restores, who, denied attempts and the verdict now, from the state table (md or json)
+  scp        prevention: print the service control policy that denies the loss paths to all but named roles
 
 Start with:  guardduty-drift check --region eu-west-1      (or --all-regions)
 Run \`guardduty-drift <command> --help\` for a command's options and the AWS CLI calls it makes.

@@ -1,5 +1,5 @@
 import packageJson from '../package.json' with { type: 'json' };
-import { COMMANDS, parseCommandLine } from './args.js';
+import { COMMANDS, parseCommandLine, STANDALONE_COMMANDS } from './args.js';
 import { createAwsContext } from './aws.js';
 import { backout } from './commands/backout.js';
 import { check } from './commands/check.js';
@@ -7,6 +7,7 @@ import { enable } from './commands/enable.js';
 import { exempt, unexempt } from './commands/exempt.js';
 import { migrate } from './commands/migrate.js';
 import { report as evidenceReport, parseReportArgs, REPORT_HELP } from './commands/report.js';
+import { parseScpArgs, SCP_HELP, scp } from './commands/scp.js';
 import { AwsCallError, EXIT, type ExitCode, UsageError } from './errors.js';
 import { helpText } from './help.js';
 import { type FatalError, fatalJsonDocument, renderChange, renderCheck, toJsonDocument } from './render.js';
@@ -35,14 +36,27 @@ function fatalError(error: unknown): FatalError {
 }
 
 /** Runs one command line (argv without `node` and the script) and returns the exit code; never calls process.exit. */
-export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<ExitCode> {
+export async function main(commandLine: readonly string[], io: Partial<CliIo> = {}): Promise<ExitCode> {
   const { stdout, stderr, now } = { ...processIo, ...io };
+  // `help report` and `help scp` mean the same as `report --help` and `scp --help`.
+  const [first, topic] = commandLine;
+  const argv =
+    first === 'help' && (STANDALONE_COMMANDS as readonly string[]).includes(topic ?? '')
+      ? [topic ?? '', '--help']
+      : commandLine;
   try {
     // The evidence report parses its own options (a table, a period, a format), apart from the detector commands.
     if (argv[0] === 'report') {
       const request = parseReportArgs(argv.slice(1), now());
       if (request === 'help') stdout(`${REPORT_HELP}\n`);
       else await evidenceReport(request, { stdout, stderr, now });
+      return EXIT.ok;
+    }
+    // The SCP is printed, not applied: no AWS context, no detector options.
+    if (argv[0] === 'scp') {
+      const request = parseScpArgs(argv.slice(1));
+      if (request === 'help') stdout(`${SCP_HELP}\n`);
+      else scp(request, { stdout, stderr });
       return EXIT.ok;
     }
     const parsed = parseCommandLine(argv, now());
