@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import {
   buildScp,
+  hasWildcardName,
   ROLE_ARN_EXPECTED,
   ROLE_ARN_PATTERN,
   SCP_MAX_CHARS,
@@ -19,16 +20,20 @@ export const SCP_HELP = `Usage: guardduty-drift scp [--responder-role ARN] [--br
 Prints the service control policy (SCP) that denies, to every principal but the roles given, the calls that turn EKS
 runtime protection off: GuardDuty UpdateDetector, DeleteDetector, UpdateMemberDetectors,
 UpdateOrganizationConfiguration, DisassociateFromAdministratorAccount, DisassociateFromMasterAccount,
-DisassociateMembers, DeleteMembers, StopMonitoringMembers, DisableOrganizationAdminAccount; setting or removing the
+DisassociateMembers, DeleteMembers, StopMonitoringMembers, DisableOrganizationAdminAccount, CreateFilter and
+UpdateFilter (an archiving filter hides every finding); Organizations LeaveOrganization; setting or removing the
 exemption tags drift-responder:exempt-until and drift-responder:exempt-reason on a detector; and setting the EKS
 cluster tag GuardDutyManaged to anything but "true", or removing it. The roles are exempt through
-ArnNotLike aws:PrincipalArn. Four statements, well under the ${SCP_MAX_CHARS}-character SCP limit: the minified size
-is reported on stderr. Nothing is sent to AWS.
+ArnNotLike aws:PrincipalArn. Four statements, well under the ${SCP_MAX_CHARS}-character SCP limit, which the CLI
+and SDKs count on the text as given (whitespace included): the size is reported on stderr. Nothing is sent to AWS.
 
   --responder-role ARN     the responder's execution role (its remediation must stay allowed)
   --break-glass-role ARN   the role that may still change detectors, members and exemptions by hand
-                           ARN: arn:aws:iam::ACCOUNT:role/NAME; * and ? allowed in the path and name only
-  --minified               print the document without whitespace (as AWS counts its size)
+                           ARN: arn:aws:iam::ACCOUNT:role/PATH/NAME; ACCOUNT is 12 digits or * (the same role in
+                           every account); * and ? allowed in the path and name, not a name of wildcards alone.
+                           IAM Identity Center roles carry the Identity Center Region in their path outside
+                           us-east-1: arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_BreakGlass_*
+  --minified               print the document without whitespace (the smallest text AWS will accept)
 
 Without any role nobody is exempt: the responder's own remediation is denied too (a warning says so on stderr).
 GuardDuty has no condition key for a feature's status, so the policy cannot tell "disable" from "enable" in
@@ -113,6 +118,21 @@ export function scp(
       throw new UsageError(`scp: ${error.message}\n${USAGE_HINT}`, { cause: error });
     throw error;
   }
+  // AWS counts an SCP created through the CLI or an SDK exactly as given, whitespace included.
+  const text = request.minified ? JSON.stringify(result.policy) : JSON.stringify(result.policy, null, 2);
+  if (text.length > SCP_MAX_CHARS) {
+    throw new UsageError(
+      `scp: the printed policy is ${text.length} characters, over the ${SCP_MAX_CHARS}-character SCP limit that ` +
+        `\`aws organizations create-policy\` counts whitespace against; use --minified (${result.minifiedSize} characters)`,
+    );
+  }
+  for (const role of result.exemptRoles.filter(hasWildcardName)) {
+    io.stderr(
+      `guardduty-drift: note: ${role} has a wildcard: every role it matches is exempt, including one created later, ` +
+        'so keep iam:CreateRole for such names (and changes to these roles) out of reach; the aws-reserved/ path of ' +
+        'IAM Identity Center roles cannot be created by hand\n',
+    );
+  }
   if (result.exemptRoles.length === 0) {
     io.stderr(
       'guardduty-drift: warning: no --responder-role or --break-glass-role given, so nobody is exempt: the ' +
@@ -121,9 +141,9 @@ export function scp(
     );
   }
   io.stderr(
-    `guardduty-drift: SCP minified size ${result.minifiedSize} of ${SCP_MAX_CHARS} characters; ` +
+    `guardduty-drift: SCP size ${text.length} of ${SCP_MAX_CHARS} characters as printed (${result.minifiedSize} minified); ` +
       `exempt: ${result.exemptRoles.length === 0 ? 'nobody' : result.exemptRoles.join(', ')}; ` +
       'SCPs do not apply to the management account\n',
   );
-  io.stdout(`${request.minified ? JSON.stringify(result.policy) : JSON.stringify(result.policy, null, 2)}\n`);
+  io.stdout(`${text}\n`);
 }

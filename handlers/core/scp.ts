@@ -15,10 +15,13 @@
 import { EXCLUSION_TAG } from './coverage.js';
 import { EXEMPT_REASON_TAG, EXEMPT_UNTIL_TAG } from './exemption.js';
 
-/** The maximum size of an SCP document, in characters, counted on the document without whitespace. */
+/**
+ * The maximum size of an SCP document, in characters. The console strips whitespace before counting; the CLI and
+ * SDKs store (and count) the text exactly as given, so the printed text is what has to fit (cli/commands/scp.ts).
+ */
 export const SCP_MAX_CHARS = 5120;
 
-/** The GuardDuty calls that switch protection off, or take an account out of the administrator's reach. */
+/** The calls that switch protection off, hide its findings, or take an account out of the administrator's reach. */
 export const GUARDDUTY_LOSS_ACTIONS = [
   'guardduty:UpdateDetector',
   'guardduty:DeleteDetector',
@@ -30,6 +33,11 @@ export const GUARDDUTY_LOSS_ACTIONS = [
   'guardduty:DeleteMembers',
   'guardduty:StopMonitoringMembers',
   'guardduty:DisableOrganizationAdminAccount',
+  // An archiving filter leaves monitoring "on" and hides every finding; no condition key tells its action apart.
+  'guardduty:CreateFilter',
+  'guardduty:UpdateFilter',
+  // A member that leaves the organization escapes both the SCP and the GuardDuty administrator.
+  'organizations:LeaveOrganization',
 ] as const;
 
 /** Setting or removing the responder's exemption tags on a detector: an exemption turns remediation off. */
@@ -41,13 +49,21 @@ export const EKS_TAG_ACTIONS = ['eks:TagResource', 'eks:UntagResource'] as const
 export const CLUSTER_TAG_KEY = EXCLUSION_TAG;
 
 /**
- * An IAM role ARN as `ArnNotLike` matches it: any partition, a 12-digit account, then the role's path and name, in
- * which `*` and `?` are allowed (the only place a wildcard is: the account and partition stay exact).
+ * An IAM role ARN as `ArnNotLike` matches it: a known partition; a 12-digit account, or `*` for the same role name in
+ * every account the policy covers (a break-glass role is one per account); then the role's path (IAM allows any
+ * printable character there) and a name that is not wildcards alone (`role/*` would exempt every role) and does not
+ * end the path. `*` and `?` are allowed in the path and name.
  */
-export const ROLE_ARN_PATTERN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@*?/-]{1,575}$/;
+export const ROLE_ARN_PATTERN =
+  /^arn:aws(?:-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::(?:\d{12}|\*):role\/(?:[\x21-\x7e]{0,512}\/)?[\w+=,.@*?-]{0,64}[\w+=,.@-][\w+=,.@*?-]{0,64}$/;
 export const ROLE_ARN_EXPECTED =
-  'an IAM role ARN such as arn:aws:iam::123456789012:role/guardduty-drift-responder ' +
-  '(wildcards * and ? only in the path and name, e.g. arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*)';
+  'an IAM role ARN such as arn:aws:iam::123456789012:role/guardduty-drift-responder (account: 12 digits or *; ' +
+  '* and ? allowed in the path and name, but not a name of wildcards alone; an IAM Identity Center role: ' +
+  'arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_BreakGlass_*, whose path holds the ' +
+  'Identity Center Region outside us-east-1)';
+
+/** True when the ARN's role path or name carries a wildcard: every role it matches is exempt, present or future. */
+export const hasWildcardName = (arn: string): boolean => /[*?]/.test(arn.slice(arn.indexOf(':role/')));
 
 export interface ScpOptions {
   readonly responderRoleArn?: string | undefined;
@@ -108,7 +124,7 @@ export function buildScp(options: ScpOptions): ScpResult {
   const policy: ScpDocument = {
     Version: '2012-10-17',
     Statement: [
-      statement('DenyGuardDutyLossPaths', GUARDDUTY_LOSS_ACTIONS, {}),
+      statement('DenyProtectionLossPaths', GUARDDUTY_LOSS_ACTIONS, {}),
       statement('DenyGuardDutyExemptionTags', GUARDDUTY_TAG_ACTIONS, {
         'ForAnyValue:StringEquals': { 'aws:TagKeys': EXEMPTION_TAG_KEYS },
       }),
@@ -127,7 +143,7 @@ export function buildScp(options: ScpOptions): ScpResult {
   if (minifiedSize > SCP_MAX_CHARS) {
     throw new ScpPolicyError(
       `the policy would be ${minifiedSize} characters minified, over the ${SCP_MAX_CHARS}-character SCP limit; ` +
-        'use shorter role ARNs (a wildcard in the name, e.g. role/breakglass-*)',
+        'use shorter role ARNs (a shorter path)',
     );
   }
   return { policy, exemptRoles, minifiedSize };

@@ -7,14 +7,18 @@ const RESPONDER = 'arn:aws:iam::123456789012:role/guardduty-drift-responder';
 const BREAK_GLASS = 'arn:aws:iam::123456789012:role/break-glass';
 
 describe('guardduty-drift scp', () => {
-  it('prints the policy as JSON and its minified size on stderr, without warning when roles are exempt', async () => {
+  it('prints the policy as JSON and its size as printed on stderr, without warning when roles are exempt', async () => {
     const run = await runCli(['scp', '--responder-role', RESPONDER, '--break-glass-role', BREAK_GLASS]);
     expect(run.code).toBe(EXIT.ok);
     const policy = JSON.parse(run.stdout);
     expect(policy.Version).toBe('2012-10-17');
-    const size = JSON.stringify(policy).length;
-    expect(size).toBeLessThan(5120);
-    expect(run.stderr).toContain(`SCP minified size ${size} of 5120 characters`);
+    // The CLI and SDKs count the text as given, whitespace included: the printed size is the one reported.
+    const printed = run.stdout.trimEnd().length;
+    expect(printed).toBeGreaterThan(JSON.stringify(policy).length);
+    expect(printed).toBeLessThan(5120);
+    expect(run.stderr).toContain(
+      `SCP size ${printed} of 5120 characters as printed (${JSON.stringify(policy).length} minified)`,
+    );
     expect(run.stderr).toContain('management account');
     expect(run.stderr).not.toContain('warning');
     expect(policy.Statement[0].Condition.ArnNotLike['aws:PrincipalArn']).toEqual([RESPONDER, BREAK_GLASS]);
@@ -72,5 +76,28 @@ describe('guardduty-drift scp', () => {
     const unknown = await runCli(['status']);
     expect(unknown.code).toBe(EXIT.usage);
     expect(unknown.stderr).toMatch(/unknown command "status" \(expected one of: check, .*, report, scp\)/);
+  });
+
+  it('refuses to print an indented policy over the limit the CLI would count, and prints it with --minified', async () => {
+    // Long paths: 4,522 characters minified, 5,400 once indented.
+    const long = (name: string) => `arn:aws:iam::123456789012:role/${'team/'.repeat(70)}${name}`;
+    const args = ['scp', '--responder-role', long('responder'), '--break-glass-role', long('break-glass')];
+    const indented = await runCli(args);
+    expect(indented.code).toBe(EXIT.usage);
+    expect(indented.stdout).toBe('');
+    expect(indented.stderr).toMatch(
+      /the printed policy is \d+ characters, over the 5120-character SCP limit.*use --minified/,
+    );
+    const minified = await runCli([...args, '--minified']);
+    expect(minified.code).toBe(EXIT.ok);
+    expect(minified.stdout.trimEnd().length).toBeLessThanOrEqual(5120);
+  });
+
+  it('notes that a wildcard role exempts every role it matches, and is silent for an exact one', async () => {
+    const wildcard = await runCli(['scp', '--break-glass-role', 'arn:aws:iam::*:role/ops/break-glass-*']);
+    expect(wildcard.code).toBe(EXIT.ok);
+    expect(wildcard.stderr).toContain('arn:aws:iam::*:role/ops/break-glass-* has a wildcard');
+    const exact = await runCli(['scp', '--break-glass-role', 'arn:aws:iam::*:role/break-glass']);
+    expect(exact.stderr).not.toContain('has a wildcard');
   });
 });

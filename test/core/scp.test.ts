@@ -8,8 +8,7 @@ import {
 } from '../../handlers/core/scp.js';
 
 const RESPONDER = 'arn:aws:iam::123456789012:role/guardduty-drift-responder-ResponderRole-1A2B3C4D5E6F';
-const BREAK_GLASS =
-  'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_BreakGlass_*';
+const BREAK_GLASS = 'arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_BreakGlass_*';
 
 /** Every call the policy must deny, by name: the loss paths, the exemption tags and the cluster tag. */
 const DENIED = [
@@ -23,6 +22,9 @@ const DENIED = [
   'guardduty:DeleteMembers',
   'guardduty:StopMonitoringMembers',
   'guardduty:DisableOrganizationAdminAccount',
+  'guardduty:CreateFilter',
+  'guardduty:UpdateFilter',
+  'organizations:LeaveOrganization',
   'guardduty:TagResource',
   'guardduty:UntagResource',
   'eks:TagResource',
@@ -91,7 +93,15 @@ describe('Function: buildScp', () => {
 
   it.each([
     ['a user, not a role', 'arn:aws:iam::123456789012:user/alice'],
-    ['a wildcard account', 'arn:aws:iam::*:role/responder'],
+    ['a wildcard in part of the account', 'arn:aws:iam::1234*:role/responder'],
+    ['a name of wildcards alone, which would exempt every role', 'arn:aws:iam::123456789012:role/*'],
+    ['a path ending without a name', 'arn:aws:iam::123456789012:role/ops/'],
+    ['an empty path segment as the name', 'arn:aws:iam::123456789012:role//'],
+    [
+      'an Identity Center path with any role under it',
+      'arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*',
+    ],
+    ['an unknown partition', 'arn:aws-moon:iam::123456789012:role/responder'],
     ['a short account', 'arn:aws:iam::12345:role/responder'],
     ['a wildcard partition', 'arn:*:iam::123456789012:role/responder'],
     ['a role name only', 'guardduty-drift-responder'],
@@ -102,10 +112,15 @@ describe('Function: buildScp', () => {
     );
   });
 
-  it('accepts other partitions and wildcards in the name', () => {
-    expect(
-      buildScp({ breakGlassRoleArn: 'arn:aws-us-gov:iam::123456789012:role/ops/break-glass-?' }).exemptRoles,
-    ).toHaveLength(1);
+  it.each([
+    'arn:aws-us-gov:iam::123456789012:role/ops/break-glass-?',
+    'arn:aws-cn:iam::123456789012:role/responder',
+    'arn:aws-iso-b:iam::123456789012:role/responder',
+    'arn:aws:iam::*:role/guardduty-drift-responder',
+    // Identity Center outside us-east-1: the Region is a path segment the pattern has to span.
+    'arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_BreakGlass_*',
+  ])('accepts %s', (arn) => {
+    expect(buildScp({ breakGlassRoleArn: arn }).exemptRoles).toEqual([arn]);
   });
 
   it('throws rather than print a document over 5,120 characters', () => {
