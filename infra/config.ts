@@ -14,6 +14,7 @@ import {
   RUNTIME_TARGETS,
   type RuntimeTarget,
 } from '../handlers/contract.js';
+import { buildScp, ROLE_ARN_EXPECTED, ROLE_ARN_PATTERN, ScpPolicyError } from '../handlers/core/scp.js';
 import { COVERAGE_ALARM_MINUTES, SWEEP_INTERVAL_MINUTES } from './responder/props.js';
 
 /** The validated deployment configuration of the app. */
@@ -61,6 +62,19 @@ export interface AppConfig {
   readonly runbookUrl?: string | undefined;
   /** Without accountName, name the account in alerts by its IAM alias (iam:ListAccountAliases, once per cold start). */
   readonly lookupAccountAlias?: boolean | undefined;
+  /**
+   * The service control policy stack (`createScp`, management account only); undefined: no such stack. See
+   * infra/scp-stack.ts.
+   */
+  readonly scp?: ScpConfig | undefined;
+}
+
+/** What the SCP stack needs: the roles the policy exempts (at least one) and where to attach it. */
+export interface ScpConfig {
+  readonly responderRoleArn?: string | undefined;
+  readonly breakGlassRoleArn?: string | undefined;
+  /** Root (`r-…`), OU (`ou-…-…`) or account ids to attach the policy to; empty: created, attached to nothing. */
+  readonly targetIds: readonly string[];
 }
 
 /** Thrown when the CDK context holds an invalid configuration; its message lists every problem, one per line. */
@@ -96,6 +110,13 @@ const oneOf = (values: readonly string[]): string => values.map((value) => `"${v
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
 const SLACK_CHANNEL_ID = /^[A-Za-z0-9]+$/;
+// The TargetId pattern of organizations:AttachPolicy: a root, an account or an organizational unit.
+const SCP_TARGET_ID = /^(r-[0-9a-z]{4,32}|\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/;
+const SCP_KEYS = ['scpResponderRoleArn', 'scpBreakGlassRoleArn', 'scpTargetIds'] as const;
+const roleArn = z
+  .string({ error: `must be ${ROLE_ARN_EXPECTED}` })
+  .regex(ROLE_ARN_PATTERN, { error: `must be ${ROLE_ARN_EXPECTED}` })
+  .optional();
 
 const schema = z.object({
   mode: z.enum(RESPONDER_MODES, { error: `must be one of ${oneOf(RESPONDER_MODES)}` }).default(DEFAULTS.mode),
@@ -193,6 +214,24 @@ const schema = z.object({
     .regex(/^https:\/\/[^\s#]{1,400}$/, { error: 'must be an https URL without a #fragment' })
     .optional(),
   lookupAccountAlias: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
+  createScp: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
+  scpResponderRoleArn: roleArn,
+  scpBreakGlassRoleArn: roleArn,
+  scpTargetIds: z.preprocess(
+    fromList,
+    z
+      .array(
+        z.string().regex(SCP_TARGET_ID, {
+          error: 'must be a root id (r-…), an OU id (ou-…-…) or a 12-digit account id',
+        }),
+        {
+          error:
+            'must be a list of root, OU or account ids (JSON array, or comma-separated on the command line)',
+        },
+      )
+      .refine((ids) => new Set(ids).size === ids.length, { error: 'must not repeat an id' })
+      .default([]),
+  ),
 });
 
 /** The context keys this app understands, without the prefix. */
@@ -223,6 +262,7 @@ export function loadAppConfig(context: Readonly<Record<string, unknown>>): AppCo
       ...raw,
       regions: fromList(raw.regions),
       notificationEmails: fromList(raw.notificationEmails),
+      scpTargetIds: fromList(raw.scpTargetIds),
     };
     for (const issue of parsed.error.issues) {
       const [head, ...rest] = issue.path;
@@ -231,7 +271,15 @@ export function loadAppConfig(context: Readonly<Record<string, unknown>>): AppCo
     }
     throw new AppConfigError(problems, { cause: parsed.error });
   }
-  const { slackWorkspaceId, slackChannelId, ...rest } = parsed.data;
+  const {
+    slackWorkspaceId,
+    slackChannelId,
+    createScp,
+    scpResponderRoleArn,
+    scpBreakGlassRoleArn,
+    scpTargetIds,
+    ...rest
+  } = parsed.data;
   if ((slackWorkspaceId === undefined) !== (slackChannelId === undefined)) {
     throw new AppConfigError([
       'slackWorkspaceId and slackChannelId must be set together ' +
@@ -248,7 +296,40 @@ export function loadAppConfig(context: Readonly<Record<string, unknown>>): AppCo
     slackWorkspaceId !== undefined && slackChannelId !== undefined
       ? { workspaceId: slackWorkspaceId, channelId: slackChannelId }
       : undefined;
-  return { ...rest, slack };
+  const scp = createScp
+    ? scpConfig({
+        responderRoleArn: scpResponderRoleArn,
+        breakGlassRoleArn: scpBreakGlassRoleArn,
+        targetIds: scpTargetIds,
+      })
+    : undefined;
+  if (!createScp) {
+    const stray = SCP_KEYS.filter((key) => raw[key] !== undefined);
+    if (stray.length > 0) {
+      throw new AppConfigError(
+        stray.map((key) => `${key} applies only with createScp true (received ${describe(raw[key])})`),
+      );
+    }
+  }
+  return scp === undefined ? { ...rest, slack } : { ...rest, slack, scp };
+}
+
+/** The SCP keys once parsed: at least one exempt role, and a document within the SCP size limit. */
+function scpConfig(scp: ScpConfig): ScpConfig {
+  if (scp.responderRoleArn === undefined && scp.breakGlassRoleArn === undefined) {
+    throw new AppConfigError([
+      'createScp needs scpResponderRoleArn or scpBreakGlassRoleArn (or both): a policy that exempts no role ' +
+        "would deny the responder's own remediation (and every backout) in the accounts it is attached to",
+    ]);
+  }
+  try {
+    buildScp(scp);
+  } catch (error) {
+    if (error instanceof ScpPolicyError)
+      throw new AppConfigError([`createScp: ${error.message}`], { cause: error });
+    throw error;
+  }
+  return scp;
 }
 
 /** Levenshtein distance, for "did you mean". */
