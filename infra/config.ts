@@ -1,3 +1,10 @@
+/**
+ * The CDK context, validated by one schema at the edge of the app.
+ *
+ * Over 300 lines on purpose: every context key, its bounds and the rules between keys (Slack IDs together, the SCP
+ * keys only with createScp, organization keys only in organization scope) sit in one place, so `cdk synth` reports
+ * every problem of a configuration at once.
+ */
 import { z } from 'zod';
 import {
   DEFAULTS,

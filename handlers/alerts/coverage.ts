@@ -15,9 +15,10 @@ import {
 } from '../core/coverage.js';
 import type { ResponderMode, ResponderScope } from '../core/types.js';
 import type { RenderedNotification } from '../ports.js';
-import { chatTokens, invalidIdentifiers, withCutNote } from './detector.js';
-import { BUDGETS, type Budget, Cuts, fitToSns } from './fit.js';
-import { chatbotNotification, renderForProtocols } from './protocols.js';
+import { invalidIdentifiers } from './detector.js';
+import { type Budget, Cuts } from './fit.js';
+import { chatbotNotification } from './protocols.js';
+import { type AlertRenderer, alertSubject, chatTokens, renderAlert, structuredAlertOf } from './render.js';
 import {
   accountIdText,
   clean,
@@ -27,9 +28,7 @@ import {
   detectorIdText,
   quoteInvalid,
   regionText,
-  scrubDeep,
   severityTag,
-  snsSubject,
   validAccountId,
   validDetectorId,
   validRegion,
@@ -323,38 +322,25 @@ function structuredWithin(facts: CoverageAlertFacts, budget: Budget, cuts: Cuts)
   };
 }
 
-/** The machine-readable coverage alert (SQS, Lambda): the contract fields, the counts and each cluster's next step. */
-export function structuredCoverageAlert(facts: CoverageAlertFacts, budget: Budget = BUDGETS[0]): object {
-  const cuts = new Cuts();
-  const structured = structuredWithin(scrubDeep(facts), budget, cuts);
-  return { ...structured, cut: cuts.note() };
-}
+/** The coverage alert's renderings, for {@link renderAlert}. */
+const COVERAGE_ALERT: AlertRenderer<CoverageAlertFacts> = {
+  subject: (facts) => alertSubject(coverageSeverity(facts), facts.accountId, facts.region, headline(facts)),
+  severity: coverageSeverity,
+  outcome: coverageOutcome,
+  ids: (facts) => facts,
+  // The cut note points to the CLI's check: coverage events carry no CloudTrail record to look up.
+  origin: (facts) => ({ trigger: 'sweep', eventId: facts.eventId }),
+  structured: structuredWithin,
+  email: emailText,
+  chat: chatbotPayload,
+};
 
-function renderWithin(facts: CoverageAlertFacts, budget: Budget): RenderedNotification {
-  const severity = coverageSeverity(facts);
-  const outcome = coverageOutcome(facts);
-  const subject = snsSubject(
-    `[${severity.toUpperCase()}] ${validAccountId(facts.accountId) ?? 'invalid-account'} ${validRegion(facts.region) ?? 'invalid-region'}: ${headline(facts)}`,
-  );
-  const cuts = new Cuts();
-  const structured = structuredWithin(facts, budget, cuts);
-  const email = emailText(facts, budget, cuts);
-  const note = cuts.note();
-  const tokens = chatTokens(facts.accountId, facts.region, facts.detectorId);
-  return renderForProtocols({
-    subject,
-    email: withCutNote(email, note, { trigger: 'sweep', eventId: facts.eventId }),
-    structured: { ...structured, cut: note },
-    chat: chatbotPayload(facts, subject, budget),
-    severity,
-    outcome,
-    accountId: tokens.accountId,
-    region: tokens.region,
-  });
+/** The machine-readable coverage alert (SQS, Lambda): the contract fields, the counts and each cluster's next step. */
+export function structuredCoverageAlert(facts: CoverageAlertFacts, budget?: Budget): object {
+  return structuredAlertOf(facts, COVERAGE_ALERT, budget);
 }
 
 /** The coverage alert for every protocol: facts scrubbed first (GuardDuty's issue text is free text), fitted to SNS. */
 export function renderCoverageAlert(facts: CoverageAlertFacts): RenderedNotification {
-  const safe = scrubDeep(facts);
-  return fitToSns((budget) => renderWithin(safe, budget));
+  return renderAlert(facts, COVERAGE_ALERT);
 }

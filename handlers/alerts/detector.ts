@@ -1,6 +1,6 @@
 /** The alert for one detector: plain facts in, one rendering per SNS protocol out.
  *
- * Over 300 lines on purpose: the e-mail, chat and structured renderings of one alert, its headline, severity and next step stay side by side so they cannot drift apart (shared pieces live in text.ts, protocols.ts and fit.ts).
+ * Over 300 lines on purpose: the e-mail, chat and structured renderings of one alert, its headline, severity and next step stay side by side so they cannot drift apart (shared pieces live in text.ts, protocols.ts, fit.ts and render.ts).
  */
 import type { RemediationPlan } from '../core/decide.js';
 import type { Evaluation, RuntimeFeatureView } from '../core/evaluate.js';
@@ -8,8 +8,9 @@ import type { Exemption } from '../core/exemption.js';
 import type { ControlVerdicts, RuntimeTarget } from '../core/target.js';
 import type { Actor, ResponderInput, ResponderMode } from '../core/types.js';
 import type { RenderedNotification } from '../ports.js';
-import { BUDGETS, type Budget, Cuts, fitToSns } from './fit.js';
-import { chatbotNotification, renderForProtocols } from './protocols.js';
+import { BUDGETS, type Budget, type Cuts } from './fit.js';
+import { chatbotNotification } from './protocols.js';
+import { type AlertRenderer, alertSubject, chatTokens, renderAlert, structuredAlertOf } from './render.js';
 import {
   accountWithName,
   actorLabel,
@@ -26,9 +27,7 @@ import {
   type RunbookSection,
   regionText,
   runbookLink,
-  scrubDeep,
   severityTag,
-  snsSubject,
   validAccountId,
   validDetectorId,
   validRegion,
@@ -332,10 +331,7 @@ function describeExemption(exemption: Exemption, budget: Budget = BUDGETS[0]): s
 }
 
 export function subjectOf(facts: AlertFacts): string {
-  return snsSubject(
-    // Account and Region first: a long headline is what gets cut, never where it happened.
-    `[${severityOf(facts).toUpperCase()}] ${validAccountId(facts.accountId) ?? 'invalid-account'} ${validRegion(facts.region) ?? 'invalid-region'}: ${headline(facts)}`,
-  );
+  return alertSubject(severityOf(facts), facts.accountId, facts.region, headline(facts));
 }
 
 /** The changes the call asked for, or the detector's problems when there is no call: the e-mail's list. */
@@ -391,30 +387,6 @@ function emailText(facts: AlertFacts, budget: Budget, cuts: Cuts): string[] {
     `CloudTrail: ${step.cloudTrail ?? (facts.trigger === 'api-call' ? 'no link: the event id is not a CloudTrail id' : 'no event: the scheduled sweep found it')}`,
   );
   return lines;
-}
-
-/** The e-mail line that says what was cut and where the rest is, after the header block. */
-export function withCutNote(
-  lines: readonly string[],
-  note: string | null,
-  facts: Pick<AlertFacts, 'trigger' | 'eventId'>,
-): string {
-  if (note === null) return lines.join('\n');
-  const rest =
-    facts.trigger === 'api-call'
-      ? `the full record is CloudTrail event ${clean(facts.eventId, 128)}`
-      : "run the CLI's check for the full picture";
-  const at = lines.indexOf('', 2);
-  return [...lines.slice(0, at), `Cut:       ${note}; ${rest}.`, ...lines.slice(at)].join('\n');
-}
-
-/** The thread and context tokens of a chat message: identifiers only when well-formed. */
-export function chatTokens(accountId: string, region: string, detectorId: string | null) {
-  return {
-    accountId: validAccountId(accountId) ?? 'invalid',
-    region: validRegion(region) ?? 'invalid',
-    detectorId: detectorId === null ? 'none' : (validDetectorId(detectorId) ?? 'invalid'),
-  };
 }
 
 /** AWS Chatbot custom notification (version 1.0, source custom), rendered as Slack/Teams markdown. */
@@ -560,34 +532,25 @@ function structuredWithin(facts: AlertFacts, budget: Budget, cuts: Cuts): Record
   };
 }
 
+/** The detector alert's renderings, for {@link renderAlert}. */
+const DETECTOR_ALERT: AlertRenderer<AlertFacts> = {
+  subject: subjectOf,
+  severity: severityOf,
+  outcome: (facts) => facts.outcome,
+  ids: (facts) => facts,
+  origin: (facts) => facts,
+  structured: structuredWithin,
+  email: emailText,
+  chat: chatbotPayload,
+};
+
 /**
  * The machine-readable alert for SQS and Lambda subscribers. Field names are part of the contract; `accountId`,
  * `region` and `detectorId` are null when the event's value is not well-formed (quoted in `invalidIdentifiers`), and
  * `cut` says what was cut to fit SNS's limit (null when nothing was).
  */
-export function structuredAlert(facts: AlertFacts, budget: Budget = BUDGETS[0]): object {
-  const cuts = new Cuts();
-  const structured = structuredWithin(scrubDeep(facts), budget, cuts);
-  return { ...structured, cut: cuts.note() };
-}
-
-function renderWithin(facts: AlertFacts, budget: Budget): RenderedNotification {
-  const subject = subjectOf(facts);
-  const cuts = new Cuts();
-  const structured = structuredWithin(facts, budget, cuts);
-  const email = emailText(facts, budget, cuts);
-  const note = cuts.note();
-  const tokens = chatTokens(facts.accountId, facts.region, facts.detectorId);
-  return renderForProtocols({
-    subject,
-    email: withCutNote(email, note, facts),
-    structured: { ...structured, cut: note },
-    chat: chatbotPayload(facts, subject, budget),
-    severity: severityOf(facts),
-    outcome: facts.outcome,
-    accountId: tokens.accountId,
-    region: tokens.region,
-  });
+export function structuredAlert(facts: AlertFacts, budget?: Budget): object {
+  return structuredAlertOf(facts, DETECTOR_ALERT, budget);
 }
 
 /**
@@ -595,6 +558,5 @@ function renderWithin(facts: AlertFacts, budget: Budget): RenderedNotification {
  * string of the facts is scrubbed first (they come from the event); the rendering then fits SNS's limit.
  */
 export function renderNotification(facts: AlertFacts): RenderedNotification {
-  const safe = scrubDeep(facts);
-  return fitToSns((budget) => renderWithin(safe, budget));
+  return renderAlert(facts, DETECTOR_ALERT);
 }

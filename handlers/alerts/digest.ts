@@ -4,16 +4,10 @@
  */
 import { digestSeverity } from '../core/organization.js';
 import type { RenderedNotification } from '../ports.js';
-import {
-  type AlertFacts,
-  chatTokens,
-  invalidIdentifiers,
-  type NextStep,
-  timeOffText,
-  withCutNote,
-} from './detector.js';
-import { BUDGETS, type Budget, Cuts, fitToSns } from './fit.js';
-import { chatbotNotification, renderForProtocols } from './protocols.js';
+import { type AlertFacts, invalidIdentifiers, type NextStep, timeOffText } from './detector.js';
+import { type Budget, Cuts } from './fit.js';
+import { chatbotNotification } from './protocols.js';
+import { type AlertRenderer, alertSubject, chatTokens, renderAlert, structuredAlertOf } from './render.js';
 import {
   accountIdText,
   accountWithName,
@@ -29,9 +23,7 @@ import {
   quoteInvalid,
   regionText,
   runbookLink,
-  scrubDeep,
   severityTag,
-  snsSubject,
   validAccountId,
   validDetectorId,
   validRegion,
@@ -349,40 +341,27 @@ function structuredWithin(facts: DigestFacts, budget: Budget, cuts: Cuts): Recor
   };
 }
 
+/** The digest's renderings, for {@link renderAlert}. */
+const DIGEST: AlertRenderer<DigestFacts> = {
+  subject: (facts) => alertSubject(digestSeverityOf(facts), facts.accountId, facts.region, headline(facts)),
+  severity: digestSeverityOf,
+  outcome: (facts) => facts.outcome,
+  ids: (facts) => ({ accountId: facts.accountId, region: facts.region, detectorId: facts.adminDetectorId }),
+  origin: (facts) => facts,
+  structured: structuredWithin,
+  email: emailText,
+  chat: chatbotPayload,
+};
+
 /**
  * The digest for SQS/Lambda subscribers: the contract fields, counts, and as many accounts as fit (at most 200);
  * `cut` says what was cut to fit SNS's limit (null when nothing was).
  */
-export function structuredDigest(facts: DigestFacts, budget: Budget = BUDGETS[0]): object {
-  const cuts = new Cuts();
-  const structured = structuredWithin(scrubDeep(facts), budget, cuts);
-  return { ...structured, cut: cuts.note() };
-}
-
-function renderWithin(facts: DigestFacts, budget: Budget): RenderedNotification {
-  const severity = digestSeverityOf(facts);
-  const subject = snsSubject(
-    `[${severity.toUpperCase()}] ${validAccountId(facts.accountId) ?? 'invalid-account'} ${validRegion(facts.region) ?? 'invalid-region'}: ${headline(facts)}`,
-  );
-  const cuts = new Cuts();
-  const structured = structuredWithin(facts, budget, cuts);
-  const email = emailText(facts, budget, cuts);
-  const note = cuts.note();
-  const tokens = chatTokens(facts.accountId, facts.region, facts.adminDetectorId);
-  return renderForProtocols({
-    subject,
-    email: withCutNote(email, note, facts),
-    structured: { ...structured, cut: note },
-    chat: chatbotPayload(facts, subject, budget),
-    severity,
-    outcome: facts.outcome,
-    accountId: tokens.accountId,
-    region: tokens.region,
-  });
+export function structuredDigest(facts: DigestFacts, budget?: Budget): object {
+  return structuredAlertOf(facts, DIGEST, budget);
 }
 
 /** The digest, rendered for every protocol: the facts scrubbed first (they come from events), then fitted to SNS. */
 export function renderDigest(facts: DigestFacts): RenderedNotification {
-  const safe = scrubDeep(facts);
-  return fitToSns((budget) => renderWithin(safe, budget));
+  return renderAlert(facts, DIGEST);
 }
