@@ -1,21 +1,7 @@
-import {
-  DeleteRuleCommand,
-  EventBridgeClient,
-  PutEventsCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-  RemoveTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { inEnvelope, type Json, realFixture, syntheticFixture } from '../support/fixtures.js';
+import { createRuleUnderTest, type Entry, type RuleUnderTest } from '../support/moto-rule.js';
 import { synthFirst } from './synth.js';
 
 process.env.CDK_VALIDATION = 'false';
@@ -24,13 +10,6 @@ process.env.CDK_VALIDATION = 'false';
 const region = 'sa-east-1';
 const RULE = 'drift-responder-pattern-under-test';
 const SENTINEL_ID = 'sentinel';
-
-/** An event as PutEvents takes it, tagged with a marker the test finds again in the delivered message. */
-interface Entry {
-  Source: string;
-  DetailType: string;
-  Detail: string;
-}
 
 /** PutEvents entry for a whole EventBridge event (envelope + detail), marked with `marker` in `detail.eventID`. */
 function entryOf(event: Json, marker: string): Entry {
@@ -50,63 +29,24 @@ function renamed(event: Json, eventName: string): Json {
 const synthetic = (name: string) => syntheticFixture(`${name}.synthetic.json`);
 
 describe('EventBridge rule pattern (as synthesized), run by moto EventBridge', () => {
-  const endpoint = inject('motoEndpoint');
-  const events = new EventBridgeClient({ endpoint, region });
-  const sqs = new SQSClient({ endpoint, region });
-  let queueUrl: string;
+  let rule: RuleUnderTest;
 
   beforeAll(async () => {
     const pattern = Object.values(synthFirst().template.findResources('AWS::Events::Rule')).find(
-      (rule) => rule.Properties.EventPattern !== undefined,
+      (candidate) => candidate.Properties.EventPattern !== undefined,
     )?.Properties.EventPattern;
     expect(pattern).toBeDefined();
-
-    const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'drift-responder-pattern-under-test' }));
-    if (queue.QueueUrl === undefined) throw new Error('moto returned no queue URL');
-    queueUrl = queue.QueueUrl;
-    const attributes = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await events.send(new PutRuleCommand({ Name: RULE, EventPattern: JSON.stringify(pattern) }));
-    await events.send(
-      new PutTargetsCommand({ Rule: RULE, Targets: [{ Id: 'queue', Arn: attributes.Attributes?.QueueArn }] }),
-    );
+    rule = await createRuleUnderTest({ endpoint: inject('motoEndpoint'), region, name: RULE, pattern });
   });
 
   afterAll(async () => {
-    await events.send(new RemoveTargetsCommand({ Rule: RULE, Ids: ['queue'] }));
-    await events.send(new DeleteRuleCommand({ Name: RULE }));
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
-    events.destroy();
-    sqs.destroy();
+    await rule.close();
   });
 
   /** Sends the entries in order (PutEvents takes 10 a call) and returns the markers delivered, once `until` are in. */
   async function deliveredMarkers(entries: readonly Entry[], until: readonly string[]): Promise<string[]> {
-    for (let start = 0; start < entries.length; start += 10) {
-      const sent = await events.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
-      expect(sent.FailedEntryCount ?? 0).toBe(0);
-    }
-    const markers: string[] = [];
-    for (let attempt = 0; attempt < 5 && !until.every((m) => markers.includes(m)); attempt += 1) {
-      const received = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      const messages = received.Messages ?? [];
-      for (const message of messages) {
-        const delivered = JSON.parse(message.Body ?? '{}') as { detail?: { eventID?: string } };
-        markers.push(String(delivered.detail?.eventID));
-      }
-      if (messages.length > 0) {
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-          }),
-        );
-      }
-    }
-    return markers;
+    expect(await rule.send(entries)).toBe(0);
+    return rule.poll(until, (delivered) => delivered.detail?.eventID);
   }
 
   const updateDetector = () => synthetic('UpdateDetector.disable-runtime-monitoring');
@@ -188,12 +128,9 @@ describe('EventBridge rule pattern (as synthesized), run by moto EventBridge', (
 
     it('keeps the errorCode of a failed call in the delivered event', async () => {
       // Act
-      const sent = await events.send(
-        new PutEventsCommand({ Entries: [entryOf(synthetic('UpdateDetector.denied-disable'), 'denied')] }),
-      );
-      expect(sent.FailedEntryCount ?? 0).toBe(0);
-      const received = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
+      expect(await rule.send([entryOf(synthetic('UpdateDetector.denied-disable'), 'denied')])).toBe(0);
+      const received = await rule.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: rule.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
       );
 
       // Assess
@@ -203,15 +140,7 @@ describe('EventBridge rule pattern (as synthesized), run by moto EventBridge', (
         'detail-type': 'AWS API Call via CloudTrail',
         detail: { eventName: 'UpdateDetector', errorCode: 'AccessDenied', eventID: 'denied' },
       });
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: (received.Messages ?? []).map((m, i) => ({
-            Id: String(i),
-            ReceiptHandle: m.ReceiptHandle,
-          })),
-        }),
-      );
+      await rule.ack(received.Messages ?? []);
     });
   });
 
