@@ -47,6 +47,10 @@ export const ENV = {
    * per EKS cluster, dimensions `Region`, `AccountId`, `ClusterName`); the per-Region counts are always published.
    */
   coverageClusterMetrics: 'COVERAGE_CLUSTER_METRICS',
+  /** JSON {@link OwnResources}: the rules, alarms, key and trail the tamper watch treats as the responder's own. Optional. */
+  ownResources: 'OWN_RESOURCES',
+  /** `true` or `false` (default): import one Security Hub finding per drift and resolve it on restore. */
+  securityHub: 'SECURITY_HUB',
 } as const;
 
 /** One of the function's environment variable names. */
@@ -167,3 +171,97 @@ export const TAG_API_CALLS = ['TagResource', 'UntagResource'] as const;
  * one of the four facts by which it recognises its own re-enable (see core/decide.ts isOwnChange).
  */
 export const RESPONDER_USER_AGENT = 'guardduty-drift-responder';
+
+/**
+ * Calls that blind or disarm the responder (issue 12, docs/tamper.md), by EventBridge `source`, each with the
+ * CloudTrail `eventSource` its records carry and the `eventName`s watched. Lambda's CloudTrail event names carry
+ * the API version (`UpdateFunctionConfiguration20150331v2`, not `UpdateFunctionConfiguration`), so an exact match on
+ * the plain names would never fire. The rules' patterns and the parser are built from this one table.
+ */
+export const TAMPER_CALLS = {
+  'aws.cloudtrail': {
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'],
+  },
+  'aws.events': {
+    eventSource: 'events.amazonaws.com',
+    eventNames: ['DisableRule', 'DeleteRule', 'RemoveTargets', 'PutRule', 'PutTargets'],
+  },
+  'aws.lambda': {
+    eventSource: 'lambda.amazonaws.com',
+    eventNames: [
+      'UpdateFunctionConfiguration20150331v2',
+      'UpdateFunctionCode20150331v2',
+      'PutFunctionConcurrency20171031',
+      'DeleteFunction20150331',
+      'RemovePermission20150331v2',
+      'RemovePermission20150331',
+    ],
+  },
+  'aws.sns': {
+    eventSource: 'sns.amazonaws.com',
+    eventNames: ['DeleteTopic', 'Unsubscribe', 'SetTopicAttributes', 'RemovePermission'],
+  },
+  'aws.kms': { eventSource: 'kms.amazonaws.com', eventNames: ['DisableKey', 'ScheduleKeyDeletion'] },
+  'aws.monitoring': {
+    eventSource: 'monitoring.amazonaws.com',
+    eventNames: ['DisableAlarmActions', 'DeleteAlarms'],
+  },
+  'aws.dynamodb': { eventSource: 'dynamodb.amazonaws.com', eventNames: ['DeleteTable'] },
+} as const satisfies Record<string, { eventSource: string; eventNames: readonly string[] }>;
+export type TamperSource = keyof typeof TAMPER_CALLS;
+
+/**
+ * The calls that stop the function itself from ever running again: a second rule sends these straight to the topic
+ * (no function in the path), so the page arrives even when the function is gone. A subset of TAMPER_CALLS.
+ */
+export const DEAD_FUNCTION_CALLS = {
+  'aws.events': ['DisableRule', 'DeleteRule', 'RemoveTargets'],
+  'aws.lambda': [
+    'DeleteFunction20150331',
+    'PutFunctionConcurrency20171031',
+    'UpdateFunctionCode20150331v2',
+    'RemovePermission20150331v2',
+    'RemovePermission20150331',
+  ],
+} as const satisfies Partial<Record<TamperSource, readonly string[]>>;
+
+/** GuardDuty calls by which an organization loses members or monitoring (organization scope; account scope for the member side). */
+export const ORGANIZATION_LOSS_CALLS = [
+  'DisassociateMembers',
+  'DeleteMembers',
+  'StopMonitoringMembers',
+  'DisableOrganizationAdminAccount',
+] as const;
+/** Member-side: the account leaves its administrator and becomes standalone (the older name is still recorded). */
+export const MEMBER_LOSS_CALLS = ['DisassociateFromAdministratorAccount', 'DisassociateFromMasterAccount'] as const;
+
+/**
+ * The responder's own resources, as the construct passes them in `OWN_RESOURCES` (JSON): tamper calls on these are
+ * the responder's business, the same calls on anything else are not. Names, not ARNs, where the calls name them
+ * (EventBridge rules, CloudWatch alarms); the function, topic and table are known from the runtime and the other
+ * variables. Deterministic names (set by the construct) keep the function's environment free of references to the
+ * rules that target it, which would be a circular dependency.
+ */
+export interface OwnResources {
+  /** Its EventBridge rules on the default bus, each with the target that must stay on it. */
+  readonly rules: readonly OwnRule[];
+  /** Its CloudWatch alarms, by name. */
+  readonly alarmNames: readonly string[];
+  /** The KMS key of the alert topic (ARN); undefined when the topic is not encrypted by a key of the stack. */
+  readonly topicKeyArn?: string | undefined;
+  /** The trail the app created (ARN): repaired (StartLogging) in remediate mode; other trails are only reported. */
+  readonly trailArn?: string | undefined;
+}
+
+export interface OwnRule {
+  readonly name: string;
+  /** What the rule delivers to: the function itself, or the alert topic (the dead-function rule). */
+  readonly target: 'function' | 'topic';
+  /** The target's id on the rule (CDK numbers them `Target0`, ...). */
+  readonly targetId: string;
+  /** The target's dead-letter queue (ARN) and retry policy, restored with it. */
+  readonly deadLetterQueueArn?: string | undefined;
+  readonly retryAttempts?: number | undefined;
+  readonly maxEventAgeSeconds?: number | undefined;
+}
