@@ -234,7 +234,10 @@ export const ORGANIZATION_LOSS_CALLS = [
   'DisableOrganizationAdminAccount',
 ] as const;
 /** Member-side: the account leaves its administrator and becomes standalone (the older name is still recorded). */
-export const MEMBER_LOSS_CALLS = ['DisassociateFromAdministratorAccount', 'DisassociateFromMasterAccount'] as const;
+export const MEMBER_LOSS_CALLS = [
+  'DisassociateFromAdministratorAccount',
+  'DisassociateFromMasterAccount',
+] as const;
 
 /**
  * The responder's own resources, as the construct passes them in `OWN_RESOURCES` (JSON): tamper calls on these are
