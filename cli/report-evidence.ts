@@ -1,17 +1,29 @@
 /**
  * The evidence report (`guardduty-drift report`): what the state table remembers of each detector (restores, the
  * last case, the exemption first seen, denied attempts) and what the detectors say now. Pure: items and inspections
- * in, a document out, rendered as JSON or Markdown. The table keeps its history for days, not a quarter (see
- * `RETENTION`): the report says which period it can vouch for, and points at the log group's saved queries for more.
+ * in, a document out, rendered as JSON or Markdown. The table keeps restores and denied attempts
+ * EVIDENCE_RETENTION_DAYS (`RETENTION`); the compliance metric (report-watch.ts) says, hour by hour, whether the
+ * responder watched and what it saw. The report says which period each can vouch for.
  */
 import { scrub } from '../handlers/alerts/text.js';
+import { EVIDENCE_RETENTION_DAYS } from '../handlers/contract.js';
+import { describeWatch, HOURLY_RETENTION_DAYS, type RegionWatch } from './report-watch.js';
 
 /** How long the state table keeps what the report reads (handlers/adapters/state-store.ts, handlers/flow/keys.ts). */
 export const RETENTION = {
-  remediationHistoryDays: 7,
+  remediationHistoryDays: EVIDENCE_RETENTION_DAYS,
+  deniedAttemptDays: EVIDENCE_RETENTION_DAYS,
   caseDays: 2,
   eventDays: 2,
 } as const;
+
+/** The compliance metric over the period, per Region; a Region whose metric could not be read says why. */
+export interface WatchEvidence {
+  /** `NAMESPACE/EksRuntimeMonitoringCompliant`, hourly minimum, dimension Region. */
+  readonly metric: string;
+  readonly regions: readonly RegionWatch[];
+  readonly unavailable: readonly { readonly region: string; readonly reason: string }[];
+}
 
 /** One DynamoDB item of the state table, its attributes already unmarshalled to strings (sets to string arrays). */
 export type StateItem = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -60,6 +72,7 @@ export interface EvidenceReport {
   /** What the table can vouch for: its retention, and whether the period asked for is longer. */
   readonly coverage: {
     readonly remediationHistoryDays: number;
+    readonly deniedAttemptDays: number;
     readonly caseDays: number;
     readonly periodLongerThanHistory: boolean;
     readonly note: string;
@@ -70,6 +83,8 @@ export interface EvidenceReport {
     readonly restores: number;
     readonly deniedAttempts: number;
   };
+  /** Whether the responder watched, hour by hour (null when the metric was not read, e.g. --no-metrics). */
+  readonly watch: WatchEvidence | null;
   readonly targets: readonly TargetEvidence[];
   /** Denied calls (CloudTrail AccessDenied of a disabling call); the table keys them by event id only. */
   readonly deniedAttempts: readonly { readonly eventId: string; readonly at: string | null }[];
@@ -93,6 +108,22 @@ function where(
   return { accountId, region, detectorId };
 }
 
+/** The Regions the table's items name (restores, cases, exemptions), for reading each Region's metric. */
+export function regionsNamed(items: readonly StateItem[]): string[] {
+  const regions = new Set<string>();
+  for (const item of items) {
+    const [kind, ...rest] = (text(item.pk) ?? '').split('#');
+    const at =
+      kind === 'detector' || kind === 'exemption'
+        ? where(rest)
+        : kind === 'claim' && rest[0] === 'case'
+          ? where(rest.slice(1))
+          : undefined;
+    if (at !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(at.region)) regions.add(at.region);
+  }
+  return [...regions];
+}
+
 export function buildEvidence(input: {
   readonly items: readonly StateItem[];
   readonly current: readonly CurrentDetector[];
@@ -100,6 +131,7 @@ export function buildEvidence(input: {
   readonly until: Date;
   readonly table: string;
   readonly generatedAt: Date;
+  readonly watch?: WatchEvidence | undefined;
 }): EvidenceReport {
   const { since, until } = input;
   const inPeriod = (iso: string | undefined) => {
@@ -172,6 +204,7 @@ export function buildEvidence(input: {
     );
   const periodDays = (until.getTime() - since.getTime()) / 86_400_000;
   const longer = periodDays > RETENTION.remediationHistoryDays;
+  const longerThanMetric = periodDays > HOURLY_RETENTION_DAYS;
   return {
     schemaVersion: 1,
     generatedAt: input.generatedAt.toISOString(),
@@ -179,12 +212,17 @@ export function buildEvidence(input: {
     table: input.table,
     coverage: {
       remediationHistoryDays: RETENTION.remediationHistoryDays,
+      deniedAttemptDays: RETENTION.deniedAttemptDays,
       caseDays: RETENTION.caseDays,
       periodLongerThanHistory: longer,
-      note: longer
-        ? `The state table keeps restores ${RETENTION.remediationHistoryDays} days and cases ${RETENTION.caseDays} days: ` +
-          'older drifts of the period are in the function log group (saved query "Drifts and how long each lasted").'
-        : 'The period is within the state table history.',
+      note:
+        (longer
+          ? `The state table keeps restores and denied attempts ${RETENTION.remediationHistoryDays} days: ` +
+            'older drifts of the period are in the function log group (saved query "Drifts and how long each lasted").'
+          : `The period is within the state table history (${RETENTION.remediationHistoryDays} days of restores and denied attempts).`) +
+        (longerThanMetric
+          ? ` CloudWatch keeps hourly statistics ${HOURLY_RETENTION_DAYS} days: earlier hours show as unreported.`
+          : ''),
     },
     summary: {
       detectors: list.filter((target) => target.current !== null).length,
@@ -192,6 +230,7 @@ export function buildEvidence(input: {
       restores: list.reduce((sum, target) => sum + target.restores.length, 0),
       deniedAttempts: denied.length,
     },
+    watch: input.watch ?? null,
     targets: list,
     deniedAttempts: denied.sort((a, b) => (a.at ?? '').localeCompare(b.at ?? '')),
   };
@@ -209,6 +248,21 @@ function cell(value: string | null | undefined): string {
   return (value ?? '—').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 }
 
+/** The watch section: per Region, how many hours the compliance metric vouches for. */
+function watchLines(report: EvidenceReport): string[] {
+  const watch = report.watch;
+  if (watch === null) return [];
+  return [
+    '## Watched by the responder',
+    '',
+    `Hourly minimum of \`${cell(watch.metric)}\` (1: compliant after every evaluation in the hour; 0: left non-compliant by one; no datapoint: the responder did not report).`,
+    '',
+    ...watch.regions.map((region) => `- ${cell(describeWatch(region))}`),
+    ...watch.unavailable.map((region) => `- ${cell(region.region)}: not read (${cell(region.reason)})`),
+    '',
+  ];
+}
+
 export function renderEvidenceMarkdown(report: EvidenceReport): string {
   const lines = [
     '# GuardDuty EKS Runtime Monitoring: evidence report',
@@ -219,6 +273,7 @@ export function renderEvidenceMarkdown(report: EvidenceReport): string {
     '',
     `> ${report.coverage.note}`,
     '',
+    ...watchLines(report),
     '## Detectors now',
     '',
     '| Account | Region | Detector | Verdict now | Generation | Exemption | Last case |',

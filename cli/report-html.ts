@@ -1,9 +1,11 @@
 /**
  * The evidence report as one self-contained HTML file (no script, no external resource): the summary, a timeline per
- * detector drawn in SVG (protected, drift restored, exempt, unknown outside the table's history, not compliant now)
- * and the tables of the Markdown report.
+ * detector drawn in SVG and the tables of the Markdown report. The timeline's ground is the Region's compliance metric
+ * hour by hour (compliant, non-compliant, unreported: nobody watched) when it was read, else the table's history
+ * (protected where no drift was recorded, unknown before it); drifts restored, exemptions and the verdict now on top.
  */
 import { type EvidenceReport, RETENTION, type TargetEvidence } from './report-evidence.js';
+import { describeWatch, type WatchState } from './report-watch.js';
 
 /** The timeline's colours; the screenshot test looks for these pixels. */
 export const TIMELINE_COLOURS = {
@@ -33,18 +35,47 @@ interface Segment {
   readonly title: string;
 }
 
-/** What the table can tell of one detector over the period, as segments of [0, 1]. */
+const WATCH_KINDS = {
+  compliant: 'protected',
+  'non-compliant': 'unprotected',
+  unreported: 'unknown',
+} as const satisfies Record<WatchState, keyof typeof TIMELINE_COLOURS>;
+
+const WATCH_TITLES: Record<WatchState, string> = {
+  compliant: 'compliant after every evaluation (Region compliance metric)',
+  'non-compliant': 'left non-compliant by an evaluation (Region compliance metric)',
+  unreported: 'no compliance report: the responder did not watch',
+};
+
+/** What the metric and the table tell of one detector over the period, as segments of [0, 1]. */
 export function segmentsOf(target: TargetEvidence, report: EvidenceReport): Segment[] {
   const since = Date.parse(report.period.since);
   const until = Date.parse(report.period.until);
   const span = Math.max(1, until - since);
   const at = (iso: string) => Math.min(1, Math.max(0, (Date.parse(iso) - since) / span));
-  const known = Math.max(since, until - RETENTION.remediationHistoryDays * 86_400_000);
-  const knownFrom = (known - since) / span;
   const segments: Segment[] = [];
-  if (knownFrom > 0)
-    segments.push({ from: 0, to: knownFrom, kind: 'unknown', title: "before the state table's history" });
-  segments.push({ from: knownFrom, to: 1, kind: 'protected', title: 'protected (no drift recorded)' });
+  const watched = report.watch?.regions.find((region) => region.region === target.region);
+  if (watched !== undefined) {
+    segments.push({
+      from: 0,
+      to: 1,
+      kind: 'unknown',
+      title: 'outside the hours the compliance metric covers',
+    });
+    for (const run of watched.runs)
+      segments.push({
+        from: at(run.from),
+        to: at(run.to),
+        kind: WATCH_KINDS[run.state],
+        title: `${run.from} to ${run.to}: ${WATCH_TITLES[run.state]}`,
+      });
+  } else {
+    const known = Math.max(since, until - RETENTION.remediationHistoryDays * 86_400_000);
+    const knownFrom = (known - since) / span;
+    if (knownFrom > 0)
+      segments.push({ from: 0, to: knownFrom, kind: 'unknown', title: "before the state table's history" });
+    segments.push({ from: knownFrom, to: 1, kind: 'protected', title: 'protected (no drift recorded)' });
+  }
   const exemptFrom = target.exemptionSeen?.firstSeen;
   if (exemptFrom) {
     const end = target.exemptionSeen?.until ? Date.parse(target.exemptionSeen.until) : Number.NaN;
@@ -95,6 +126,17 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
     .join('')}</tbody></table>`;
 }
 
+function watchSection(report: EvidenceReport): string {
+  if (report.watch === null) return '';
+  const items = [
+    ...report.watch.regions.map((region) => describeWatch(region)),
+    ...report.watch.unavailable.map((region) => `${region.region}: not read (${region.reason})`),
+  ];
+  return `<h2>Watched by the responder</h2>
+<p>Hourly minimum of <code>${html(report.watch.metric)}</code>: 1 when protection was on after every evaluation in the hour, 0 when an evaluation left it off, no datapoint when the responder did not report.</p>
+<ul>${items.map((item) => `<li>${html(item)}</li>`).join('')}</ul>`;
+}
+
 export function renderEvidenceHtml(report: EvidenceReport): string {
   const legend = (Object.keys(TIMELINE_COLOURS) as (keyof typeof TIMELINE_COLOURS)[])
     .map(
@@ -126,6 +168,7 @@ table{border-collapse:collapse;margin:8px 0 20px;max-width:100%}td,th{border:1px
 <p>Period ${html(report.period.since)} to ${html(report.period.until)} · generated ${html(report.generatedAt)} · state table <code>${html(report.table)}</code></p>
 <p><strong>${report.summary.compliantNow} of ${report.summary.detectors}</strong> detectors compliant now · <strong>${report.summary.restores}</strong> restores · <strong>${report.summary.deniedAttempts}</strong> denied attempts in the period.</p>
 <p class="note">${html(report.coverage.note)}</p>
+${watchSection(report)}
 <h2>Timeline</h2>
 <p>${legend}</p>
 ${renderTimelineSvg(report)}

@@ -136,6 +136,14 @@ export const MAX_EXEMPTION_DAYS_EXPECTED = `a whole number of days from ${MAX_EX
 /** Key layout of the state table: string partition and sort keys, and the TTL attribute (epoch seconds). */
 export const STATE_TABLE_LAYOUT = { partitionKey: 'pk', sortKey: 'sk', timeToLive: 'expiresAt' } as const;
 
+/**
+ * Days the state table keeps the evidence of each drift (the restore history, and denied attempts): a year and a
+ * quarter's margin, so the evidence report covers an annual audit period (SOC 2 type II, ISO 27001 surveillance) from
+ * the table alone. The circuit breaker reads only the last hour of it (a key-range Query), so the length costs
+ * storage, not calls. The CLI's report says the same number.
+ */
+export const EVIDENCE_RETENTION_DAYS = 400;
+
 /** Metric names are part of the contract: dashboards and alarms are built on them (dimension `Region`). */
 export const COMPLIANCE_METRIC = 'EksRuntimeMonitoringCompliant';
 export const DRIFT_DETECTED_METRIC = 'DriftDetected';

@@ -5,41 +5,57 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
+import { COMPLIANCE_METRIC, DEFAULTS, EVIDENCE_RETENTION_DAYS } from '../../handlers/contract.js';
 import type { GlobalOptions } from '../args.js';
 import { createAwsContext } from '../aws.js';
 import { AwsCallError, UsageError } from '../errors.js';
 import {
   buildEvidence,
   type CurrentDetector,
+  regionsNamed,
   renderEvidenceMarkdown,
   type StateItem,
+  type WatchEvidence,
 } from '../report-evidence.js';
 import { renderEvidenceHtml } from '../report-html.js';
+import { type HourlyMinimum, hourAtOrAfter, type RegionWatch, watchOf } from '../report-watch.js';
 import { forEachDetector, forEachRegion, type RunContext } from '../run.js';
 
 export const REPORT_HELP = `Usage: guardduty-drift report --table NAME [--since 90d] [--format md|html|json] [--output FILE]
-                             [--region R ...|--all-regions] [--profile NAME]
+                             [--namespace NS] [--region R ...|--all-regions] [--profile NAME]
 
 The evidence report of a period: per account, Region and detector, the verdict now, every restore the responder
 recorded (when, who turned protection off, which generation it restored, the event), the last case, the exemption,
-and the denied attempts. The state table keeps restores ${7} days and cases 2 days; for a longer period the report
-says so, and the function log group's saved queries hold the rest (docs/audit.md).
+the denied attempts, and hour by hour whether the responder watched and what it saw (the hourly minimum of its
+compliance metric). The state table keeps restores and denied attempts ${EVIDENCE_RETENTION_DAYS} days, CloudWatch
+hourly statistics 455 days; for a longer period the report says so (docs/audit.md).
 
   --table NAME        the responder's state table (the stack output / STATE_TABLE_NAME), read with dynamodb:Scan
   --since 90d         the period: N days (1 to 3650) back from now, or an ISO 8601 date (default 90d)
   --format md|html|json
                       Markdown (default), one self-contained HTML file with an SVG timeline, or JSON
   --output FILE       write the report to FILE instead of stdout
+  --namespace NS      the responder's metric namespace (METRIC_NAMESPACE; default ${DEFAULTS.metricNamespace})
 
-IAM: dynamodb:Scan on the table, guardduty:ListDetectors, guardduty:GetDetector.`;
+IAM: dynamodb:Scan on the table, guardduty:ListDetectors, guardduty:GetDetector, cloudwatch:GetMetricData (without
+it the report says the metric was not read and draws the timeline from the table alone).`;
 
 const schema = z.object({
   table: z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: 'expected a DynamoDB table name' })),
   since: z._default(z.string(), '90d'),
   format: z._default(z.enum(['md', 'html', 'json'], { error: 'expected "md", "html" or "json"' }), 'md'),
   output: z.optional(z.string().check(z.minLength(1))),
+  namespace: z._default(
+    z.string().check(
+      z.regex(/^[^:][\x20-\x7E]{0,254}$/, {
+        error: 'expected a CloudWatch namespace (1-255 printable ASCII)',
+      }),
+    ),
+    DEFAULTS.metricNamespace,
+  ),
   region: z.optional(z.array(z.string())),
   'all-regions': z.optional(z.boolean()),
   profile: z.optional(z.string()),
@@ -52,6 +68,7 @@ export interface ReportRequest {
   readonly since: Date;
   readonly format: 'md' | 'html' | 'json';
   readonly output: string | undefined;
+  readonly namespace: string;
   readonly options: GlobalOptions;
 }
 
@@ -83,6 +100,7 @@ export function parseReportArgs(argv: readonly string[], now: Date): ReportReque
         since: { type: 'string' },
         format: { type: 'string' },
         output: { type: 'string' },
+        namespace: { type: 'string' },
         region: { type: 'string', multiple: true },
         'all-regions': { type: 'boolean' },
         profile: { type: 'string' },
@@ -114,6 +132,7 @@ export function parseReportArgs(argv: readonly string[], now: Date): ReportReque
     since: periodStart(data.since, now),
     format: data.format,
     output: data.output,
+    namespace: data.namespace,
     options: {
       scope: data['all-regions']
         ? { kind: 'all' }
@@ -152,6 +171,89 @@ async function scanTable(client: DynamoDBClient, table: string): Promise<StateIt
     start = page.LastEvaluatedKey;
   } while (start !== undefined);
   return items;
+}
+
+/** A Region's compliance metric over the period, hourly minimum, every page of GetMetricData. */
+async function readHourlyCompliance(
+  client: CloudWatchClient,
+  namespace: string,
+  region: string,
+  since: Date,
+  until: Date,
+): Promise<HourlyMinimum[]> {
+  const points: HourlyMinimum[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new GetMetricDataCommand({
+        StartTime: hourAtOrAfter(since),
+        EndTime: hourAtOrAfter(until),
+        ScanBy: 'TimestampAscending',
+        NextToken: token,
+        MetricDataQueries: [
+          {
+            Id: 'compliance',
+            MetricStat: {
+              Metric: {
+                Namespace: namespace,
+                MetricName: COMPLIANCE_METRIC,
+                Dimensions: [{ Name: 'Region', Value: region }],
+              },
+              Period: 3600,
+              Stat: 'Minimum',
+            },
+          },
+        ],
+      }),
+    );
+    for (const result of page.MetricDataResults ?? []) {
+      const values = result.Values ?? [];
+      (result.Timestamps ?? []).forEach((at, index) => {
+        const minimum = values[index];
+        if (minimum !== undefined) points.push({ at, minimum });
+      });
+    }
+    token = page.NextToken;
+  } while (token !== undefined);
+  return points;
+}
+
+/** Each Region's watch; a Region whose metric cannot be read is listed with the reason, never guessed. */
+async function readWatch(
+  request: ReportRequest,
+  regions: readonly string[],
+  until: Date,
+): Promise<WatchEvidence> {
+  const watched: RegionWatch[] = [];
+  const unavailable: { region: string; reason: string }[] = [];
+  await Promise.all(
+    regions.map(async (region) => {
+      const client = new CloudWatchClient({
+        region,
+        ...(request.options.profile ? { profile: request.options.profile } : {}),
+      });
+      try {
+        const points = await readHourlyCompliance(client, request.namespace, region, request.since, until);
+        watched.push(watchOf(region, points, request.since, until));
+      } catch (error) {
+        const name = error instanceof Error ? error.name : 'Error';
+        unavailable.push({
+          region,
+          reason: name.includes('AccessDenied')
+            ? 'access denied: the identity needs cloudwatch:GetMetricData'
+            : `${name}: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+        });
+      } finally {
+        client.destroy();
+      }
+    }),
+  );
+  const byRegion = (a: { region: string }, b: { region: string }) => a.region.localeCompare(b.region);
+  return {
+    metric: `${request.namespace}/${COMPLIANCE_METRIC}`,
+    regions: watched.sort(byRegion),
+    unavailable: unavailable.sort(byRegion),
+  };
 }
 
 export async function report(
@@ -211,13 +313,22 @@ export async function report(
       { cause: error },
     );
   }
+  const until = io.now();
+  const regions = [
+    ...new Set([
+      ...current.map((detector) => detector.region),
+      ...regionsNamed(items),
+      ...(request.options.scope.kind === 'list' ? request.options.scope.regions : []),
+    ]),
+  ];
   const evidence = buildEvidence({
     items,
     current,
     since: request.since,
-    until: io.now(),
+    until,
     table: request.table,
-    generatedAt: io.now(),
+    generatedAt: until,
+    watch: await readWatch(request, regions, until),
   });
   const document =
     request.format === 'json'

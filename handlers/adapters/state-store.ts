@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { EVIDENCE_RETENTION_DAYS } from '../contract.js';
 import type { ClaimRecord, RemediationRecord, SettleOptions, StateStorePort } from '../ports.js';
 
 /**
@@ -17,7 +18,8 @@ import type { ClaimRecord, RemediationRecord, SettleOptions, StateStorePort } fr
  *   which the circuit breaker counts.
  */
 
-const HISTORY_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** The restore history is the evidence the report reads, not only the breaker's count. */
+const HISTORY_TTL_SECONDS = EVIDENCE_RETENTION_DAYS * 24 * 60 * 60;
 /** MAX_EXEMPTION_DAYS' upper bound, and a day. */
 const EXEMPTION_MEMORY_SECONDS = 366 * 24 * 60 * 60;
 /** Lambda's longest timeout, plus a minute. */

@@ -3,6 +3,7 @@
  * same case" and where the circuit breaker counts. The adapter adds its own prefixes (`claim#…`, `remediation#…`).
  */
 
+import { EVIDENCE_RETENTION_DAYS } from '../contract.js';
 import type { CaseClaim } from '../ports.js';
 
 /** A claim key and how long its item lives; a case's claim also says who claims it and for what drift. */
@@ -57,6 +58,14 @@ export interface CaseTarget {
 /** What one CloudTrail event leads to when it is not a drift case (a denied call, an exemption change, a follow-up). */
 export function eventKey(eventId: string): ClaimKey {
   return { key: `event#${eventId}`, ttlSeconds: EVENT_CLAIM_TTL_SECONDS };
+}
+
+/** A denied attempt's claim is its evidence (who tried what, when): kept as long as the restore history. */
+export const DENIED_CLAIM_TTL_SECONDS = EVIDENCE_RETENTION_DAYS * 24 * 60 * 60;
+
+/** The claim of a denied call: the same key as {@link eventKey}, kept as evidence. */
+export function deniedEventKey(eventId: string): ClaimKey {
+  return { key: `event#${eventId}`, ttlSeconds: DENIED_CLAIM_TTL_SECONDS };
 }
 
 /** When the responder first saw the exemption of one detector (its length is bounded from then). */

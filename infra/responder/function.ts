@@ -66,9 +66,10 @@ export function addResponderFunction(
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
-    // Holds only idempotency records (minutes) and a 7-day remediation history for the circuit breaker, all
-    // with a TTL; the audit record is the logs and the alerts. Keeping it after teardown would only leave debris.
-    removalPolicy: RemovalPolicy.DESTROY,
+    // Holds the evidence the report reads (restores and denied attempts, EVIDENCE_RETENTION_DAYS) beside the
+    // idempotency records: like the log group, it outlives the stack. Every item has a TTL, so a kept table empties
+    // itself; delete it by hand when the evidence is no longer needed.
+    removalPolicy: RemovalPolicy.RETAIN,
   });
 
   const logGroup = new logs.LogGroup(responder, 'FunctionLogs', {

@@ -9,12 +9,26 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildEvidence } from '../../cli/report-evidence.js';
 import { renderEvidenceHtml, renderTimelineSvg, TIMELINE_COLOURS } from '../../cli/report-html.js';
+import { type HourlyMinimum, watchOf } from '../../cli/report-watch.js';
 import { countColour, decodePng } from '../support/png.js';
 
 // CHROMIUM_PATH for a browser elsewhere (macOS: the Chrome or Chromium app's binary).
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
   (path) => path !== undefined && existsSync(path),
 );
+
+const SINCE = new Date('2026-09-01T00:00:00Z');
+const UNTIL = new Date('2026-12-01T00:00:00Z');
+
+/** Hourly minimums of the compliance metric from `from` to UNTIL: 1, except 0 in the hours of `off`. */
+function hourly(from: string, off?: { from: string; to: string }): HourlyMinimum[] {
+  const points: HourlyMinimum[] = [];
+  for (let at = Date.parse(from); at < UNTIL.getTime(); at += 3_600_000) {
+    const down = off !== undefined && at >= Date.parse(off.from) && at < Date.parse(off.to);
+    points.push({ at: new Date(at), minimum: down ? 0 : 1 });
+  }
+  return points;
+}
 
 const REPORT = buildEvidence({
   items: [
@@ -56,10 +70,26 @@ const REPORT = buildEvidence({
       exemption: 'active until 2026-12-20: CHG-1234',
     },
   ],
-  since: new Date('2026-09-01T00:00:00Z'),
-  until: new Date('2026-12-01T00:00:00Z'),
+  since: SINCE,
+  until: UNTIL,
   table: 'drift-state',
-  generatedAt: new Date('2026-12-01T00:00:00Z'),
+  generatedAt: UNTIL,
+  // eu-west-1: deployed on 15 October (nobody watched before), two days left off in November; us-east-1: all along.
+  watch: {
+    metric: 'GuardDutyDriftResponder/EksRuntimeMonitoringCompliant',
+    regions: [
+      watchOf(
+        'eu-west-1',
+        hourly('2026-10-15T00:00:00Z', { from: '2026-11-10T00:00:00Z', to: '2026-11-12T00:00:00Z' }),
+        SINCE,
+        UNTIL,
+      ),
+      watchOf('us-east-1', hourly('2026-09-01T00:00:00Z'), SINCE, UNTIL),
+    ],
+    unavailable: [
+      { region: 'ap-south-1', reason: 'access denied: the identity needs cloudwatch:GetMetricData' },
+    ],
+  },
 });
 
 describe('Evidence report: HTML', () => {
@@ -71,6 +101,22 @@ describe('Evidence report: HTML', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
     for (const colour of Object.values(TIMELINE_COLOURS)) expect(html).toContain(colour);
+  });
+
+  it('says per Region how many hours the compliance metric vouches for, and which Region it could not read', () => {
+    const html = renderEvidenceHtml(REPORT);
+
+    expect(html).toContain('<h2>Watched by the responder</h2>');
+    // 15 Oct to 1 Dec is 47 days (1,128 hours), 48 of them left off; 44 days before nobody reported.
+    expect(html).toContain(
+      '<li>eu-west-1: compliant in 1080 of 2184 hours (49.5%), non-compliant evaluations in 48, no report in 1056</li>',
+    );
+    expect(html).toContain(
+      '<li>us-east-1: compliant in 2184 of 2184 hours (100%), non-compliant evaluations in 0, no report in 0</li>',
+    );
+    expect(html).toContain(
+      'ap-south-1: not read (access denied: the identity needs cloudwatch:GetMetricData)',
+    );
   });
 
   it('renders in headless Chromium, the page whole and its timeline with every colour drawn', () => {
@@ -89,13 +135,15 @@ describe('Evidence report: HTML', () => {
     );
 
     expect(page.width).toBe(1000);
-    // Outside the 7 days of history the bars are grey: 84 of 91 days of two 900 px rows, 16 px high.
-    expect(countColour(page, TIMELINE_COLOURS.unknown)).toBeGreaterThan(2 * 16 * 700);
+    // Before eu-west-1's first compliance report the bar is grey: 44 of 91 days of a 900 px row, 16 px high.
+    expect(countColour(page, TIMELINE_COLOURS.unknown)).toBeGreaterThan(16 * 400);
     expect(countColour(page, TIMELINE_COLOURS.protected)).toBeGreaterThan(16 * 40);
-    expect(countColour(bars, TIMELINE_COLOURS.protected)).toBeGreaterThan(16 * 40);
+    expect(countColour(bars, TIMELINE_COLOURS.protected)).toBeGreaterThan(16 * (400 + 800));
     expect(countColour(bars, TIMELINE_COLOURS.exempt)).toBeGreaterThan(16 * 30);
-    expect(countColour(bars, TIMELINE_COLOURS.unprotected)).toBeGreaterThan(16 * 3);
-    expect(countColour(bars, TIMELINE_COLOURS.unknown)).toBeGreaterThan(2 * 16 * 700);
+    // The two days left off (about 20 px) and the restore's sliver.
+    expect(countColour(bars, TIMELINE_COLOURS.unprotected)).toBeGreaterThan(16 * 15);
+    expect(countColour(bars, TIMELINE_COLOURS.unknown)).toBeGreaterThan(16 * 400);
+    expect(countColour(bars, TIMELINE_COLOURS.unknown)).toBeLessThan(16 * 480);
   });
 });
 

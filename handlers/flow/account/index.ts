@@ -14,7 +14,7 @@ import type { ClaimRecord } from '../../ports.js';
 import { type CaseAct, runCase } from '../case.js';
 import type { InvocationContext } from '../context.js';
 import { encodeIntent } from '../intent.js';
-import { type ClaimKey, caseKey, eventKey, exemptionKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
+import { type ClaimKey, caseKey, deniedEventKey, exemptionKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
 import { settleWithConcurrency } from '../pool.js';
 import { afterTheFact, joinCase } from './after.js';
 import { costWarning } from './cost.js';
@@ -87,7 +87,7 @@ export async function sweepDetectors(context: InvocationContext): Promise<Detect
 
 /** A failed call that would have reduced protection: nothing changed, but someone tried. */
 export function reportDeniedCall(context: InvocationContext, input: ApiCallInput): Promise<DetectorReport> {
-  const claim = eventKey(input.eventId);
+  const claim = deniedEventKey(input.eventId);
   const detectorId = input.detectorId ?? null;
   return runCase<DetectorReport>(context, {
     claim,

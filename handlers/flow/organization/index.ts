@@ -13,7 +13,7 @@ import type { ApiCallInput } from '../../core/types.js';
 import type { OrganizationPort } from '../../ports.js';
 import { type CaseSpec, runCase } from '../case.js';
 import type { InvocationContext } from '../context.js';
-import { eventKey, organizationHistoryKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
+import { deniedEventKey, eventKey, organizationHistoryKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
 import { deliverOwed, organizationCase } from './claim.js';
 import { CONFIGURATION_TARGET, digestAct, digestFacts, type OrganizationReport, report } from './describe.js';
 import { type Findings, findAdminDetector, type OrganizationReading, readFindings } from './read.js';
@@ -55,7 +55,7 @@ export function reportDeniedOrganizationCall(
       ),
     );
   }
-  const claim = eventKey(input.eventId);
+  const claim = deniedEventKey(input.eventId);
   const accounts = (input.memberAccountIds ?? []).map((accountId) => ({
     accountId,
     problems: input.change.summary,

@@ -195,7 +195,9 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
           // SSEEnabled without a key: the AWS managed key aws/dynamodb (KMS), no key policy to maintain.
           SSESpecification: { SSEEnabled: true },
         },
-        DeletionPolicy: 'Delete',
+        // It holds the evidence of a year of drifts: kept when the stack goes, like the log group.
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
       });
     });
 
