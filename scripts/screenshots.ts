@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildEvidence } from '../cli/report-evidence.js';
 import { renderEvidenceHtml } from '../cli/report-html.js';
+import { watchOf } from '../cli/report-watch.js';
 import { type AlertFacts, renderNotification } from '../handlers/alerts/detector.js';
 
 const OUT = fileURLToPath(new URL('../docs/images/', import.meta.url));
@@ -107,6 +108,13 @@ ul{font-size:13px;margin:6px 0 0 0;padding-left:18px}
 
 function reportPage(): string {
   const detector = '0ab12cd34ef56ab78cd90ef12ab34cd5';
+  const since = new Date('2026-11-24T00:00:00Z');
+  const until = new Date('2026-12-01T00:00:00Z');
+  // Deployed on 25 November at 10:00: every hour since has a compliance datapoint of 1 (the drift of the 28th was
+  // restored within its hour, so the hour ends compliant; the restore shows as a red sliver).
+  const hours = [];
+  for (let at = Date.parse('2026-11-25T10:00:00Z'); at < until.getTime(); at += 3_600_000)
+    hours.push({ at: new Date(at), minimum: 1 });
   return renderEvidenceHtml(
     buildEvidence({
       items: [
@@ -134,10 +142,15 @@ function reportPage(): string {
           exemption: null,
         },
       ],
-      since: new Date('2026-11-24T00:00:00Z'),
-      until: new Date('2026-12-01T00:00:00Z'),
+      since,
+      until,
       table: 'GuardDutyDriftResponder-StateTable',
-      generatedAt: new Date('2026-12-01T00:00:00Z'),
+      generatedAt: until,
+      watch: {
+        metric: 'GuardDutyDriftResponder/EksRuntimeMonitoringCompliant',
+        regions: [watchOf('eu-west-1', hours, since, until)],
+        unavailable: [],
+      },
     }),
   );
 }
