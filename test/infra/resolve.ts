@@ -1,6 +1,7 @@
 // Resolves the CloudFormation intrinsics of a synthesized template the way a deploy would, with stand-in physical
 // names: the tests read the function's environment and the rule patterns as AWS will see them.
 import type { Template } from 'aws-cdk-lib/assertions';
+import { FIXTURE_OWN } from '../support/tamper-fixtures.js';
 
 /** The deploy's account, partition and Region, and how long the generated physical names are. */
 export interface Deployment {
@@ -15,6 +16,21 @@ export interface Deployment {
 export function motoDeployment(region: string, account = '123456789012'): Deployment {
   return { partition: 'aws', region, account, physicalName: (logicalId) => logicalId.toLowerCase() };
 }
+
+/** A deploy whose own resources carry the names the tamper fixtures use (test/support/tamper-fixtures.ts). */
+export const FIXTURE_DEPLOYMENT: Deployment = {
+  partition: 'aws',
+  region: FIXTURE_OWN.region,
+  account: FIXTURE_OWN.account,
+  physicalName: (logicalId, type) => {
+    const names: Record<string, string> = {
+      'AWS::Lambda::Function': FIXTURE_OWN.functionName,
+      'AWS::SNS::Topic': FIXTURE_OWN.topicName,
+      'AWS::DynamoDB::Table': FIXTURE_OWN.tableName,
+    };
+    return names[type] ?? logicalId.toLowerCase();
+  },
+};
 
 /**
  * The longest names CloudFormation and AWS allow, for the size checks: the GovCloud partition and Region, and each
@@ -54,7 +70,7 @@ function attributes(deployment: Deployment, logicalId: string, type: string): { 
       return { ref: name, arn: arn('dynamodb', `table/${name}`) };
     case 'AWS::KMS::Key': {
       // A key id is a UUID: 36 characters, whatever the deploy.
-      const keyId = '0a1b2c3d-1234-5678-9abc-def012345678';
+      const keyId = FIXTURE_OWN.keyId;
       return { ref: keyId, arn: arn('kms', `key/${keyId}`) };
     }
     case 'AWS::CloudTrail::Trail':
