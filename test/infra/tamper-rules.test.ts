@@ -1,5 +1,6 @@
 // infra/responder/tamper.ts and own-resources.ts: the two tamper rules, what they may publish, the function's
-// repair permissions and OWN_RESOURCES. The patterns' behaviour on real events: tamper-pattern.moto.test.ts.
+// repair permissions and OWN_RESOURCES. The patterns' behaviour on real events: tamper-pattern.moto.test.ts. Over 300
+// lines because each expectation is written out in full (exact patterns, statements and policies), not summarised.
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
