@@ -25,8 +25,12 @@ export class DriftResponderStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DriftResponderStackProps = {}) {
     super(scope, id, props);
-    this.responder = new GuardDutyDriftResponder(this, 'Responder', props.responder);
+    // The trail first, so the responder can watch it as its own (construct ids, and so logical ids, do not move).
     this.trail = props.createTrail ? new ResponderTrail(this, 'Trail') : undefined;
+    this.responder = new GuardDutyDriftResponder(this, 'Responder', {
+      ...props.responder,
+      ownTrail: props.responder?.ownTrail ?? this.trail?.trail,
+    });
     // What the verification steps of docs/deploy.md need, without reading generated names from the console.
     const outputs: Record<string, { value: string; description: string }> = {
       FunctionName: { value: this.responder.function.functionName, description: 'The responder function' },

@@ -7,6 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { CLUSTERS_UNHEALTHY_METRIC } from '../../handlers/core/coverage.js';
 import { METRIC_NAMES, ORGANIZATION_METRIC_NAMES, type ResponderMetric } from './metrics.js';
+import { ownResourceName } from './own-resources.js';
 import type { ResponderSettings } from './props.js';
 
 /** The alarms, all wired to the topic (alarm and OK actions). */
@@ -33,7 +34,7 @@ export interface AlarmSources {
 /**
  * Adds the five alarms (six in organization scope), ids `NonComplianceAlarm`, `HeartbeatAlarm`,
  * `FunctionErrorsAlarm`, `DeadLettersAlarm`, `CoverageUnhealthyAlarm` and `OrganizationAutoEnableAlarm` directly on
- * `responder`.
+ * `responder`, each named by `ownResourceName` (the function's OWN_RESOURCES lists the names).
  */
 export function addAlarms(
   responder: Construct,
@@ -50,6 +51,7 @@ export function addAlarms(
   return {
     nonCompliance: wire(
       new cloudwatch.Alarm(responder, 'NonComplianceAlarm', {
+        alarmName: ownResourceName(responder, 'NonComplianceAlarm'),
         alarmDescription:
           'An evaluation found GuardDuty EKS Runtime Monitoring off (or its agent management off) in this ' +
           'Region. Stays in alarm until an evaluation finds it compliant again (missing data keeps the state).',
@@ -62,6 +64,7 @@ export function addAlarms(
     ),
     heartbeat: wire(
       new cloudwatch.Alarm(responder, 'HeartbeatAlarm', {
+        alarmName: ownResourceName(responder, 'HeartbeatAlarm'),
         alarmDescription:
           'No compliance evaluation for two sweep intervals: the sweep or the function is not running, so ' +
           'drift would go unnoticed.',
@@ -75,6 +78,7 @@ export function addAlarms(
     ),
     functionErrors: wire(
       new cloudwatch.Alarm(responder, 'FunctionErrorsAlarm', {
+        alarmName: ownResourceName(responder, 'FunctionErrorsAlarm'),
         alarmDescription:
           'The drift responder function failed. Lambda retries twice, then the event goes to the dead-letter ' +
           'queue; see the function logs.',
@@ -90,6 +94,7 @@ export function addAlarms(
     ),
     deadLetters: wire(
       new cloudwatch.Alarm(responder, 'DeadLettersAlarm', {
+        alarmName: ownResourceName(responder, 'DeadLettersAlarm'),
         alarmDescription:
           'Events or alerts were not delivered and wait in the dead-letter queue: a drift may be unhandled. ' +
           'Inspect the messages, fix the cause, then redrive or delete them.',
@@ -108,6 +113,7 @@ export function addAlarms(
       ? {
           organizationAutoEnable: wire(
             new cloudwatch.Alarm(responder, 'OrganizationAutoEnableAlarm', {
+              alarmName: ownResourceName(responder, 'OrganizationAutoEnableAlarm'),
               alarmDescription:
                 "The organization's auto-enable setting of EKS Runtime Monitoring (or of its agent management) " +
                 'was found below the target, so member accounts may be left unprotected. Stays in alarm until ' +
@@ -144,6 +150,7 @@ function coverageAlarm(
     Math.ceil(settings.coverageAlarmAfter.toMinutes({ integral: false }) / sweepMinutes),
   );
   return new cloudwatch.Alarm(responder, 'CoverageUnhealthyAlarm', {
+    alarmName: ownResourceName(responder, 'CoverageUnhealthyAlarm'),
     alarmDescription:
       `At least one EKS cluster of this Region (every member's, in organization scope) has had runtime coverage ` +
       `UNHEALTHY at every sweep for ${periods * sweepMinutes} minutes: GuardDuty receives no runtime events from it, ` +

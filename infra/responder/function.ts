@@ -12,6 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULTS, ENV, type EnvName, STATE_TABLE_LAYOUT } from '../../handlers/contract.js';
 import type { AlertTopic } from './alert-topic.js';
+import { ownResourceStatements, ownResources, ownResourcesVariable } from './own-resources.js';
 import type { ResponderSettings } from './props.js';
 
 /** The Lambda entry point (contract: `handlers/drift-responder.ts` exports `handler`). */
@@ -140,6 +141,16 @@ export function addResponderFunction(
       [ENV.runbookUrl]: settings.runbookUrl,
       [ENV.accountAliasLookup]: settings.lookupAccountAlias ? 'true' : undefined,
       [ENV.coverageClusterMetrics]: String(settings.coverageClusterMetrics),
+      // Names and ARNs only, no reference to a rule (each rule depends on the function): own-resources.ts.
+      [ENV.ownResources]: ownResourcesVariable(
+        responder,
+        ownResources(responder, {
+          scope: settings.scope,
+          alerts,
+          maxEventAge: settings.maxEventAge,
+          trailArn: settings.ownTrailArn,
+        }),
+      ),
     }),
     bundling: {
       format: nodejs.OutputFormat.ESM,
@@ -253,6 +264,8 @@ function addFunctionPolicy(
       }),
     ],
   });
+  // The tamper repairs and the wiring check, on the responder's own rules, topic and trail (own-resources.ts).
+  policy.addStatements(...ownResourceStatements(responder, { alerts, trailArn: settings.ownTrailArn }));
   policy.attachToRole(role);
   const acknowledge = (finding: string, reason: string) =>
     Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });

@@ -19,6 +19,7 @@ import { addResponderFunction } from './function.js';
 import { METRIC_NAMES, responderMetric } from './metrics.js';
 import { type GuardDutyDriftResponderProps, resolveProps } from './props.js';
 import { type AuditQueryName, addAuditQueries, auditWidgets } from './queries.js';
+import { addTamperRules } from './tamper.js';
 import { addTriggers } from './triggers.js';
 
 export type { ResponderAlarms } from './alarms.js';
@@ -26,8 +27,8 @@ export type { GuardDutyDriftResponderProps, SlackChannelProps } from './props.js
 
 /**
  * The GuardDuty EKS Runtime Monitoring drift responder for one account and Region: the function, the CloudTrail
- * rule and the sweep schedule that invoke it, its state table, the encrypted alert topic (e-mail, optional Slack),
- * the dead-letter queue, the alarms and a dashboard.
+ * rule and the sweep schedule that invoke it, the tamper watch (docs/tamper.md), its state table, the encrypted alert
+ * topic (e-mail, optional Slack), the dead-letter queue, the alarms and a dashboard.
  *
  * Each concern is a helper in its own file of `infra/responder/`, called with this construct as its scope: every
  * construct id, and so every logical id, is the one of the construct's first release (a new intermediate construct
@@ -51,6 +52,10 @@ export class GuardDutyDriftResponder extends Construct {
   readonly eventRule: events.Rule;
   /** Schedule of the sweep. */
   readonly sweepRule: events.Rule;
+  /** Rule on the calls that blind or disarm the responder, to the function (docs/tamper.md). */
+  readonly tamperRule: events.Rule;
+  /** Rule on the calls that stop the function, straight to the topic (docs/tamper.md). */
+  readonly deadFunctionRule: events.Rule;
   /** Compliance metric of this Region, as the handler publishes it. */
   readonly complianceMetric: cloudwatch.Metric;
   /** What the function watches: this account's detector, or the organization (delegated administrator). */
@@ -84,6 +89,13 @@ export class GuardDutyDriftResponder extends Construct {
     const triggers = addTriggers(this, settings, this.function, this.deadLetterQueue);
     this.eventRule = triggers.eventRule;
     this.sweepRule = triggers.sweepRule;
+    const tamper = addTamperRules(this, settings, {
+      fn: this.function,
+      alerts,
+      stateTable: this.stateTable,
+    });
+    this.tamperRule = tamper.tamperRule;
+    this.deadFunctionRule = tamper.deadFunctionRule;
 
     this.slackChannel = settings.slack
       ? addSlackChannel(this, settings.slack, this.topic, settings.region)

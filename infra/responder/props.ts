@@ -2,6 +2,7 @@
  * The construct props (each with its @default) and their validation: over 300 lines because every prop is documented where it is declared.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
+import type * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import {
@@ -179,6 +180,14 @@ export interface GuardDutyDriftResponderProps {
    * @default false
    */
   readonly lookupAccountAlias?: boolean;
+  /**
+   * The trail the app created for the responder (infra/trail.ts). The tamper watch reports a stop of any trail; this
+   * one it also restarts in remediate mode (`cloudtrail:StartLogging` and `GetTrailStatus` on it alone), and the
+   * sweep checks that it still logs. Pass it in the trail's home Region only: a multi-Region trail takes its
+   * StopLogging there.
+   * @default - no trail of its own: trails are reported, never touched
+   */
+  readonly ownTrail?: cloudtrail.Trail;
 }
 
 /** The props with every default applied: what the helpers of `infra/responder/` build from. */
@@ -211,6 +220,8 @@ export interface ResponderSettings {
   readonly runbookUrl: string | undefined;
   /** Only when no `accountName` is set. */
   readonly lookupAccountAlias: boolean;
+  /** ARN of the trail the app created, when it was passed in. */
+  readonly ownTrailArn: string | undefined;
 }
 
 /**
@@ -256,6 +267,7 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     accountName: props.accountName,
     runbookUrl: props.runbookUrl,
     lookupAccountAlias: props.accountName === undefined && props.lookupAccountAlias === true,
+    ownTrailArn: props.ownTrail?.trailArn,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   TAG_API_CALLS,
 } from '../../handlers/contract.js';
 import { COVERAGE_DETAIL_TYPES, EKS_RESOURCE_TYPE } from '../../handlers/core/coverage.js';
+import { ownResourceName, RULE_TARGET_RETRY_ATTEMPTS } from './own-resources.js';
 import type { ResponderSettings } from './props.js';
 
 /**
@@ -37,8 +38,8 @@ export interface ResponderTriggers {
 
 /**
  * Adds the CloudTrail rule, the sweep schedule and the coverage rule, ids `GuardDutyChangeRule`, `SweepSchedule` and
- * `CoverageEventRule` directly on `responder`. Each delivers to the function with retries and parks what it cannot
- * deliver in the dead-letter queue.
+ * `CoverageEventRule` directly on `responder`, each named by `ownResourceName`. Each delivers to the function with
+ * retries and parks what it cannot deliver in the dead-letter queue.
  */
 export function addTriggers(
   responder: Construct,
@@ -46,8 +47,14 @@ export function addTriggers(
   fn: lambda.IFunction,
   deadLetterQueue: sqs.IQueue,
 ): ResponderTriggers {
-  const targetOptions = { deadLetterQueue, retryAttempts: 3, maxEventAge: settings.maxEventAge };
+  const targetOptions = {
+    deadLetterQueue,
+    retryAttempts: RULE_TARGET_RETRY_ATTEMPTS,
+    maxEventAge: settings.maxEventAge,
+  };
   const eventRule = new events.Rule(responder, 'GuardDutyChangeRule', {
+    // A literal name: the function's OWN_RESOURCES lists it (infra/responder/own-resources.ts).
+    ruleName: ownResourceName(responder, 'GuardDutyChangeRule'),
     description: 'GuardDuty detector changes recorded by CloudTrail, for the drift responder',
     eventPattern: {
       source: [GUARDDUTY_SOURCE],
@@ -58,6 +65,7 @@ export function addTriggers(
     targets: [new targets.LambdaFunction(fn, targetOptions)],
   });
   const sweepRule = new events.Rule(responder, 'SweepSchedule', {
+    ruleName: ownResourceName(responder, 'SweepSchedule'),
     description: 'Scheduled sweep of every GuardDuty detector, for the drift responder',
     schedule: events.Schedule.rate(settings.sweepInterval),
     targets: [new targets.LambdaFunction(fn, targetOptions)],
@@ -65,6 +73,7 @@ export function addTriggers(
   // GuardDuty sends these itself (durable delivery, no trail needed): a setting can read ENABLED while a cluster has no
   // healthy agent. ECS and EC2 coverage are left out here, as the handler leaves them out.
   const coverageRule = new events.Rule(responder, 'CoverageEventRule', {
+    ruleName: ownResourceName(responder, 'CoverageEventRule'),
     description:
       'GuardDuty runtime coverage of EKS clusters turning unhealthy or healthy, for the drift responder',
     eventPattern: {

@@ -47,8 +47,9 @@ describe('Repository: self-contained', () => {
     const listed = [...sources.matchAll(/`((?:cloudtrail|guardduty)\/[^`]+\.json)`/g)].map(
       (match) => match[1],
     );
+    // Every file, in subfolders too (cloudtrail/tamper holds real and synthetic records side by side).
     const present = ['cloudtrail', 'guardduty'].flatMap((dir) =>
-      readdirSync(join(FIXTURES_DIR, dir)).map((name) => `${dir}/${name}`),
+      filesUnder(join(FIXTURES_DIR, dir)).map((path) => relative(FIXTURES_DIR, path)),
     );
     // Assess
     expect(present.length).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import { loadConfig } from '../../handlers/config.js';
 import { ENV, MAX_REMEDIATIONS_PER_HOUR } from '../../handlers/contract.js';
 import { AppConfigError, loadAppConfig } from '../../infra/config.js';
 import { GuardDutyDriftResponder } from '../../infra/responder/index.js';
+import { motoDeployment, resolveIntrinsics } from './resolve.js';
 import { FULL_CONTEXT, onlyResource, synthFirst } from './synth.js';
 
 process.env.CDK_VALIDATION = 'false';
@@ -28,6 +29,10 @@ function deployedEnvironment(template: Template): Record<string, string> {
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => {
       if (typeof value === 'string') return [name, value];
+      // Names and ARNs joined into JSON (infra/responder/own-resources.ts): resolved with stand-in names.
+      if (name === ENV.ownResources) {
+        return [name, String(resolveIntrinsics(value, template, motoDeployment('eu-west-1')))];
+      }
       const reference = resolved[name];
       if (reference === undefined) throw new Error(`${name} is a reference the test cannot resolve`);
       return [name, reference];

@@ -118,16 +118,14 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
       });
     });
 
-    it('accepts messages from the three rules and the topic only, each by its source ARN', () => {
+    it('accepts messages from the five rules and the topic only, each by its source ARN', () => {
       const queuePolicy = onlyResource(template, 'AWS::SQS::QueuePolicy');
       const allows = (
         queuePolicy.properties.PolicyDocument as { Statement: Record<string, unknown>[] }
       ).Statement.filter((s) => s.Effect === 'Allow');
       expect(allows.map((s) => [s.Principal, s.Action])).toEqual([
         [{ Service: 'sns.amazonaws.com' }, 'sqs:SendMessage'],
-        [{ Service: 'events.amazonaws.com' }, 'sqs:SendMessage'],
-        [{ Service: 'events.amazonaws.com' }, 'sqs:SendMessage'],
-        [{ Service: 'events.amazonaws.com' }, 'sqs:SendMessage'],
+        ...Array.from({ length: 5 }, () => [{ Service: 'events.amazonaws.com' }, 'sqs:SendMessage']),
       ]);
       for (const allow of allows) {
         expect(allow.Condition).toMatchObject({ ArnEquals: { 'aws:SourceArn': expect.anything() } });

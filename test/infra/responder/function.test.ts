@@ -9,6 +9,8 @@ import {
   functionRoleStatements,
   ORGANIZATION_ACTIONS,
   ORGANIZATION_METRICS,
+  OWN_RESOURCE_ACTIONS,
+  OWN_TRAIL_ACTIONS,
   onlyRoleAssumedBy,
   type Statement,
   thisAccountsDetectors,
@@ -58,6 +60,8 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
         RESPONDER_ROLE_ARN: { 'Fn::GetAtt': [onlyRoleAssumedBy(template, 'lambda.amazonaws.com'), 'Arn'] },
         LOG_LEVEL: 'INFO',
         COVERAGE_CLUSTER_METRICS: 'true',
+        // Its content: test/infra/tamper-rules.test.ts.
+        OWN_RESOURCES: { 'Fn::Join': ['', expect.any(Array)] },
       });
     });
 
@@ -99,6 +103,9 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
           'logs:PutLogEvents',
           'sns:Publish',
           'sqs:SendMessage',
+          // The tamper repairs and the wiring check (the full configuration creates the trail).
+          ...OWN_RESOURCE_ACTIONS,
+          ...OWN_TRAIL_ACTIONS,
         ].sort(),
       );
       expect(statements.every((s) => (s as { Effect?: string }).Effect === 'Allow')).toBe(true);
@@ -295,6 +302,7 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
       RESPONDER_ROLE_ARN: { 'Fn::GetAtt': [onlyRoleAssumedBy(template, 'lambda.amazonaws.com'), 'Arn'] },
       LOG_LEVEL: 'INFO',
       COVERAGE_CLUSTER_METRICS: 'true',
+      OWN_RESOURCES: { 'Fn::Join': ['', expect.any(Array)] },
     });
   });
 
@@ -311,7 +319,12 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
 
   it('allows exactly the account-scope calls plus the five member and organization configuration calls', () => {
     expect(statements.flatMap(actionsOf).sort()).toEqual(
-      [...ACCOUNT_SCOPE_ACTIONS, ...ORGANIZATION_ACTIONS].sort(),
+      [
+        ...ACCOUNT_SCOPE_ACTIONS,
+        ...OWN_RESOURCE_ACTIONS,
+        ...OWN_TRAIL_ACTIONS,
+        ...ORGANIZATION_ACTIONS,
+      ].sort(),
     );
     expect(statements.every((s) => (s as { Effect?: string }).Effect === 'Allow')).toBe(true);
   });

@@ -51,6 +51,18 @@ export const ACCOUNT_SCOPE_ACTIONS = [
   'sqs:SendMessage',
 ];
 
+/** The tamper repairs and the sweep's wiring check, on the responder's own rules and topic (own-resources.ts). */
+export const OWN_RESOURCE_ACTIONS = [
+  'events:DescribeRule',
+  'events:EnableRule',
+  'events:ListTargetsByRule',
+  'events:PutTargets',
+  'sns:ListSubscriptionsByTopic',
+];
+
+/** With the trail the app created: restarting it and reading its status, on it alone. */
+export const OWN_TRAIL_ACTIONS = ['cloudtrail:GetTrailStatus', 'cloudtrail:StartLogging'];
+
 export const ORGANIZATION_ACTIONS = [
   'guardduty:DescribeOrganizationConfiguration',
   'guardduty:GetMemberDetectors',
