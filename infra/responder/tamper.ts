@@ -242,13 +242,21 @@ function allowRuleToPublish(responder: Construct, alerts: AlertTopic): void {
       conditions,
     }),
   );
+  // The key use is bound to this account's topics by the encryption context SNS always sends (`aws:sns:topicArn`;
+  // naming the topic itself would be a cycle, the topic names its key), not by aws:SourceArn: the KMS request comes
+  // from SNS on EventBridge's behalf, and a condition key the request might not carry would make KMS refuse the one
+  // page that must arrive when the function is gone.
   alerts.topicKey.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'AllowTheDeadFunctionRuleToPublish',
       principals: [events],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
-      conditions,
+      conditions: {
+        StringLike: {
+          'kms:EncryptionContext:aws:sns:topicArn': `arn:${Aws.PARTITION}:sns:${Aws.REGION}:${Aws.ACCOUNT_ID}:*`,
+        },
+      },
     }),
   );
 }

@@ -215,7 +215,12 @@ describe('Construct: the tamper watch (default configuration)', () => {
           Principal: { Service: 'events.amazonaws.com' },
           Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           Resource: '*',
-          Condition: conditions,
+          // Bound to this account's topics by the encryption context SNS always sends, whatever else the request carries.
+          Condition: {
+            StringLike: {
+              'kms:EncryptionContext:aws:sns:topicArn': FIXTURE_OWN.topicArn.replace(/[^:]+$/, '*'),
+            },
+          },
         },
       ]);
     });
