@@ -7,6 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { ClaimRecord, RemediationRecord, SettleOptions, StateStorePort } from '../ports.js';
+import { membershipStore } from './membership-store.js';
 
 /**
  * One DynamoDB table (contract: `pk`/`sk` strings, TTL attribute `expiresAt`) holds two kinds of item:
@@ -14,10 +15,12 @@ import type { ClaimRecord, RemediationRecord, SettleOptions, StateStorePort } fr
  *   events (`event#…`) dedupe one trigger; keys of cases (`case#…`) make one drift one case whichever trigger
  *   sees it first, and carry what the pipeline needs to finish it after a crash (see handlers/flow/keys.ts);
  * - remediation history (`pk = detector#<account>#<region>#<id>`, `sk = remediation#<ISO time>#<event id>`),
- *   which the circuit breaker counts.
+ *   which the circuit breaker counts;
+ * - organization scope's member count and the loss events that explain a drop (membership-store.ts).
  */
 
 const HISTORY_TTL_SECONDS = 7 * 24 * 60 * 60;
+
 /** MAX_EXEMPTION_DAYS' upper bound, and a day. */
 const EXEMPTION_MEMORY_SECONDS = 366 * 24 * 60 * 60;
 /** Lambda's longest timeout, plus a minute. */
@@ -117,6 +120,7 @@ function settledItem(options: SettleOptions): Record<string, AttributeValue> {
 
 export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): StateStorePort {
   return {
+    ...membershipStore(client, tableName),
     async claim({ key, now, leaseMs, ttlSeconds, case: kase }) {
       const set = ['#status = :inProgress', 'leaseUntil = :lease', 'expiresAt = :expires'];
       const names: Record<string, string> = { '#status': 'status' };
