@@ -93,7 +93,7 @@ export function lossMeaning(kind: LossKind, accounts: number, denied: boolean): 
     case 'disassociated':
       return `${members} left the organization's GuardDuty: the administrator no longer sees their findings or manages their protection, and each can now turn GuardDuty off itself.`;
     case 'deleted':
-      return `${members} were deleted from the GuardDuty administrator: each is a standalone account now and can turn GuardDuty off itself; GuardDuty no longer keeps their details.`;
+      return `${members} ${accounts === 1 ? 'was' : 'were'} deleted from the GuardDuty administrator: each is a standalone account now and can turn GuardDuty off itself; GuardDuty no longer keeps their details.`;
     case 'monitoring-stopped':
       return `GuardDuty stopped monitoring ${members} for the organization: their findings no longer reach the administrator until monitoring is started again.`;
     case 'administrator-removed':

@@ -138,13 +138,27 @@ export function respondForLoss(
         ...(messageId === undefined ? {} : { messageId }),
       });
       const rendered = renderMembership(facts);
-      if (errors.length > 0) {
+      // A call that failed, or an account GuardDuty left unprocessed: paged once, and Lambda retries (the retry reads
+      // first, so what this attempt restored is not written again).
+      const failed = lines.filter((line) => line.result === 'failed');
+      if (errors.length > 0 || failed.length > 0) {
         return {
           status: 'failed',
           failure: { outcome, rendered },
-          error: new ResponderError(`restoring the members after ${input.eventName} failed`, {
-            cause: errors.length === 1 ? errors[0] : new AggregateError(errors, 'the AWS calls that failed'),
-          }),
+          error: new ResponderError(
+            `restoring ${failed.length} member(s) after ${input.eventName} failed: ${failed
+              .slice(0, 10)
+              .map((line) => `${line.accountId}: ${line.detail ?? 'failed'}`)
+              .join('; ')}`,
+            {
+              cause:
+                errors.length === 0
+                  ? undefined
+                  : errors.length === 1
+                    ? errors[0]
+                    : new AggregateError(errors, 'the AWS calls that failed'),
+            },
+          ),
           report: toReport,
         };
       }
