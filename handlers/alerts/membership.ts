@@ -85,12 +85,12 @@ export interface MembershipFacts
 }
 
 const VERB: Readonly<Record<LossKind | 'count-drop', string>> = {
-  disassociated: 'disassociated from the GuardDuty administrator',
-  deleted: 'deleted from the GuardDuty administrator',
-  'monitoring-stopped': 'no longer monitored by GuardDuty',
+  disassociated: 'disassociated from the administrator',
+  deleted: 'deleted from the administrator',
+  'monitoring-stopped': 'no longer monitored',
   'administrator-removed': 'removed as GuardDuty delegated administrator',
   'left-administrator': 'left its GuardDuty administrator',
-  'count-drop': "gone from the organization's GuardDuty members with no event to explain it",
+  'count-drop': 'members gone from GuardDuty, no event explains it',
 };
 
 function headline(facts: MembershipFacts): string {
