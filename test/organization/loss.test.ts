@@ -5,6 +5,7 @@ import {
   CreateMembersCommand,
   type CreateMembersCommandInput,
   GetMembersCommand,
+  ListDetectorsCommand,
   StartMonitoringMembersCommand,
   type StartMonitoringMembersCommandInput,
   UpdateMemberDetectorsCommand,
@@ -188,6 +189,29 @@ describe('StopMonitoringMembers (organization scope)', () => {
     });
   });
 
+  it('leaves a member GuardDuty no longer lists to an operator instead of failing on it again and again', async () => {
+    organization.remove(['222222222222']);
+    const responder = await organizationScope();
+
+    const result = await responder.invoke(event('StopMonitoringMembers.two-members'));
+
+    expect(calls<StartMonitoringMembersCommandInput>(StartMonitoringMembersCommand)).toEqual([
+      { DetectorId: organization.adminDetectorId, AccountIds: ['111111111111'] },
+    ]);
+    expect(result).toMatchObject({ membership: { outcome: 'membership-lost' } });
+    expect(onlyAlert().alert).toMatchObject({
+      severity: 'critical',
+      accounts: [
+        { accountId: '111111111111', result: 'restored' },
+        {
+          accountId: '222222222222',
+          result: 'manual',
+          detail: expect.stringContaining('no longer lists it'),
+        },
+      ],
+    });
+  });
+
   it('pages a redelivered event once (one event, one case)', async () => {
     const responder = await organizationScope();
     const stopped = event('StopMonitoringMembers.two-members');
@@ -269,6 +293,7 @@ describe('DisassociateMembers (organization scope)', () => {
 
     const result = await responder.invoke(event('DisassociateMembers.denied-auto-enable-all'));
 
+    expect(calls(ListDetectorsCommand)).toEqual([]);
     expect(calls(GetMembersCommand)).toEqual([]);
     expect(calls(CreateMembersCommand)).toEqual([]);
     expect(result).toMatchObject({ membership: { outcome: 'disable-denied' } });

@@ -68,8 +68,11 @@ export function respondForLoss(
     act: async (): Promise<CaseAct<MembershipReport>> => {
       const restore = denied ? undefined : restoreOf(kind);
       const administratorSide = kind !== 'left-administrator' && kind !== 'administrator-removed';
+      // A denied call changed nothing: nothing is read for it.
       const adminDetectorId =
-        organization !== undefined && administratorSide ? await findAdminDetector(context) : undefined;
+        organization !== undefined && administratorSide && !denied
+          ? await findAdminDetector(context)
+          : undefined;
       let lines: MembershipAccount[];
       let action: string;
       const errors: unknown[] = [];

@@ -89,17 +89,21 @@ export async function restoreMembers(
     if (member?.relationshipStatus === ENABLED_RELATIONSHIP) {
       // Already back: a retry after a crash, or someone restored it first.
       results.set(accountId, { accountId, result: 'restored', detail: 'already monitored again' });
-    } else if (restore === 're-associate' && member?.email === undefined) {
+    } else if (member === undefined) {
+      // Deleted meanwhile (or never a member): nothing here to restart or associate; CreateMembers needs its e-mail.
       results.set(accountId, {
         accountId,
         result: 'manual',
-        detail:
-          member === undefined
-            ? 'GuardDuty no longer lists it as a member: CreateMembers needs its e-mail'
-            : 'GuardDuty kept no e-mail for it: CreateMembers needs one',
+        detail: 'GuardDuty no longer lists it as a member: CreateMembers with its e-mail brings it back',
+      });
+    } else if (restore === 're-associate' && member.email === undefined) {
+      results.set(accountId, {
+        accountId,
+        result: 'manual',
+        detail: 'GuardDuty kept no e-mail for it: CreateMembers needs one',
       });
     } else {
-      toWrite.push({ accountId, email: member?.email ?? '' });
+      toWrite.push({ accountId, email: member.email ?? '' });
     }
   }
   if (restore === 'start-monitoring') {
