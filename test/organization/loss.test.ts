@@ -293,7 +293,7 @@ describe('DisassociateMembers (organization scope)', () => {
 
     const result = await responder.invoke(event('DisassociateMembers.denied-auto-enable-all'));
 
-    expect(calls(ListDetectorsCommand)).toEqual([]);
+    expect(mocks.guardDuty.commandCalls(ListDetectorsCommand)).toEqual([]);
     expect(calls(GetMembersCommand)).toEqual([]);
     expect(calls(CreateMembersCommand)).toEqual([]);
     expect(result).toMatchObject({ membership: { outcome: 'disable-denied' } });
