@@ -161,6 +161,19 @@ export const ORG_ACCOUNTS_NON_COMPLIANT_METRIC = 'OrganizationAccountsNonComplia
 export const ORG_ACCOUNTS_REMEDIATED_METRIC = 'OrganizationAccountsRemediated';
 export const ORG_ACCOUNTS_FAILED_METRIC = 'OrganizationAccountsRemediationFailed';
 export const ORG_AUTO_ENABLE_COMPLIANT_METRIC = 'OrganizationAutoEnableCompliant';
+/**
+ * GuardDuty's own per-Region count of the organization (GetOrganizationStatistics, one call per sweep; it lags up to
+ * 24 hours): member accounts, accounts with GuardDuty enabled, and accounts with each runtime feature (and EKS agent
+ * management) enabled. Shown beside OrganizationAccountsEvaluated, the sweep's own count.
+ */
+export const ORG_STATISTICS_MEMBER_ACCOUNTS_METRIC = 'OrganizationStatisticsMemberAccounts';
+export const ORG_STATISTICS_ENABLED_ACCOUNTS_METRIC = 'OrganizationStatisticsEnabledAccounts';
+export const ORG_STATISTICS_RUNTIME_MONITORING_METRIC = 'OrganizationStatisticsRuntimeMonitoringAccounts';
+export const ORG_STATISTICS_EKS_RUNTIME_MONITORING_METRIC =
+  'OrganizationStatisticsEksRuntimeMonitoringAccounts';
+export const ORG_STATISTICS_EKS_AGENT_MANAGEMENT_METRIC = 'OrganizationStatisticsEksAgentManagementAccounts';
+/** Member accounts that left the sweep's list since the last sweep with no loss event to explain them. */
+export const ORG_MEMBERS_UNEXPLAINED_DROP_METRIC = 'OrganizationMembersUnexplainedDrop';
 
 /** The events the function handles: the rule's pattern is built from these, so it cannot drift from the parser. */
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';

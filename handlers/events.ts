@@ -59,8 +59,10 @@ const cloudTrailDetailSchema = z.looseObject({
     z.looseObject({
       detectorId: z.optional(z.string()),
       enable: z.optional(z.boolean()),
-      // UpdateMemberDetectors: the member accounts the request names.
+      // UpdateMemberDetectors and the organization loss calls: the member accounts the request names.
       accountIds: z.optional(z.array(z.string())),
+      // DisableOrganizationAdminAccount: the delegated administrator removed.
+      adminAccountId: z.optional(z.string()),
       // TagResource / UntagResource.
       resourceArn: z.optional(z.string()),
       tags: z.optional(z.record(z.string(), z.string())),
@@ -254,6 +256,7 @@ export function parseEvent(raw: unknown): ParsedEvent {
     change: describeChange(record.eventName, request),
     // A repeated account would make GetMemberDetectors read it twice and the history set invalid.
     memberAccountIds: request?.accountIds && [...new Set(request.accountIds)],
+    adminAccountId: request?.adminAccountId,
     organizationFeatures:
       record.eventName === 'UpdateOrganizationConfiguration'
         ? request?.features?.map((feature) => ({

@@ -5,6 +5,7 @@
 import type { ClusterCoverage, CoverageStatistics } from './core/coverage.js';
 import type { RemediationPlan } from './core/decide.js';
 import type { MemberState, OrganizationConfiguration, OrganizationPlan } from './core/organization.js';
+import type { OrganizationStatistics } from './core/organization-loss.js';
 import type { DetectorState } from './core/types.js';
 
 /** GuardDuty as the responder needs it, in domain types. */
@@ -37,6 +38,13 @@ export interface MemberSummary {
   readonly relationshipStatus: string;
 }
 
+/** A member as GetMembers describes it: the relationship, and the e-mail CreateMembers needs to associate it again. */
+export interface MemberRecord {
+  readonly accountId: string;
+  readonly relationshipStatus: string;
+  readonly email: string | undefined;
+}
+
 /** The delegated administrator's view of the organization, in domain types. Callers keep batches to 50 accounts. */
 export interface OrganizationPort {
   describeConfiguration(adminDetectorId: string): Promise<OrganizationConfiguration>;
@@ -54,6 +62,23 @@ export interface OrganizationPort {
     accountIds: readonly string[],
     feature: NonNullable<RemediationPlan['feature']>,
   ): Promise<UnprocessedAccount[]>;
+  /** GetMembers: the relationship (and e-mail) of each named account, disassociated ones included. */
+  getMembers(
+    adminDetectorId: string,
+    accountIds: readonly string[],
+  ): Promise<{ members: MemberRecord[]; unprocessed: UnprocessedAccount[] }>;
+  /** StartMonitoringMembers; resolves with the accounts GuardDuty did not process. */
+  startMonitoringMembers(
+    adminDetectorId: string,
+    accountIds: readonly string[],
+  ): Promise<UnprocessedAccount[]>;
+  /** CreateMembers (AccountDetails): associates accounts again; resolves with the accounts not processed. */
+  createMembers(
+    adminDetectorId: string,
+    accounts: readonly { readonly accountId: string; readonly email: string }[],
+  ): Promise<UnprocessedAccount[]>;
+  /** GetOrganizationStatistics: GuardDuty's own per-feature counts of the whole organization (one call, no detector). */
+  statistics(): Promise<OrganizationStatistics>;
 }
 
 /** One alert rendered for every protocol the SNS topic may deliver to. */
@@ -202,6 +227,29 @@ export interface StateStorePort {
   countRemediationsSince(detectorKey: string, since: Date, until: Date): Promise<number>;
   /** Organization scope: how often each account was remediated in that window (one Query for the organization). */
   remediationsPerAccountSince(historyKey: string, since: Date, until: Date): Promise<Map<string, number>>;
+  /** Organization scope: the member count the last sweep recorded under `key`; undefined before the first. */
+  memberCount(key: string): Promise<MemberCountRecord | undefined>;
+  recordMemberCount(key: string, record: MemberCountRecord): Promise<void>;
+  /** Records a loss event's accounts under `key` (one item per event: a redelivery writes the same item). */
+  recordMembershipLoss(key: string, loss: MembershipLoss): Promise<void>;
+  /** The accounts the loss events made after `since` and up to `until` named, once each. */
+  membershipLossesSince(key: string, since: Date, until: Date): Promise<Set<string>>;
+}
+
+/** Organization scope: how many members a sweep saw, and when its read began. */
+export interface MemberCountRecord {
+  readonly count: number;
+  readonly observedAt: Date;
+  /** The sweep that saw it. */
+  readonly eventId: string;
+}
+
+/** A loss event's record of the accounts it took out of the member list, so the next sweep's drop is explained. */
+export interface MembershipLoss {
+  /** When the call was made (its CloudTrail eventTime). */
+  readonly at: Date;
+  readonly eventId: string;
+  readonly accounts: readonly string[];
 }
 
 /** The logging the responder needs: a constant message and structured fields (see edge logger). */

@@ -1,17 +1,22 @@
 import {
   type AutoEnableMembers,
+  CreateMembersCommand,
   DescribeOrganizationConfigurationCommand,
   type FeatureStatus,
   GetMemberDetectorsCommand,
+  GetMembersCommand,
+  GetOrganizationStatisticsCommand,
   type GuardDutyClient,
   ListMembersCommand,
   type OrgFeature,
   type OrgFeatureAdditionalConfiguration,
   type OrgFeatureStatus,
+  StartMonitoringMembersCommand,
   UpdateMemberDetectorsCommand,
   UpdateOrganizationConfigurationCommand,
 } from '@aws-sdk/client-guardduty';
 import type { OrganizationConfiguration } from '../core/organization.js';
+import type { OrganizationStatistics } from '../core/organization-loss.js';
 import type { MemberSummary, OrganizationPort } from '../ports.js';
 
 const unprocessedOf = (list: { AccountId?: string | undefined; Result?: string | undefined }[] | undefined) =>
@@ -140,6 +145,61 @@ export function organizationAdapter(client: GuardDutyClient): OrganizationPort {
         }),
       );
       return unprocessedOf(output.UnprocessedAccounts);
+    },
+
+    async getMembers(adminDetectorId, accountIds) {
+      const output = await client.send(
+        new GetMembersCommand({ DetectorId: adminDetectorId, AccountIds: [...accountIds] }),
+      );
+      const members = (output.Members ?? []).map((member) => ({
+        accountId: member.AccountId ?? 'unknown',
+        relationshipStatus: member.RelationshipStatus ?? 'unknown',
+        email: member.Email || undefined,
+      }));
+      return { members, unprocessed: unprocessedOf(output.UnprocessedAccounts) };
+    },
+
+    async startMonitoringMembers(adminDetectorId, accountIds) {
+      const output = await client.send(
+        new StartMonitoringMembersCommand({ DetectorId: adminDetectorId, AccountIds: [...accountIds] }),
+      );
+      return unprocessedOf(output.UnprocessedAccounts);
+    },
+
+    async createMembers(adminDetectorId, accounts) {
+      const output = await client.send(
+        new CreateMembersCommand({
+          DetectorId: adminDetectorId,
+          AccountDetails: accounts.map((account) => ({ AccountId: account.accountId, Email: account.email })),
+        }),
+      );
+      return unprocessedOf(output.UnprocessedAccounts);
+    },
+
+    async statistics() {
+      const output = await client.send(new GetOrganizationStatisticsCommand({}));
+      const details = output.OrganizationDetails;
+      const statistics = details?.OrganizationStatistics;
+      const enabledByFeature: Record<string, number> = {};
+      for (const feature of statistics?.CountByFeature ?? []) {
+        if (feature.Name === undefined) continue;
+        if (feature.EnabledAccountsCount !== undefined) {
+          enabledByFeature[feature.Name] = feature.EnabledAccountsCount;
+        }
+        for (const config of feature.AdditionalConfiguration ?? []) {
+          if (config.Name !== undefined && config.EnabledAccountsCount !== undefined) {
+            enabledByFeature[`${feature.Name}.${config.Name}`] = config.EnabledAccountsCount;
+          }
+        }
+      }
+      return {
+        totalAccounts: statistics?.TotalAccountsCount,
+        memberAccounts: statistics?.MemberAccountsCount,
+        activeAccounts: statistics?.ActiveAccountsCount,
+        enabledAccounts: statistics?.EnabledAccountsCount,
+        enabledByFeature,
+        updatedAt: details?.UpdatedAt?.toISOString(),
+      } satisfies OrganizationStatistics;
     },
   };
 }

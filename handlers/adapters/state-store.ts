@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { EVIDENCE_RETENTION_DAYS } from '../contract.js';
 import type { ClaimRecord, RemediationRecord, SettleOptions, StateStorePort } from '../ports.js';
+import { membershipStore } from './membership-store.js';
 
 /**
  * One DynamoDB table (contract: `pk`/`sk` strings, TTL attribute `expiresAt`) holds two kinds of item:
@@ -15,11 +16,13 @@ import type { ClaimRecord, RemediationRecord, SettleOptions, StateStorePort } fr
  *   events (`event#…`) dedupe one trigger; keys of cases (`case#…`) make one drift one case whichever trigger
  *   sees it first, and carry what the pipeline needs to finish it after a crash (see handlers/flow/keys.ts);
  * - remediation history (`pk = detector#<account>#<region>#<id>`, `sk = remediation#<ISO time>#<event id>`),
- *   which the circuit breaker counts.
+ *   which the circuit breaker counts;
+ * - organization scope's member count and the loss events that explain a drop (membership-store.ts).
  */
 
 /** The restore history is the evidence the report reads, not only the breaker's count. */
 const HISTORY_TTL_SECONDS = EVIDENCE_RETENTION_DAYS * 24 * 60 * 60;
+
 /** MAX_EXEMPTION_DAYS' upper bound, and a day. */
 const EXEMPTION_MEMORY_SECONDS = 366 * 24 * 60 * 60;
 /** Lambda's longest timeout, plus a minute. */
@@ -119,6 +122,7 @@ function settledItem(options: SettleOptions): Record<string, AttributeValue> {
 
 export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): StateStorePort {
   return {
+    ...membershipStore(client, tableName),
     async claim({ key, now, leaseMs, ttlSeconds, case: kase }) {
       const set = ['#status = :inProgress', 'leaseUntil = :lease', 'expiresAt = :expires'];
       const names: Record<string, string> = { '#status': 'status' };

@@ -3,6 +3,7 @@
  * Over 300 lines on purpose: the three renderings of the digest stay side by side, as in detector.ts.
  */
 import { digestSeverity } from '../core/organization.js';
+import { type StatisticsReading, statisticsLine } from '../core/organization-loss.js';
 import type { RenderedNotification } from '../ports.js';
 import { type AlertFacts, invalidIdentifiers, type NextStep, timeOffText } from './detector.js';
 import { type Budget, Cuts } from './fit.js';
@@ -76,6 +77,8 @@ export interface DigestFacts
   readonly organizationProblems: readonly string[];
   readonly organizationResult?: 'remediated' | 'failed' | undefined;
   readonly action: string;
+  /** The sweep: GuardDuty's own count of the organization, beside the sweep's (it may lag up to 24 hours). */
+  readonly statistics?: StatisticsReading | undefined;
 }
 
 export function digestCounts(facts: DigestFacts) {
@@ -198,6 +201,7 @@ function emailText(facts: DigestFacts, budget: Budget, cuts: Cuts): string[] {
     `Admin:     ${accountWithName(facts.accountId, facts.accountName)} (delegated administrator), Region ${regionText(facts.region)}, detector ${detectorIdText(facts.adminDetectorId)}`,
     `Mode:      ${facts.mode}`,
     `Accounts:  ${facts.evaluatedAccounts} evaluated, ${affected} without protection, ${remediated} re-enabled, ${failed} failed`,
+    ...(facts.statistics ? [`GuardDuty: ${statisticsLine(facts.statistics)}`] : []),
     ...(off ? [`Time off:  ${off}`] : []),
     `Next step: ${step.command}`,
     '',
@@ -244,6 +248,7 @@ function chatbotPayload(facts: DigestFacts, subject: string, budget: Budget): ob
   const lines = [
     `*Admin* ${codeSpan(accountWithName(facts.accountId, facts.accountName), 160)} · *Region* ${codeSpan(regionText(facts.region), 80)} · *Mode* ${facts.mode}`,
     `*Accounts* ${facts.evaluatedAccounts} evaluated · ${affected} without protection · ${remediated} re-enabled · ${failed} failed`,
+    ...(facts.statistics ? [`*GuardDuty* ${codeSpan(statisticsLine(facts.statistics), 300)}`] : []),
     `*Who* ${codeSpan(actorLabel(facts.actor), LIMITS.principal)} · *Event* ${codeSpan(facts.eventName ?? 'scheduled sweep', 64)}`,
     ...(problems.length
       ? [
@@ -331,6 +336,13 @@ function structuredWithin(facts: DigestFacts, budget: Budget, cuts: Cuts): Recor
       failedAccounts: failed,
       organizationResult: facts.organizationResult ?? null,
     },
+    // GuardDuty's own count (GetOrganizationStatistics) beside evaluatedAccounts, the sweep's; null outside a sweep.
+    organizationStatistics:
+      facts.statistics === undefined
+        ? null
+        : facts.statistics.status === 'read'
+          ? { available: true, ...facts.statistics.statistics }
+          : { available: false, reason: cuts.text('statistics', facts.statistics.reason, budget.entry) },
     accounts: accounts.map((line) => structuredAccount(line, budget, cuts)),
     accountsTruncated: affected > accounts.length,
     action: cuts.text('action', facts.action, budget.text),

@@ -7,6 +7,7 @@ import { RESPONDER_USER_AGENT } from '../contract.js';
 import { type AutoEnableTarget, loweredFeature } from './auto-enable.js';
 import { reducesProtection } from './change.js';
 import { EXEMPTION_TAGS } from './exemption.js';
+import { type LossKind, lossKindOf } from './organization-loss.js';
 import { DEFAULT_RUNTIME_TARGET, LEGACY_FEATURE, type RuntimeTarget } from './target.js';
 import {
   type ApiCallInput,
@@ -32,7 +33,12 @@ export type Triage =
   /** Organization scope: UpdateMemberDetectors or UpdateOrganizationConfiguration, for the organization path. */
   | { readonly action: 'organization' }
   /** TagResource / UntagResource set or removed the exemption tags of this account's detector. */
-  | { readonly action: 'exemption-change'; readonly detectorId: string };
+  | { readonly action: 'exemption-change'; readonly detectorId: string }
+  /**
+   * A call that takes members (or their monitoring, or the administrator) away from the organization's GuardDuty,
+   * or this account leaving its administrator (`left-administrator`): reported, restored where the API allows.
+   */
+  | { readonly action: 'organization-loss'; readonly kind: LossKind };
 
 /** The session name of an assumed-role ARN: `arn:aws:sts::123:assumed-role/Role/SESSION`. */
 function sessionName(principalArn: string | undefined): string | undefined {
@@ -95,6 +101,8 @@ export function triage(
       reason: `event is for account ${input.accountId}; this responder serves ${self.accountId}`,
     };
   }
+  const lossKind = lossKindOf(input.eventName);
+  if (lossKind !== undefined) return triageLoss(input, scope, lossKind);
   const organizationCall = (ORGANIZATION_API_CALLS as readonly string[]).includes(input.eventName);
   if (organizationCall && scope === 'account') {
     return {
@@ -153,4 +161,23 @@ function triageTagChange(input: ApiCallInput, self: ResponderIdentity): Triage {
       : { action: 'ignore', reason: `the call failed with ${input.errorCode} and changed nothing` };
   }
   return { action: 'exemption-change', detectorId: detector.detectorId };
+}
+
+/**
+ * The loss paths (core/organization-loss.ts). The administrator's calls on members are acted on in organization scope
+ * only (where the responder is the administrator); the member side (this account leaving its administrator) in every
+ * scope; DisableOrganizationAdminAccount in every scope too, because only the management account can make it and
+ * records it: a deployment there (account scope) is the one that sees it. Denied calls are reported as attempts.
+ */
+function triageLoss(input: ApiCallInput, scope: ResponderScope, kind: LossKind): Triage {
+  const administratorSide = kind !== 'left-administrator' && kind !== 'administrator-removed';
+  if (administratorSide && scope === 'account') {
+    return {
+      action: 'ignore',
+      reason:
+        `${input.eventName} changes the organization's GuardDuty members; deploy with RESPONDER_SCOPE=organization ` +
+        'in the GuardDuty delegated administrator account to act on it',
+    };
+  }
+  return { action: 'organization-loss', kind };
 }

@@ -115,8 +115,10 @@ export interface ApiCallInput {
   readonly errorCode: string | undefined;
   readonly errorMessage: string | undefined;
   readonly change: RequestedChange;
-  /** UpdateMemberDetectors: the member accounts the request named. */
+  /** UpdateMemberDetectors and the organization loss calls: the member accounts the request named (once each). */
   readonly memberAccountIds?: readonly string[] | undefined;
+  /** DisableOrganizationAdminAccount: the delegated administrator it removed, as the request gave it. */
+  readonly adminAccountId?: string | undefined;
   /** UpdateOrganizationConfiguration: the auto-enable settings the request made. */
   readonly organizationFeatures?: readonly OrganizationFeatureRequest[] | undefined;
   /** TagResource / UntagResource: the resource and the tags set or removed. */

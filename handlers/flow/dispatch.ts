@@ -38,6 +38,7 @@ import {
   reportDeniedOrganizationCall,
   respondForOrganization,
 } from './organization/index.js';
+import { type MembershipReport, respondForLoss } from './organization/loss.js';
 
 export interface DispatchOptions {
   readonly self: ResponderIdentity;
@@ -53,6 +54,8 @@ export interface DispatchResult {
   readonly organization?: OrganizationReport;
   /** Per-cluster runtime coverage: a coverage event, and the coverage part of a sweep. */
   readonly coverage?: CoverageReport;
+  /** A loss path of the organization's GuardDuty (members, monitoring, administrator), as an event. */
+  readonly membership?: MembershipReport;
 }
 
 /** Routes one validated input and flushes its metrics once, whatever happened. */
@@ -189,6 +192,13 @@ async function routeApiCall(context: InvocationContext, input: ApiCallInput): Pr
           : await respondForOrganization(context, deps.organization, readingFor(input));
       return { eventId: input.eventId, trigger: input.kind, reports: [], organization };
     }
+    case 'organization-loss':
+      return {
+        eventId: input.eventId,
+        trigger: input.kind,
+        reports: [],
+        membership: await respondForLoss(context, deps.organization, input, verdict.kind),
+      };
     default:
       return assertNever(verdict);
   }

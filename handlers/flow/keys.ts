@@ -115,3 +115,13 @@ export function coverageRecordKey(where: ClusterTarget): ClaimKey {
 export function coverageSweepKey(accountId: string, region: string, eventId: string): ClaimKey {
   return { key: `coverage-sweep#${accountId}#${region}#${eventId}`, ttlSeconds: EVENT_CLAIM_TTL_SECONDS };
 }
+
+/** Organization scope: the member count of the sweeps and the loss events that explain a drop (flow/organization/loss.ts). */
+export function membershipKey(accountId: string, region: string): string {
+  return `members#${accountId}#${region}`;
+}
+
+/** One sweep's report of an unexplained drop in the member count: a redelivered sweep pages it once. */
+export function memberDropKey(accountId: string, region: string, eventId: string): ClaimKey {
+  return { key: `member-drop#${accountId}#${region}#${eventId}`, ttlSeconds: EVENT_CLAIM_TTL_SECONDS };
+}

@@ -77,11 +77,22 @@ export function addDashboard(
         width: 16,
         left: [
           organizationMetric(ORGANIZATION_METRIC_NAMES.accountsNonCompliant, cloudwatch.Stats.MAXIMUM),
+          organizationMetric(ORGANIZATION_METRIC_NAMES.membersUnexplainedDrop, cloudwatch.Stats.MAXIMUM),
           organizationMetric(ORGANIZATION_METRIC_NAMES.accountsRemediated, cloudwatch.Stats.SUM),
           organizationMetric(ORGANIZATION_METRIC_NAMES.accountsRemediationFailed, cloudwatch.Stats.SUM),
         ],
-        // Thousands of evaluated accounts would flatten the handful that drift: they get their own axis.
-        right: [organizationMetric(ORGANIZATION_METRIC_NAMES.accountsEvaluated, cloudwatch.Stats.MAXIMUM)],
+        // Thousands of evaluated accounts would flatten the handful that drift: they get their own axis, shared with
+        // GuardDuty's own count (GetOrganizationStatistics, which lags up to 24 h) so the two can be compared.
+        right: [
+          organizationMetric(ORGANIZATION_METRIC_NAMES.accountsEvaluated, cloudwatch.Stats.MAXIMUM),
+          ...[
+            ORGANIZATION_METRIC_NAMES.statisticsMemberAccounts,
+            ORGANIZATION_METRIC_NAMES.statisticsEnabledAccounts,
+            ORGANIZATION_METRIC_NAMES.statisticsRuntimeMonitoring,
+            ORGANIZATION_METRIC_NAMES.statisticsEksRuntimeMonitoring,
+            ORGANIZATION_METRIC_NAMES.statisticsEksAgentManagement,
+          ].map((name) => organizationMetric(name, cloudwatch.Stats.MAXIMUM)),
+        ],
         leftYAxis: { min: 0 },
         rightYAxis: { min: 0 },
       }),

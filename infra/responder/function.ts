@@ -28,7 +28,17 @@ export const ORGANIZATION_ACTIONS = [
   'guardduty:UpdateMemberDetectors',
   'guardduty:DescribeOrganizationConfiguration',
   'guardduty:UpdateOrganizationConfiguration',
+  // The loss paths (flow/organization/loss.ts): read members back, restart monitoring, associate again.
+  'guardduty:GetMembers',
+  'guardduty:StartMonitoringMembers',
+  'guardduty:CreateMembers',
 ] as const;
+
+/**
+ * GetOrganizationStatistics names no detector (`GET /organization/statistics`) and has no resource type in the
+ * Service Authorization Reference: `*` is its only scope. Only the delegated administrator may call it.
+ */
+export const ORGANIZATION_STATISTICS_ACTIONS = ['guardduty:GetOrganizationStatistics'] as const;
 
 /**
  * The sweep's coverage reads: both take the detector resource (Service Authorization Reference for GuardDuty), the
@@ -296,6 +306,11 @@ function addFunctionPolicy(
         actions: [...ORGANIZATION_ACTIONS],
         resources: [thisRegionsDetectors],
       }),
+      new iam.PolicyStatement({
+        sid: 'ReadOrganizationStatisticsAsDelegatedAdministrator',
+        actions: [...ORGANIZATION_STATISTICS_ACTIONS],
+        resources: ['*'],
+      }),
     );
     acknowledge(
       detectorFinding,
@@ -306,9 +321,9 @@ function addFunctionPolicy(
   }
   acknowledge(
     'Resource::*',
-    'guardduty:ListDetectors and cloudwatch:PutMetricData support no resource-level permissions (Service ' +
-      "Authorization Reference); PutMetricData is limited to this responder's namespace by the " +
-      'cloudwatch:namespace condition.',
+    'guardduty:ListDetectors, guardduty:GetOrganizationStatistics (organization scope, a read) and ' +
+      'cloudwatch:PutMetricData support no resource-level permissions (Service Authorization Reference); ' +
+      "PutMetricData is limited to this responder's namespace by the cloudwatch:namespace condition.",
   );
   acknowledge(
     'Action::kms:GenerateDataKey*',

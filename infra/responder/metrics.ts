@@ -10,6 +10,12 @@ import {
   ORG_ACCOUNTS_NON_COMPLIANT_METRIC,
   ORG_ACCOUNTS_REMEDIATED_METRIC,
   ORG_AUTO_ENABLE_COMPLIANT_METRIC,
+  ORG_MEMBERS_UNEXPLAINED_DROP_METRIC,
+  ORG_STATISTICS_EKS_AGENT_MANAGEMENT_METRIC,
+  ORG_STATISTICS_EKS_RUNTIME_MONITORING_METRIC,
+  ORG_STATISTICS_ENABLED_ACCOUNTS_METRIC,
+  ORG_STATISTICS_MEMBER_ACCOUNTS_METRIC,
+  ORG_STATISTICS_RUNTIME_MONITORING_METRIC,
   REMEDIATION_FAILED_METRIC,
   REMEDIATION_SUCCEEDED_METRIC,
 } from '../../handlers/contract.js';
@@ -34,6 +40,13 @@ export const ORGANIZATION_METRIC_NAMES = {
   accountsRemediated: ORG_ACCOUNTS_REMEDIATED_METRIC,
   accountsRemediationFailed: ORG_ACCOUNTS_FAILED_METRIC,
   autoEnableCompliant: ORG_AUTO_ENABLE_COMPLIANT_METRIC,
+  membersUnexplainedDrop: ORG_MEMBERS_UNEXPLAINED_DROP_METRIC,
+  // GuardDuty's own count (GetOrganizationStatistics), beside accountsEvaluated, the sweep's.
+  statisticsMemberAccounts: ORG_STATISTICS_MEMBER_ACCOUNTS_METRIC,
+  statisticsEnabledAccounts: ORG_STATISTICS_ENABLED_ACCOUNTS_METRIC,
+  statisticsRuntimeMonitoring: ORG_STATISTICS_RUNTIME_MONITORING_METRIC,
+  statisticsEksRuntimeMonitoring: ORG_STATISTICS_EKS_RUNTIME_MONITORING_METRIC,
+  statisticsEksAgentManagement: ORG_STATISTICS_EKS_AGENT_MANAGEMENT_METRIC,
 } as const;
 
 /** One of the handler's metrics in the responder's namespace, as the alarms and the dashboard read it. */

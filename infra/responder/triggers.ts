@@ -8,7 +8,9 @@ import {
   CLOUDTRAIL_DETAIL_TYPE,
   GUARDDUTY_EVENT_SOURCE,
   GUARDDUTY_SOURCE,
+  MEMBER_LOSS_CALLS,
   ORGANIZATION_API_CALLS,
+  ORGANIZATION_LOSS_CALLS,
   SUPPORTED_API_CALLS,
   TAG_API_CALLS,
 } from '../../handlers/contract.js';
@@ -24,6 +26,9 @@ export const SUPPORTED_EVENT_NAMES = [
   ...SUPPORTED_API_CALLS,
   ...ORGANIZATION_API_CALLS,
   ...TAG_API_CALLS,
+  // The loss paths (docs/organizations.md): in every scope, the handler's triage says what it acts on where.
+  ...ORGANIZATION_LOSS_CALLS,
+  ...MEMBER_LOSS_CALLS,
 ] as const;
 
 /** What invokes the function. */

@@ -77,6 +77,30 @@ describe('EventBridge rule pattern (as synthesized), run by moto EventBridge', (
     ['UpdateOrganizationConfiguration', () => renamed(updateDetector(), 'UpdateOrganizationConfiguration')],
     ['TagResource setting the exemption tags', () => synthetic('TagResource.set-exemption')],
     ['UntagResource removing the exemption tags', () => synthetic('UntagResource.remove-exemption')],
+    // The organization loss paths, administrator and member side (docs/organizations.md).
+    ['DisassociateMembers', () => synthetic('DisassociateMembers.two-members')],
+    [
+      'DisassociateMembers that failed (errorCode)',
+      () => synthetic('DisassociateMembers.denied-auto-enable-all'),
+    ],
+    ['DeleteMembers', () => synthetic('DeleteMembers.one-member')],
+    ['StopMonitoringMembers', () => synthetic('StopMonitoringMembers.two-members')],
+    [
+      'DisableOrganizationAdminAccount (management account)',
+      () => synthetic('DisableOrganizationAdminAccount.management-account'),
+    ],
+    [
+      'DisassociateFromAdministratorAccount (member account)',
+      () => synthetic('DisassociateFromAdministratorAccount.member-leaves'),
+    ],
+    [
+      'DisassociateFromMasterAccount (the older name, still recorded)',
+      () =>
+        renamed(
+          synthetic('DisassociateFromAdministratorAccount.member-leaves'),
+          'DisassociateFromMasterAccount',
+        ),
+    ],
   ];
 
   const unsupported: [string, () => Json][] = [
@@ -86,6 +110,10 @@ describe('EventBridge rule pattern (as synthesized), run by moto EventBridge', (
       () => renamed(updateDetector(), 'guardduty:UpdateDetector'),
     ],
     ['a read-only GuardDuty call (GetDetector)', () => renamed(updateDetector(), 'GetDetector')],
+    [
+      "the responder's own restores (StartMonitoringMembers, not watched)",
+      () => renamed(synthetic('StopMonitoringMembers.two-members'), 'StartMonitoringMembers'),
+    ],
     [
       "another service's CloudTrail event with the same eventName",
       () => ({
@@ -148,7 +176,7 @@ describe('EventBridge rule pattern (as synthesized), run by moto EventBridge', (
     let delivered: string[];
 
     beforeAll(async () => {
-      // PutEvents takes at most 10 entries: seven others, then the sentinel.
+      // PutEvents takes at most 10 entries: eight others, then the sentinel.
       delivered = await deliveredMarkers(
         [
           ...unsupported.map(([name, event]) => entryOf(event(), name)),

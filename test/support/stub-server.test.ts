@@ -162,6 +162,59 @@ describe('the loopback stub server, through the real SDK', () => {
     });
   });
 
+  it('serves the loss paths through the real SDK: GetMembers, StartMonitoringMembers, CreateMembers, statistics', async () => {
+    // Prepare: 120 members, every 40th drifted; two stopped, one disassociated.
+    stub.reset({ organization: { region: REGION, scale: { members: 120, driftedEvery: 40 } } });
+    const fake = stub.world.organization;
+    fake?.stopMonitoring(['300000000001', '300000000002']);
+    fake?.disassociate(['300000000003']);
+    const organization = organizationAdapter(clientsFor(stub.endpoint).guardDuty);
+
+    // Act
+    const before = await organization.getMembers(ADMIN_DETECTOR, [
+      '300000000001',
+      '300000000003',
+      '999999999999',
+    ]);
+    const started = await organization.startMonitoringMembers(ADMIN_DETECTOR, [
+      '300000000001',
+      '300000000002',
+    ]);
+    const created = await organization.createMembers(ADMIN_DETECTOR, [
+      { accountId: '300000000003', email: 'aws+300000000003@example.com' },
+    ]);
+    const after = await organization.getMembers(ADMIN_DETECTOR, ['300000000001', '300000000003']);
+    const statistics = await organization.statistics();
+
+    // Assess
+    expect(before).toEqual({
+      members: [
+        { accountId: '300000000001', relationshipStatus: 'Disabled', email: 'aws+300000000001@example.com' },
+        { accountId: '300000000003', relationshipStatus: 'Removed', email: 'aws+300000000003@example.com' },
+      ],
+      unprocessed: [
+        { accountId: '999999999999', reason: 'The request is rejected because the account is not a member.' },
+      ],
+    });
+    expect([started, created]).toEqual([[], []]);
+    expect(after.members.map((member) => member.relationshipStatus)).toEqual(['Enabled', 'Enabled']);
+    expect(statistics).toEqual({
+      totalAccounts: 121,
+      memberAccounts: 120,
+      activeAccounts: 120,
+      enabledAccounts: 120,
+      enabledByFeature: { RUNTIME_MONITORING: 117, 'RUNTIME_MONITORING.EKS_ADDON_MANAGEMENT': 117 },
+      updatedAt: '2026-11-01T00:00:00.000Z',
+    });
+    expect(stub.calls.map((call) => call.operation)).toEqual([
+      'GetMembers',
+      'StartMonitoringMembers',
+      'CreateMembers',
+      'GetMembers',
+      'GetOrganizationStatistics',
+    ]);
+  });
+
   it('runs an organization sweep to the end and leaves no member drifted', async () => {
     // Prepare
     stub.reset({ organization: { region: REGION, scale: { members: 230, driftedEvery: 50 } } });
@@ -175,5 +228,8 @@ describe('the loopback stub server, through the real SDK', () => {
     // Assess
     expect(result).toMatchObject({ organization: { outcome: 'remediate', remediatedAccounts: 5 } });
     expect(stub.world.organization?.driftedCount()).toBe(0);
+    // GuardDuty's own count, once per sweep, and the member count recorded as the baseline.
+    expect(stub.calls.filter((call) => call.operation === 'GetOrganizationStatistics')).toHaveLength(1);
+    expect(result).toMatchObject({ organization: { membership: { outcome: 'baseline', accounts: 230 } } });
   });
 });

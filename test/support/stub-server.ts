@@ -122,7 +122,7 @@ export interface StubServer {
 }
 
 const MEMBER_PATH =
-  /^\/detector\/([^/]+)(\/member(?:\/detector\/(get|update))?|\/admin|\/coverage(?:\/statistics)?)?$/;
+  /^\/detector\/([^/]+)(\/member(?:\/detector\/(?:get|update)|\/get|\/start)?|\/admin|\/coverage(?:\/statistics)?)?$/;
 
 export async function startStubServer(options: StubOptions = {}): Promise<StubServer> {
   const started = performance.now();
@@ -213,6 +213,14 @@ export async function startStubServer(options: StubOptions = {}): Promise<StubSe
         return [operation, () => organization().describeConfiguration(input)];
       case 'UpdateOrganizationConfiguration':
         return [operation, () => organization().updateConfiguration(input)];
+      case 'GetOrganizationStatistics':
+        return [operation, () => organization().statistics()];
+      case 'GetMembers':
+        return [operation, () => organization().getMembers(input)];
+      case 'StartMonitoringMembers':
+        return [operation, () => organization().startMonitoringMembers(input)];
+      case 'CreateMembers':
+        return [operation, () => organization().createMembers(input)];
       // No EKS cluster in the stub's world: the sweep's coverage part reads an empty listing.
       case 'ListCoverage':
         return [operation, () => ({ Resources: [] })];
@@ -440,6 +448,8 @@ export async function startStubServer(options: StubOptions = {}): Promise<StubSe
 /** The GuardDuty operation a REST request stands for (the `http` traits of the model). */
 function guardDutyOperation(method: string, path: string): string {
   if (path === '/detector') return method === 'GET' ? 'ListDetectors' : 'CreateDetector';
+  // The one GuardDuty call of the sweep that names no detector.
+  if (path === '/organization/statistics' && method === 'GET') return 'GetOrganizationStatistics';
   const match = MEMBER_PATH.exec(path);
   // A path the stub does not know is an unknown operation, never an UpdateDetector of detector "".
   if (match === null) return `${method} ${path}`;
@@ -450,6 +460,9 @@ function guardDutyOperation(method: string, path: string): string {
     'GET /member': 'ListMembers',
     'POST /member/detector/get': 'GetMemberDetectors',
     'POST /member/detector/update': 'UpdateMemberDetectors',
+    'POST /member': 'CreateMembers',
+    'POST /member/get': 'GetMembers',
+    'POST /member/start': 'StartMonitoringMembers',
     'GET /admin': 'DescribeOrganizationConfiguration',
     'POST /admin': 'UpdateOrganizationConfiguration',
     'POST /coverage': 'ListCoverage',

@@ -10,6 +10,7 @@ import {
 import type { RemediationRecord } from '../../ports.js';
 import type { CaseAct } from '../case.js';
 import { alertContext, type InvocationContext, timeOffOf } from '../context.js';
+import type { MembershipReport } from './loss.js';
 import type { Findings } from './read.js';
 
 export interface OrganizationReport {
@@ -25,6 +26,8 @@ export interface OrganizationReport {
   readonly messageId?: string;
   /** At least one member restored and read back: how long protection was off (the audit line's time-to-restore). */
   readonly timeOff?: TimeOff;
+  /** The sweep: its member count against the last sweep's (flow/organization/membership.ts). */
+  readonly membership?: MembershipReport;
 }
 
 /** The circuit breaker's name for the organization's auto-enable configuration, beside the member accounts. */
@@ -71,6 +74,7 @@ export function digestFacts(
     organizationProblems: findings.organization?.evaluation.problems ?? [],
     organizationResult,
     action,
+    statistics: findings.statistics,
     // Built after the read-backs: now is when the restores were confirmed. The sweep counts from its own start.
     ...(outcome === 'remediate' || outcome === 'circuit-open'
       ? { timeOff: timeOffOf(context, sweepStart(context), context.deps.now()) }

@@ -16,6 +16,7 @@ import type { InvocationContext } from '../context.js';
 import { deniedEventKey, eventKey, organizationHistoryKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
 import { deliverOwed, organizationCase } from './claim.js';
 import { CONFIGURATION_TARGET, digestAct, digestFacts, type OrganizationReport, report } from './describe.js';
+import { checkMemberCount, readStatistics } from './membership.js';
 import { type Findings, findAdminDetector, type OrganizationReading, readFindings } from './read.js';
 import { remediateOrganization } from './remediate.js';
 
@@ -33,8 +34,31 @@ export async function respondForOrganization(
   const adminDetectorId = await findAdminDetector(context);
   // Taken before the reads: a case that closed after this moment may have fixed what they return.
   const observedAt = context.deps.now();
-  const findings = await readFindings(context, organization, adminDetectorId, reading);
-  return decideAndAct(context, organization, findings, observedAt);
+  if (reading.members !== 'all') {
+    return decideAndAct(
+      context,
+      organization,
+      await readFindings(context, organization, adminDetectorId, reading),
+      observedAt,
+    );
+  }
+  // The sweep also reads GuardDuty's own count (never fails) and compares its member count with the last sweep's.
+  const statistics = readStatistics(context, organization);
+  const read = await readFindings(context, organization, adminDetectorId, reading);
+  const findings: Findings = { ...read, statistics: await statistics };
+  // One part's failure must not hide the other's page: both run, then the first failure fails the invocation.
+  const [decided, membership] = await Promise.allSettled([
+    decideAndAct(context, organization, findings, observedAt),
+    checkMemberCount(context, {
+      members: findings.evaluatedAccounts,
+      observedAt,
+      adminDetectorId,
+      statistics: findings.statistics,
+    }),
+  ]);
+  if (decided.status === 'rejected') throw decided.reason;
+  if (membership.status === 'rejected') throw membership.reason;
+  return { ...decided.value, membership: membership.value };
 }
 
 /** A failed organization call: reported when it would have lowered protection, ignored otherwise. */

@@ -8,6 +8,7 @@ import {
   type OrganizationConfiguration,
   type OrganizationEvaluation,
 } from '../../core/organization.js';
+import type { StatisticsReading } from '../../core/organization-loss.js';
 import type { ApiCallInput } from '../../core/types.js';
 import { OrganizationScopeError, ResponderError } from '../../errors.js';
 import type { MemberSummary, OrganizationPort } from '../../ports.js';
@@ -33,6 +34,8 @@ export interface Findings {
   readonly organization:
     | { readonly configuration: OrganizationConfiguration; readonly evaluation: OrganizationEvaluation }
     | undefined;
+  /** The sweep: GuardDuty's own count of the organization (flow/organization/membership.ts). */
+  readonly statistics?: StatisticsReading | undefined;
 }
 
 /** What an organization-level API call asks the target to read. */

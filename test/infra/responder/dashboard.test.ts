@@ -74,4 +74,30 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
     }
     expect(body).toContain('OrganizationAutoEnableAlarm');
   });
+
+  it("puts GuardDuty's own count (GetOrganizationStatistics) on the axis of the sweep's OrganizationAccountsEvaluated", () => {
+    const body = JSON.stringify(
+      onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody,
+    );
+    const widgets = body.split('\\"type\\":\\"metric\\"');
+    const evaluated = widgets.filter((widget) => widget.includes('OrganizationAccountsEvaluated'));
+    expect(evaluated).toHaveLength(1);
+    const [widget] = evaluated as [string];
+    // One metric entry: [namespace, name, "Region", region, {…, "yAxis": "right"}] (quotes escaped in the body).
+    const onRightAxis = (name: string) =>
+      new RegExp(`${name}\\\\",\\\\"Region\\\\",\\\\"[a-z0-9-]+\\\\",\\{[^}]*yAxis\\\\":\\\\"right`);
+    for (const name of [
+      'OrganizationAccountsEvaluated',
+      'OrganizationStatisticsMemberAccounts',
+      'OrganizationStatisticsEnabledAccounts',
+      'OrganizationStatisticsRuntimeMonitoringAccounts',
+      'OrganizationStatisticsEksAgentManagementAccounts',
+    ]) {
+      expect(widget).toMatch(onRightAxis(name));
+    }
+    // The handful of drifted or vanished accounts stay on the left axis, not flattened by the thousands.
+    expect(widget).not.toMatch(onRightAxis('OrganizationAccountsNonCompliant'));
+    expect(widget).not.toMatch(onRightAxis('OrganizationMembersUnexplainedDrop'));
+    expect(widget).toContain('OrganizationMembersUnexplainedDrop');
+  });
 });

@@ -9,6 +9,7 @@ import {
   functionRoleStatements,
   ORGANIZATION_ACTIONS,
   ORGANIZATION_METRICS,
+  ORGANIZATION_STATISTICS_ACTIONS,
   OWN_RESOURCE_ACTIONS,
   OWN_TRAIL_ACTIONS,
   onlyRoleAssumedBy,
@@ -317,13 +318,14 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
     );
   });
 
-  it('allows exactly the account-scope calls plus the five member and organization configuration calls', () => {
+  it('allows exactly the account-scope calls plus the member, organization configuration and statistics calls', () => {
     expect(statements.flatMap(actionsOf).sort()).toEqual(
       [
         ...ACCOUNT_SCOPE_ACTIONS,
         ...OWN_RESOURCE_ACTIONS,
         ...OWN_TRAIL_ACTIONS,
         ...ORGANIZATION_ACTIONS,
+        ...ORGANIZATION_STATISTICS_ACTIONS,
       ].sort(),
     );
     expect(statements.every((s) => (s as { Effect?: string }).Effect === 'Allow')).toBe(true);
@@ -339,17 +341,42 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
     expect(statement.Condition).toBeUndefined();
   });
 
-  it('keeps every account-scope statement as it is, and "*" for the two actions without a resource type only', () => {
+  it('keeps every account-scope statement as it is, and "*" for the three actions without a resource type only', () => {
     const accountScope = functionRoleStatements(synthFirst({ ...FULL_CONTEXT }).template);
-    expect(statements.filter((s) => s.Sid !== 'ManageMemberDetectorsAsDelegatedAdministrator')).toStrictEqual(
-      accountScope,
-    );
+    const organizationSids = [
+      'ManageMemberDetectorsAsDelegatedAdministrator',
+      'ReadOrganizationStatisticsAsDelegatedAdministrator',
+    ];
+    expect(statements.filter((s) => !organizationSids.includes(s.Sid ?? ''))).toStrictEqual(accountScope);
     expect(
       statements
         .filter((s) => s.Resource === '*')
         .flatMap(actionsOf)
         .sort(),
-    ).toEqual(['cloudwatch:PutMetricData', 'guardduty:ListDetectors']);
+    ).toEqual(['cloudwatch:PutMetricData', 'guardduty:GetOrganizationStatistics', 'guardduty:ListDetectors']);
+  });
+
+  it('grants GetOrganizationStatistics alone, on "*" (it names no detector), without conditions', () => {
+    const statistics = statements.filter(
+      (s) => s.Sid === 'ReadOrganizationStatisticsAsDelegatedAdministrator',
+    );
+    expect(statistics).toHaveLength(1);
+    const [statement] = statistics as [Statement];
+    expect(actionsOf(statement)).toEqual(['guardduty:GetOrganizationStatistics']);
+    expect(statement.Resource).toBe('*');
+    expect(statement.Condition).toBeUndefined();
+  });
+
+  it('grants no organization loss call itself: the responder never disassociates, deletes or stops a member', () => {
+    for (const action of [
+      'guardduty:DisassociateMembers',
+      'guardduty:DeleteMembers',
+      'guardduty:StopMonitoringMembers',
+      'guardduty:DisableOrganizationAdminAccount',
+      'guardduty:InviteMembers',
+    ]) {
+      expect(statements.flatMap(actionsOf)).not.toContain(action);
+    }
   });
 
   it('adds nothing of this to account scope', () => {
@@ -361,7 +388,7 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
     ).Variables;
     expect(variables.ORGANIZATION_AUTO_ENABLE_TARGET).toBeUndefined();
     const everything = JSON.stringify(accountScope.toJSON());
-    for (const name of [...ORGANIZATION_ACTIONS, ...ORGANIZATION_METRICS])
+    for (const name of [...ORGANIZATION_ACTIONS, ...ORGANIZATION_STATISTICS_ACTIONS, ...ORGANIZATION_METRICS])
       expect(everything).not.toContain(name);
   });
 });

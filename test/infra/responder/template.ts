@@ -69,7 +69,14 @@ export const ORGANIZATION_ACTIONS = [
   'guardduty:ListMembers',
   'guardduty:UpdateMemberDetectors',
   'guardduty:UpdateOrganizationConfiguration',
+  // The loss paths: read members back, restart monitoring, associate again.
+  'guardduty:CreateMembers',
+  'guardduty:GetMembers',
+  'guardduty:StartMonitoringMembers',
 ];
+
+/** No detector in its request and no resource type (Service Authorization Reference): on `*`, in its own statement. */
+export const ORGANIZATION_STATISTICS_ACTIONS = ['guardduty:GetOrganizationStatistics'];
 
 export const ORGANIZATION_METRICS = [
   'OrganizationAccountsEvaluated',
@@ -77,6 +84,12 @@ export const ORGANIZATION_METRICS = [
   'OrganizationAccountsRemediated',
   'OrganizationAccountsRemediationFailed',
   'OrganizationAutoEnableCompliant',
+  'OrganizationMembersUnexplainedDrop',
+  'OrganizationStatisticsMemberAccounts',
+  'OrganizationStatisticsEnabledAccounts',
+  'OrganizationStatisticsRuntimeMonitoringAccounts',
+  'OrganizationStatisticsEksRuntimeMonitoringAccounts',
+  'OrganizationStatisticsEksAgentManagementAccounts',
 ];
 
 export const thisAccountsDetectors = {

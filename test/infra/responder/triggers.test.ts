@@ -32,6 +32,13 @@ describe('Construct: GuardDutyDriftResponder (full configuration)', () => {
             'UpdateOrganizationConfiguration',
             'TagResource',
             'UntagResource',
+            // The organization loss paths and the member side (docs/organizations.md).
+            'DisassociateMembers',
+            'DeleteMembers',
+            'StopMonitoringMembers',
+            'DisableOrganizationAdminAccount',
+            'DisassociateFromAdministratorAccount',
+            'DisassociateFromMasterAccount',
           ],
         },
       });

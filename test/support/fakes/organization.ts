@@ -8,8 +8,15 @@
  * (`new FakeOrganization()` plus the server's GuardDuty routes). `scale` builds the bench's organizations: N members,
  * every n-th drifted, with the feature list AWS really returns, and members that share one feature list until a
  * write changes them, so 50,000 members stay small.
+ *
+ * The loss paths (issue 12) add the membership calls: GetMembers (disassociated members included, with the e-mail
+ * GuardDuty kept), StartMonitoringMembers, CreateMembers, GetOrganizationStatistics, and `disassociate`,
+ * `stopMonitoring` and `remove` to act out DisassociateMembers, StopMonitoringMembers and DeleteMembers. Over 300
+ * lines on purpose: one fake for one organization, so every read sees what every write did.
  */
 import {
+  CreateMembersCommand,
+  type CreateMembersCommandInput,
   DescribeOrganizationConfigurationCommand,
   type DescribeOrganizationConfigurationCommandInput,
   type DescribeOrganizationConfigurationResponse,
@@ -17,11 +24,18 @@ import {
   GetMemberDetectorsCommand,
   type GetMemberDetectorsCommandInput,
   type GetMemberDetectorsCommandOutput,
+  GetMembersCommand,
+  type GetMembersCommandInput,
+  type GetMembersCommandOutput,
+  GetOrganizationStatisticsCommand,
+  type GetOrganizationStatisticsCommandOutput,
   ListDetectorsCommand,
   ListMembersCommand,
   type ListMembersCommandInput,
   type ListMembersCommandOutput,
   type MemberFeaturesConfigurationResult,
+  StartMonitoringMembersCommand,
+  type StartMonitoringMembersCommandInput,
   UpdateMemberDetectorsCommand,
   type UpdateMemberDetectorsCommandInput,
   type UpdateMemberDetectorsCommandOutput,
@@ -112,7 +126,12 @@ export const COMPLIANT_CONFIGURATION: OrganizationConfigurationResponse = {
 export interface FakeMember {
   relationship: string;
   features: MemberFeaturesConfigurationResult[];
+  /** GuardDuty kept no e-mail for it (GetMembers returns none): CreateMembers cannot associate it again. */
+  noEmail?: boolean;
 }
+
+/** The relationship this fake gives a disassociated member (listed by GetMembers, left out of OnlyAssociated). */
+export const DISASSOCIATED = 'Removed';
 
 /** The bench's organizations. */
 export interface OrganizationScale {
@@ -131,7 +150,16 @@ export interface FakeOrganizationOptions {
   readonly forgetStubHistory?: boolean;
 }
 
-type FaultCall = 'list' | 'get' | 'update' | 'describe' | 'configure';
+type FaultCall =
+  | 'list'
+  | 'get'
+  | 'update'
+  | 'describe'
+  | 'configure'
+  | 'members'
+  | 'startMonitoring'
+  | 'createMembers'
+  | 'statistics';
 
 const badRequest = (message: string) => Object.assign(new Error(message), { name: 'BadRequestException' });
 
@@ -191,7 +219,11 @@ export class FakeOrganization {
   listMembers(input: ListMembersCommandInput): Output<ListMembersCommandOutput> {
     this.fault('list');
     this.checkDetector(input.DetectorId);
-    const all = this.accountIds();
+    // OnlyAssociated leaves out the members that were disassociated (the API's "associated" members).
+    const all =
+      input.OnlyAssociated === 'true'
+        ? this.accountIds().filter((id) => this.members.get(id)?.relationship !== DISASSOCIATED)
+        : this.accountIds();
     const start = Number(input.NextToken ?? '0');
     const size = Math.min(input.MaxResults ?? API_PAGE_MAX, API_PAGE_MAX);
     return {
@@ -296,6 +328,146 @@ export class FakeOrganization {
     return {};
   }
 
+  /** DisassociateMembers as GuardDuty does it: the members stay known (with their e-mail), out of the association. */
+  disassociate(accountIds: readonly string[]): void {
+    for (const id of accountIds) {
+      const member = this.members.get(id);
+      if (member) member.relationship = DISASSOCIATED;
+    }
+  }
+
+  /** StopMonitoringMembers: still associated, not monitored. */
+  stopMonitoring(accountIds: readonly string[]): void {
+    for (const id of accountIds) {
+      const member = this.members.get(id);
+      if (member) member.relationship = 'Disabled';
+    }
+  }
+
+  /** DeleteMembers: GuardDuty forgets them (and their e-mail). */
+  remove(accountIds: readonly string[]): void {
+    for (const id of accountIds) this.members.delete(id);
+  }
+
+  getMembers(input: GetMembersCommandInput): Output<GetMembersCommandOutput> {
+    this.checkDetector(input.DetectorId);
+    const ids = input.AccountIds ?? [];
+    if (ids.length > API_PAGE_MAX)
+      throw badRequest(`GetMembers with ${ids.length} accounts (the API takes at most 50)`);
+    this.fault('members', ids);
+    return {
+      Members: ids.flatMap((AccountId) => {
+        const member = this.members.get(AccountId);
+        if (member === undefined) return [];
+        return [
+          {
+            AccountId,
+            DetectorId: `d${AccountId}${'0'.repeat(19)}`,
+            MasterId: ADMIN_ACCOUNT,
+            AdministratorId: ADMIN_ACCOUNT,
+            Email: member.noEmail ? undefined : `aws+${AccountId}@example.com`,
+            RelationshipStatus: member.relationship,
+            UpdatedAt: '2026-11-20T00:00:00.000Z',
+          },
+        ];
+      }),
+      UnprocessedAccounts: ids
+        .filter((id) => !this.members.has(id))
+        .map((AccountId) => ({
+          AccountId,
+          Result: 'The request is rejected because the account is not a member.',
+        })),
+    };
+  }
+
+  startMonitoringMembers(
+    input: StartMonitoringMembersCommandInput,
+  ): Output<UpdateMemberDetectorsCommandOutput> {
+    this.checkDetector(input.DetectorId);
+    const ids = input.AccountIds ?? [];
+    if (ids.length > API_PAGE_MAX)
+      throw badRequest(`StartMonitoringMembers with ${ids.length} accounts (the API takes at most 50)`);
+    this.fault('startMonitoring', ids);
+    const unprocessed = ids.filter((id) => !this.members.has(id) || this.unprocessed.has(id));
+    for (const id of ids) {
+      const member = this.members.get(id);
+      if (member && !this.unprocessed.has(id) && member.relationship === 'Disabled')
+        member.relationship = 'Enabled';
+    }
+    return {
+      UnprocessedAccounts: unprocessed.map((AccountId) => ({
+        AccountId,
+        Result:
+          this.unprocessed.get(AccountId) ?? 'The request is rejected because the account is not a member.',
+      })),
+    };
+  }
+
+  createMembers(input: CreateMembersCommandInput): Output<UpdateMemberDetectorsCommandOutput> {
+    this.checkDetector(input.DetectorId);
+    const details = input.AccountDetails ?? [];
+    if (details.length > API_PAGE_MAX)
+      throw badRequest(`CreateMembers with ${details.length} accounts (the API takes at most 50)`);
+    const ids = details.map((detail) => detail.AccountId ?? '');
+    this.fault('createMembers', ids);
+    for (const detail of details) {
+      // The model requires both (AccountDetail: AccountId and Email).
+      if (!detail.AccountId || !detail.Email) throw badRequest('AccountDetail requires AccountId and Email');
+    }
+    const unprocessed = ids.filter((id) => this.unprocessed.has(id));
+    for (const id of ids) {
+      if (this.unprocessed.has(id)) continue;
+      const member = this.members.get(id);
+      // As the delegated administrator: the account is associated and the auto-enable settings apply.
+      if (member) member.relationship = 'Enabled';
+      else this.members.set(id, { relationship: 'Enabled', features: memberFeatures('ENABLED') });
+    }
+    return {
+      UnprocessedAccounts: unprocessed.map((AccountId) => ({
+        AccountId,
+        Result: this.unprocessed.get(AccountId),
+      })),
+    };
+  }
+
+  /** GetOrganizationStatistics, counted from the members as they are now (AWS lags up to 24 hours). */
+  statistics(): Output<GetOrganizationStatisticsCommandOutput> {
+    this.fault('statistics');
+    const members = [...this.members.values()].filter((member) => member.relationship !== DISASSOCIATED);
+    const enabled = (name: string, config?: string) =>
+      members.filter((member) => {
+        const feature = member.features.find((candidate) => candidate.Name === name);
+        if (feature?.Status !== 'ENABLED') return false;
+        return (
+          config === undefined ||
+          feature.AdditionalConfiguration?.some((c) => c.Name === config && c.Status === 'ENABLED')
+        );
+      }).length;
+    return {
+      OrganizationDetails: {
+        UpdatedAt: UPDATED_AT,
+        OrganizationStatistics: {
+          TotalAccountsCount: members.length + 1,
+          MemberAccountsCount: members.length,
+          ActiveAccountsCount: members.length,
+          EnabledAccountsCount: members.filter((member) => member.relationship === 'Enabled').length,
+          CountByFeature: [
+            {
+              Name: 'RUNTIME_MONITORING',
+              EnabledAccountsCount: enabled('RUNTIME_MONITORING'),
+              AdditionalConfiguration: [
+                {
+                  Name: 'EKS_ADDON_MANAGEMENT',
+                  EnabledAccountsCount: enabled('RUNTIME_MONITORING', 'EKS_ADDON_MANAGEMENT'),
+                },
+              ],
+            },
+          ],
+        },
+      },
+    };
+  }
+
   /** Answers the administrator's calls behind aws-sdk-client-mock, as the tests use it. */
   private attach(mocks: AwsMocks, forgetStubHistory: boolean): void {
     const answer =
@@ -320,6 +492,12 @@ export class FakeOrganization {
     mocks.guardDuty
       .on(UpdateOrganizationConfigurationCommand)
       .callsFake(answer((input) => this.updateConfiguration(input)));
+    mocks.guardDuty.on(GetMembersCommand).callsFake(answer((input) => this.getMembers(input)));
+    mocks.guardDuty
+      .on(StartMonitoringMembersCommand)
+      .callsFake(answer((input) => this.startMonitoringMembers(input)));
+    mocks.guardDuty.on(CreateMembersCommand).callsFake(answer((input) => this.createMembers(input)));
+    mocks.guardDuty.on(GetOrganizationStatisticsCommand).callsFake(answer(() => this.statistics()));
   }
 
   /** The member ids in order, listed once per membership change rather than once per page (50,000 members). */
