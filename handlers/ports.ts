@@ -110,6 +110,11 @@ export interface CaseClaim {
   readonly intent?: string | undefined;
   /** Who made the change the case is about, when known (the sweep knows nobody). */
   readonly actor?: string | undefined;
+  /**
+   * SECURITY_HUB=true, a drift: the Security Hub finding this claim would open (flow/finding.ts). Kept when the case
+   * already has one still open (a retry, a takeover, a standing drift's daily page): one finding per drift.
+   */
+  readonly finding?: string | undefined;
 }
 
 export interface ClaimOptions {
@@ -141,6 +146,8 @@ export interface ClaimRecord {
   readonly claimableAt?: Date | undefined;
   /** Cases: when the last "keeps being turned off" page went out; further ones within the hour are folded. */
   readonly fightPagedAt?: Date | undefined;
+  /** Cases: the Security Hub finding of the drift, until Security Hub has it RESOLVED (flow/finding.ts). */
+  readonly finding?: string | undefined;
 }
 
 export type ClaimResult =
@@ -166,6 +173,8 @@ export interface CaseSettlement {
   readonly claimableAt: Date;
   readonly intent?: string | undefined;
   readonly fightPagedAt?: Date | undefined;
+  /** The Security Hub finding of the drift while Security Hub may still show it open; undefined once RESOLVED. */
+  readonly finding?: string | undefined;
 }
 
 export interface SettleOptions {
@@ -202,6 +211,25 @@ export interface StateStorePort {
   countRemediationsSince(detectorKey: string, since: Date, until: Date): Promise<number>;
   /** Organization scope: how often each account was remediated in that window (one Query for the organization). */
   remediationsPerAccountSince(historyKey: string, since: Date, until: Date): Promise<Map<string, number>>;
+  /**
+   * Forgets a case's Security Hub finding once Security Hub has it RESOLVED, unless the case holds another one by
+   * now (a conditional write: a new drift's claim in between keeps its own).
+   */
+  forgetFinding(key: string, finding: string): Promise<void>;
+}
+
+/** One finding in the AWS Security Finding Format, as handlers/core/finding.ts builds it (plain data, no SDK type). */
+export type AsffFinding = Readonly<Record<string, unknown>> & {
+  readonly Id: string;
+  readonly ProductArn: string;
+};
+
+/** Security Hub, for the findings of drifts (SECURITY_HUB=true). Both calls throw when any finding is refused. */
+export interface FindingsPort {
+  /** BatchImportFindings: creates the findings, or updates the provider's fields of those it created. */
+  import(findings: readonly AsffFinding[]): Promise<void>;
+  /** BatchUpdateFindings `Workflow.Status RESOLVED` with a note: the workflow BatchImportFindings cannot change. */
+  resolve(findings: readonly Pick<AsffFinding, 'Id' | 'ProductArn'>[], note: string): Promise<void>;
 }
 
 /** The logging the responder needs: a constant message and structured fields (see edge logger). */
