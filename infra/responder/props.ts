@@ -179,6 +179,13 @@ export interface GuardDutyDriftResponderProps {
    * @default false
    */
   readonly lookupAccountAlias?: boolean;
+  /**
+   * Import one Security Hub finding per drift (product `default` of this account) and resolve it once protection is
+   * read back on. Enable Security Hub in the account and Region first. The role gets `securityhub:BatchImportFindings`
+   * on that product and `securityhub:BatchUpdateFindings` (Workflow.Status RESOLVED only). See docs/audit.md.
+   * @default false
+   */
+  readonly securityHub?: boolean;
 }
 
 /** The props with every default applied: what the helpers of `infra/responder/` build from. */
@@ -211,6 +218,7 @@ export interface ResponderSettings {
   readonly runbookUrl: string | undefined;
   /** Only when no `accountName` is set. */
   readonly lookupAccountAlias: boolean;
+  readonly securityHub: boolean;
 }
 
 /**
@@ -256,6 +264,7 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     accountName: props.accountName,
     runbookUrl: props.runbookUrl,
     lookupAccountAlias: props.accountName === undefined && props.lookupAccountAlias === true,
+    securityHub: props.securityHub ?? false,
   };
 }
 
