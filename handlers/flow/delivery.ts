@@ -123,7 +123,16 @@ export class Delivery {
     const { findings } = this.options;
     if (kase?.finding === undefined || settlement.finding === undefined || findings === undefined)
       return kase;
-    return { ...kase, finding: await findings(kase.finding, settlement.finding) };
+    const kept = kase.finding;
+    // Belt and braces: whatever goes wrong with the finding, the case keeps it and the alert is settled.
+    const finding = await findings(kept, settlement.finding).catch((error: unknown) => {
+      this.options.logger.error('security-hub-failed', {
+        eventId: this.options.eventId,
+        error: describeError(error),
+      });
+      return kept;
+    });
+    return { ...kase, finding };
   }
 
   /** Settles a claim whose page is folded into an earlier one (a fight already paged this hour). */

@@ -177,7 +177,7 @@ export function findingSync(deps: FindingDeps): FindingSync {
 }
 
 /**
- * A compliant read of a target whose settled case still holds a finding (a standing drift someone else fixed, a
+ * A compliant read of a target whose case (settled, or abandoned by a crash) still holds a finding (a standing drift someone else fixed, a
  * resolve that failed): resolves it and forgets it. Never throws; a failure leaves it for the next read.
  */
 export async function resolveOnCompliantRead(
@@ -187,7 +187,9 @@ export async function resolveOnCompliantRead(
   facts: AlertFacts,
 ): Promise<void> {
   const text = record.finding;
-  if (text === undefined || record.status === 'IN_PROGRESS') return;
+  // A case still held (its lease runs) is being worked on: its own alert sends the finding.
+  const held = record.status === 'IN_PROGRESS' && (record.leaseUntil?.getTime() ?? 0) > deps.now().getTime();
+  if (text === undefined || held) return;
   const ref = decodeFindingRef(text);
   const resolved =
     ref === undefined ||

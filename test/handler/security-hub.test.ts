@@ -283,6 +283,70 @@ describe('Security Hub: one finding per drift', () => {
     expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(0);
   });
 
+  it.each([
+    [
+      'the operator`s own enable event',
+      () => syntheticFixture('UpdateDetector.enable-runtime-monitoring.synthetic.json'),
+    ],
+    ['the sweep', () => sweepEvent(REGION, 'sweep-after-notify')],
+  ])(
+    'a standing drift`s finding is resolved by %s once the detector reads compliant',
+    async (_name, trigger) => {
+      const handler = responder({ RESPONDER_MODE: 'notify' });
+      aws.guardDuty.on(GetDetectorCommand).resolves(DRIFTED);
+      await invoke(handler, syntheticFixture(DISABLE));
+      const [open] = imported();
+
+      aws.guardDuty.on(GetDetectorCommand).resolves(PROTECTED);
+      await invoke(handler, trigger());
+
+      expect(resolvedIds()).toEqual([open?.Id]);
+      expect(keptFinding()).toBeUndefined();
+    },
+  );
+
+  it('the Region`s `none` case (no detector) is resolved once a detector reads compliant', async () => {
+    const handler = responder();
+    aws.guardDuty.on(ListDetectorsCommand).resolves({ DetectorIds: [] });
+    await invoke(handler, sweepEvent(REGION, 'sweep-no-detector'));
+    const [deleted] = imported();
+    expect(deleted).toMatchObject({
+      Severity: { Label: 'CRITICAL' },
+      Compliance: { Status: 'FAILED' },
+      Resources: [{ Type: 'AwsAccount', Id: `AWS::::Account:${ACCOUNT}` }],
+    });
+
+    aws.guardDuty.on(ListDetectorsCommand).resolves({ DetectorIds: [DETECTOR] });
+    await invoke(handler, sweepEvent(REGION, 'sweep-detector-back'));
+
+    expect(resolvedIds()).toEqual([deleted?.Id]);
+    expect(table.claimOf(`case#${ACCOUNT}#${REGION}#none`)?.finding).toBeUndefined();
+  });
+
+  it('leaves a finding alone while another attempt holds its case, and resolves it once that lease has run out', async () => {
+    const handler = responder();
+    const ref = `{"id":"guardduty-drift-responder/${'b'.repeat(40)}","firstObservedAt":"2026-11-20T09:14:04.000Z"}`;
+    const held = (leaseUntil: number) =>
+      table.seedClaim(CASE_KEY, {
+        status: { S: 'IN_PROGRESS' },
+        owner: { S: 'sweep#other' },
+        fingerprint: { S: 'x' },
+        outcome: { S: 'would-remediate' },
+        leaseUntil: { N: String(leaseUntil) },
+        expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+        finding: { S: ref },
+      });
+
+    held(Date.now() + 60_000);
+    await invoke(handler, sweepEvent(REGION, 'sweep-while-held'));
+    expect(hub.calls()).toHaveLength(0);
+
+    held(Date.now() - 1);
+    await invoke(handler, sweepEvent(REGION, 'sweep-after-lease'));
+    expect(resolvedIds()).toEqual([`guardduty-drift-responder/${'b'.repeat(40)}`]);
+    expect(keptFinding()).toBeUndefined();
+  });
+
   it('makes no finding for a compliant evaluation, and no Security Hub call at all without SECURITY_HUB', async () => {
     await invoke(responder(), sweepEvent(REGION));
     expect(hub.calls()).toHaveLength(0);

@@ -103,7 +103,7 @@ export async function afterTheFact(
 
 /**
  * SECURITY_HUB=true: the detector reads compliant, so a finding its case (or the Region's `none` case, from before
- * the detector existed) still holds open is over: resolve it. Only settled cases: one in progress resolves its own.
+ * the detector existed) still holds open is over: resolve it (not while another attempt holds the case: it sends its own).
  */
 async function resolveLeftOpen(
   context: InvocationContext,
