@@ -37,12 +37,14 @@ export interface FindingDeps {
 
 /** The outcomes that are drifts (a finding each), and whether the alert says protection is back. */
 export function findingState(
-  facts: Pick<AlertFacts, 'outcome' | 'remediation'>,
+  facts: Pick<AlertFacts, 'outcome' | 'remediation'> & { readonly after?: AlertFacts['after'] },
 ): 'open' | 'resolved' | undefined {
   switch (facts.outcome) {
     case 'remediate':
     case 'circuit-open':
-      return facts.remediation === 'succeeded' ? 'resolved' : 'open';
+      // Protection read back on is the end of the drift, even when a second step failed (both generations billing:
+      // the alert still pages that, as a failed remediation).
+      return facts.remediation === 'succeeded' || facts.after?.compliant === true ? 'resolved' : 'open';
     case 'would-remediate':
     case 'exempt':
     case 'detector-deleted':

@@ -224,6 +224,31 @@ describe('Security Hub: one finding per drift', () => {
     expect(keptFinding()).toBeUndefined();
   });
 
+  it('a restore whose second step fails (unified: both generations billing) still resolves: protection is back', async () => {
+    const legacyOnly = detectorResponse([runtimeFeature('EKS_RUNTIME_MONITORING', 'ENABLED', 'ENABLED')]);
+    const both = detectorResponse([
+      runtimeFeature('EKS_RUNTIME_MONITORING', 'ENABLED', 'ENABLED'),
+      runtimeFeature('RUNTIME_MONITORING', 'ENABLED', 'ENABLED'),
+    ]);
+    const reads = [legacyOnly, both];
+    aws.guardDuty.on(GetDetectorCommand).callsFake(() => reads.shift() ?? both);
+    aws.guardDuty.on(UpdateDetectorCommand).callsFake((input: { Features?: { Name?: string }[] }) => {
+      if (input.Features?.[0]?.Name === 'EKS_RUNTIME_MONITORING')
+        throw awsFault('guardduty', 'server error (500)');
+      return {};
+    });
+
+    await expect(
+      invoke(responder({ RUNTIME_TARGET: 'unified' }), sweepEvent(REGION, 'sweep-unified')),
+    ).rejects.toThrow(/sweep failed for 1 of 1 detector/);
+
+    expect(publishedInputs(aws)).toHaveLength(1);
+    expect(publishedInputs(aws)[0]?.Subject).toMatch(/disabling EKS_RUNTIME_MONITORING FAILED/);
+    const [finding] = imported();
+    expect(finding).toMatchObject({ Compliance: { Status: 'PASSED' } });
+    expect(resolvedIds()).toEqual([finding?.Id]);
+  });
+
   it('a retry after a failed Publish delivers the kept alert and creates no second finding', async () => {
     const handler = responder();
     driftedOnce();
