@@ -8,6 +8,7 @@
  */
 import { UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
 import * as securityHubSdk from '@aws-sdk/client-securityhub';
+import type { MiddlewareStack } from '@smithy/types';
 import { describe, expect, inject, it } from 'vitest';
 import { securityHubAdapter } from '../../handlers/adapters/security-hub.js';
 import { createResponder } from '../../handlers/composition.js';
@@ -31,21 +32,40 @@ import {
 } from '../support/moto-aws.js';
 
 const endpoint = inject('motoEndpoint');
-// A Region (and partition) no other moto test uses: GuardDuty, the table and the findings are this file's alone.
+// An account no other moto test uses (moto keeps state per account and Region, and test files run in parallel), in
+// the aws-us-gov partition: GuardDuty, the table, the topic and the findings are this file's alone.
 const REGION = 'us-gov-east-1';
-const ACCOUNT = '123456789012';
+const ACCOUNT = '210987654321';
+
+/** Every request of this client goes to this file's own moto account. */
+function inOwnAccount<C extends { middlewareStack: { add: (...args: never[]) => unknown } }>(client: C): C {
+  (client.middlewareStack as unknown as MiddlewareStack<object, object>).add(
+    (next) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-moto-account-id'] = ACCOUNT;
+      return next(args);
+    },
+    { step: 'build', name: 'motoAccount' },
+  );
+  return client;
+}
 const DISABLE = 'UpdateDetector.disable-runtime-monitoring.synthetic.json';
 
 async function world(mode: 'remediate' | 'notify', suffix: string) {
   const clients = motoClients(endpoint, REGION);
+  for (const client of Object.values(clients)) inOwnAccount(client);
   const table = `sechub-state-${suffix}`;
   await createStateTable(clients, table);
   const { topicArn, queueUrl } = await createTopicWithQueue(clients, `sechub-alerts-${suffix}`);
-  const hub = new securityHubSdk.SecurityHubClient({
-    endpoint,
-    region: REGION,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  // The topic is this file's account's: the header reached moto.
+  expect(topicArn).toBe(`arn:aws-us-gov:sns:${REGION}:${ACCOUNT}:sechub-alerts-${suffix}`);
+  const hub = inOwnAccount(
+    new securityHubSdk.SecurityHubClient({
+      endpoint,
+      region: REGION,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    }),
+  );
   const resolved: { ids: string[]; productArns: string[] }[] = [];
   const real = securityHubAdapter(async () => ({ sdk: securityHubSdk, client: hub }));
   const findings: FindingsPort = {
@@ -92,6 +112,7 @@ function disableEvent(detectorId: string) {
     detectorId,
     region: REGION,
     eventId: `sechub-event-${counter}-${detectorId}`,
+    account: ACCOUNT,
   });
 }
 
@@ -129,7 +150,7 @@ describe('Security Hub findings against moto_server', () => {
     await w.clients.guardDuty.send(
       new UpdateDetectorCommand({ DetectorId: detectorId, Features: PROTECTED_RUNTIME }),
     );
-    await w.run(sweepEvent(REGION, `sechub-sweep-${detectorId}`));
+    await w.run({ ...sweepEvent(REGION, `sechub-sweep-${detectorId}`), account: ACCOUNT });
 
     const [back, ...others] = await w.findingsOf(detectorId);
     expect(others).toEqual([]);
@@ -141,7 +162,7 @@ describe('Security Hub findings against moto_server', () => {
     expect(w.resolved).toEqual([{ ids: [open?.Id], productArns: [open?.ProductArn] }]);
 
     // The case forgot the finding: the next compliant sweep sends nothing more.
-    await w.run(sweepEvent(REGION, `sechub-sweep-2-${detectorId}`));
+    await w.run({ ...sweepEvent(REGION, `sechub-sweep-2-${detectorId}`), account: ACCOUNT });
     expect(w.resolved).toHaveLength(1);
   });
 
