@@ -9,10 +9,12 @@ import { guardDutyAdapter } from './adapters/guardduty.js';
 import { guardDutyCoverageAdapter } from './adapters/guardduty-coverage.js';
 import { organizationAdapter } from './adapters/guardduty-organization.js';
 import { iamAccountName } from './adapters/iam.js';
+import { lazySecurityHub, securityHubAdapter } from './adapters/security-hub.js';
 import { snsAdapter } from './adapters/sns.js';
 import { dynamoDbStateStore } from './adapters/state-store.js';
-import { createClients, SUPPORT_SERVICE_TIMEOUTS } from './clients.js';
+import { createClients, RESPONDER_VERSION, SUPPORT_SERVICE_TIMEOUTS } from './clients.js';
 import { loadConfig } from './config.js';
+import { RESPONDER_USER_AGENT } from './contract.js';
 import type { ResponderIdentity } from './core/decide.js';
 import type { ResponderConfig } from './core/types.js';
 import { describeChain, describeError, InvalidEventError } from './errors.js';
@@ -20,7 +22,7 @@ import { parseEvent } from './events.js';
 import type { ResponderDeps } from './flow/context.js';
 import { type DispatchResult, dispatch } from './flow/dispatch.js';
 import { JsonLogger } from './logger.js';
-import type { AccountNamePort } from './ports.js';
+import type { AccountNamePort, FindingsPort } from './ports.js';
 
 export const SERVICE_NAME = 'guardduty-drift-responder';
 /** Used when the Lambda context does not say how much time is left (tests, the demo). */
@@ -41,6 +43,8 @@ export interface ResponderOptions {
   readonly now?: () => Date;
   /** Where ACCOUNT_ALIAS_LOOKUP reads the alias; IAM ListAccountAliases when left out. */
   readonly accountNames?: AccountNamePort;
+  /** Where SECURITY_HUB=true sends findings; Security Hub itself (loaded on first use) when left out. */
+  readonly findings?: FindingsPort;
 }
 
 export interface Responder {
@@ -61,6 +65,16 @@ export function createResponder(options: ResponderOptions): Responder {
     guardDuty: guardDutyAdapter(clients.guardDuty),
     organization: config.scope === 'organization' ? organizationAdapter(clients.guardDuty) : undefined,
     coverage: guardDutyCoverageAdapter(clients.guardDuty),
+    // Only with SECURITY_HUB=true; the SDK module is imported on the first finding, not at cold start.
+    findings: config.securityHub
+      ? (options.findings ??
+        securityHubAdapter(
+          lazySecurityHub({
+            requestHandler: SUPPORT_SERVICE_TIMEOUTS,
+            customUserAgent: [[RESPONDER_USER_AGENT, RESPONDER_VERSION]],
+          }),
+        ))
+      : undefined,
     alerts: snsAdapter(clients.sns, config.notificationTopicArn),
     metrics: cloudWatchAdapter(clients.cloudWatch, config.metricNamespace),
     store: dynamoDbStateStore(clients.dynamoDb, config.stateTableName),

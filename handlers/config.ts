@@ -99,6 +99,7 @@ const environmentSchema = z.object({
     z.enum(['true', 'false'], { error: 'expected "true" or "false"' }),
     'false',
   ),
+  [ENV.securityHub]: z._default(z.enum(['true', 'false'], { error: 'expected "true" or "false"' }), 'false'),
   [ENV.stateTableName]: z
     .string({ error: 'is required (the DynamoDB table for idempotency and remediation history)' })
     .check(z.regex(TABLE_NAME, { error: 'expected a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)' })),
@@ -142,5 +143,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     accountName: values[ENV.accountName],
     runbookUrl: values[ENV.runbookUrl],
     accountAliasLookup: values[ENV.accountAliasLookup] === 'true',
+    securityHub: values[ENV.securityHub] === 'true',
   };
 }

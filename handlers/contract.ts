@@ -150,6 +150,8 @@ export const DRIFT_DETECTED_METRIC = 'DriftDetected';
 export const REMEDIATION_SUCCEEDED_METRIC = 'RemediationSucceeded';
 export const REMEDIATION_FAILED_METRIC = 'RemediationFailed';
 export const DISABLE_DENIED_METRIC = 'DisableDenied';
+/** A Security Hub import or resolve that failed (SECURITY_HUB=true): the page and the remediation went on regardless. */
+export const SECURITY_HUB_FAILED_METRIC = 'SecurityHubFindingFailed';
 /**
  * Seconds protection was off, per restore confirmed by a read-back (dimension `Region`): from the disabling call's
  * `eventTime`, or, for a drift the sweep found, from the sweep's read (the decision line says which).

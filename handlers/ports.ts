@@ -135,6 +135,11 @@ export interface CaseClaim {
   readonly intent?: string | undefined;
   /** Who made the change the case is about, when known (the sweep knows nobody). */
   readonly actor?: string | undefined;
+  /**
+   * SECURITY_HUB=true, a drift: the Security Hub finding this claim would open (flow/finding.ts). Kept when the case
+   * already has one still open (a retry, a takeover, a standing drift's daily page): one finding per drift.
+   */
+  readonly finding?: string | undefined;
 }
 
 export interface ClaimOptions {
@@ -166,6 +171,8 @@ export interface ClaimRecord {
   readonly claimableAt?: Date | undefined;
   /** Cases: when the last "keeps being turned off" page went out; further ones within the hour are folded. */
   readonly fightPagedAt?: Date | undefined;
+  /** Cases: the Security Hub finding of the drift, until Security Hub has it RESOLVED (flow/finding.ts). */
+  readonly finding?: string | undefined;
 }
 
 export type ClaimResult =
@@ -191,6 +198,8 @@ export interface CaseSettlement {
   readonly claimableAt: Date;
   readonly intent?: string | undefined;
   readonly fightPagedAt?: Date | undefined;
+  /** The Security Hub finding of the drift while Security Hub may still show it open; undefined once RESOLVED. */
+  readonly finding?: string | undefined;
 }
 
 export interface SettleOptions {
@@ -234,6 +243,11 @@ export interface StateStorePort {
   recordMembershipLoss(key: string, loss: MembershipLoss): Promise<void>;
   /** The accounts the loss events made after `since` and up to `until` named, once each. */
   membershipLossesSince(key: string, since: Date, until: Date): Promise<Set<string>>;
+  /**
+   * Forgets a case's Security Hub finding once Security Hub has it RESOLVED, unless the case holds another one by
+   * now (a conditional write: a new drift's claim in between keeps its own).
+   */
+  forgetFinding(key: string, finding: string): Promise<void>;
 }
 
 /** Organization scope: how many members a sweep saw, and when its read began. */
@@ -250,6 +264,20 @@ export interface MembershipLoss {
   readonly at: Date;
   readonly eventId: string;
   readonly accounts: readonly string[];
+}
+
+/** One finding in the AWS Security Finding Format, as handlers/core/finding.ts builds it (plain data, no SDK type). */
+export type AsffFinding = Readonly<Record<string, unknown>> & {
+  readonly Id: string;
+  readonly ProductArn: string;
+};
+
+/** Security Hub, for the findings of drifts (SECURITY_HUB=true). Both calls throw when any finding is refused. */
+export interface FindingsPort {
+  /** BatchImportFindings: creates the findings, or updates the provider's fields of those it created. */
+  import(findings: readonly AsffFinding[]): Promise<void>;
+  /** BatchUpdateFindings `Workflow.Status RESOLVED` with a note: the workflow BatchImportFindings cannot change. */
+  resolve(findings: readonly Pick<AsffFinding, 'Id' | 'ProductArn'>[], note: string): Promise<void>;
 }
 
 /** The logging the responder needs: a constant message and structured fields (see edge logger). */

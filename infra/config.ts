@@ -69,6 +69,8 @@ export interface AppConfig {
   readonly runbookUrl?: string | undefined;
   /** Without accountName, name the account in alerts by its IAM alias (iam:ListAccountAliases, once per cold start). */
   readonly lookupAccountAlias?: boolean | undefined;
+  /** Whether each drift is also a Security Hub finding, resolved on restore (`SECURITY_HUB`, docs/audit.md). */
+  readonly securityHub: boolean;
   /**
    * The service control policy stack (`createScp`, management account only); undefined: no such stack. See
    * infra/scp-stack.ts.
@@ -221,6 +223,7 @@ const schema = z.object({
     .regex(/^https:\/\/[^\s#]{1,400}$/, { error: 'must be an https URL without a #fragment' })
     .optional(),
   lookupAccountAlias: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
+  securityHub: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
   createScp: z.preprocess(fromBoolean, z.boolean({ error: 'must be true or false' }).default(false)),
   scpResponderRoleArn: roleArn,
   scpBreakGlassRoleArn: roleArn,

@@ -86,6 +86,7 @@ export function addResponderStacks(
           accountName: config.accountName,
           runbookUrl: config.runbookUrl,
           lookupAccountAlias: config.lookupAccountAlias,
+          securityHub: config.securityHub,
           dashboardRegions: region === undefined ? undefined : config.regions,
         },
       }),

@@ -55,6 +55,7 @@ function toClaimRecord(item: Record<string, AttributeValue> | undefined): ClaimR
     closedAt: millis(item.closedAt),
     claimableAt: millis(item.claimableAt),
     fightPagedAt: millis(item.fightPagedAt),
+    finding: item.finding?.S,
   };
 }
 
@@ -115,6 +116,7 @@ function settledItem(options: SettleOptions): Record<string, AttributeValue> {
           // (Not when this settle writes the remediation's history: the intent is accounted for then.)
           ...(keep && settled.intent && !options.remediation ? { intent: { S: settled.intent } } : {}),
           ...(settled.fightPagedAt ? { fightPagedAt: number(settled.fightPagedAt) } : {}),
+          ...(settled.finding ? { finding: { S: settled.finding } } : {}),
         }
       : {}),
   };
@@ -155,6 +157,11 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
         if (kase.actor) {
           set.push('actor = :actor');
           values[':actor'] = { S: kase.actor };
+        }
+        if (kase.finding) {
+          // A finding still open (not yet RESOLVED) stays the case's: a retry or a takeover updates it, not a new one.
+          set.push('finding = if_not_exists(finding, :finding)');
+          values[':finding'] = { S: kase.finding };
         }
       }
       try {
@@ -244,6 +251,24 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
         }),
       );
       return now;
+    },
+
+    async forgetFinding(key, finding) {
+      try {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: claimKey(key),
+            UpdateExpression: 'REMOVE finding',
+            ConditionExpression: 'finding = :finding',
+            ExpressionAttributeValues: { ':finding': { S: finding } },
+          }),
+        );
+      } catch (error) {
+        // The case holds another finding by now (or none): nothing of this one to forget.
+        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
+        throw error;
+      }
     },
 
     async countRemediationsSince(detectorKey, since, until) {

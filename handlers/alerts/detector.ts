@@ -168,7 +168,8 @@ export function severityOf(
   }
 }
 
-function headline(facts: AlertFacts): string {
+/** The alert's one-line headline (also a Security Hub finding's title). */
+export function headline(facts: AlertFacts): string {
   const migration = isMigration(facts);
   switch (facts.outcome) {
     case 'remediate':

@@ -13,6 +13,7 @@ export {
   ORG_AUTO_ENABLE_COMPLIANT_METRIC,
   REMEDIATION_FAILED_METRIC,
   REMEDIATION_SUCCEEDED_METRIC,
+  SECURITY_HUB_FAILED_METRIC,
 } from '../contract.js';
 
 /** Collects the datapoints of one invocation so they go out in a single PutMetricData call at the end. */

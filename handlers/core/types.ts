@@ -64,6 +64,8 @@ export interface ResponderConfig {
   readonly runbookUrl?: string | undefined;
   /** Without `accountName`, whether to look the account's alias up (`ACCOUNT_ALIAS_LOOKUP`, once per cold start). */
   readonly accountAliasLookup?: boolean | undefined;
+  /** Whether each drift is also a Security Hub finding (`SECURITY_HUB`, see docs/audit.md); default false. */
+  readonly securityHub?: boolean | undefined;
 }
 
 /** Who made an API call, as CloudTrail recorded it. Every field is attacker-controlled text except the ARN. */

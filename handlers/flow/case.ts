@@ -30,6 +30,8 @@ export type CaseAct<R> =
       readonly outcome: string;
       readonly remediation?: AlertOptions['remediation'];
       readonly closes?: CaseClose | undefined;
+      /** The facts of the folded restore, for the case's Security Hub finding. */
+      readonly finding?: AlertOptions['finding'];
       readonly report: () => R;
     }
   | {
@@ -90,6 +92,7 @@ export async function runCase<R extends DecisionReport>(
         case: kase,
         outcome: act.outcome,
         remediation: act.remediation,
+        finding: act.finding,
       });
       return context.log(act.report());
     }
@@ -153,5 +156,7 @@ function settlement(
     claimableAt: closes?.claimableAt ?? context.deps.now(),
     intent: claim.case?.intent ?? previous?.intent,
     fightPagedAt: closes?.fightPagedAt ?? previous?.fightPagedAt,
+    // The claim kept the case's open finding if it had one (if_not_exists), else took the one it offered.
+    finding: previous?.finding ?? claim.case?.finding,
   };
 }

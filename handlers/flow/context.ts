@@ -13,6 +13,7 @@ import { describeError } from '../errors.js';
 import type {
   AlertTopicPort,
   CoveragePort,
+  FindingsPort,
   GuardDutyPort,
   LogPort,
   MetricsPort,
@@ -20,6 +21,7 @@ import type {
   StateStorePort,
 } from '../ports.js';
 import { Delivery } from './delivery.js';
+import { findingSync } from './finding.js';
 
 /** The ports one invocation works through (built once per process by handlers/composition.ts). */
 export interface ResponderDeps {
@@ -28,6 +30,8 @@ export interface ResponderDeps {
   readonly organization?: OrganizationPort | undefined;
   /** Per-cluster runtime coverage (ListCoverage); the sweep skips its coverage part without it. */
   readonly coverage?: CoveragePort | undefined;
+  /** Security Hub, present only with SECURITY_HUB=true: one finding per drift (flow/finding.ts). */
+  readonly findings?: FindingsPort | undefined;
   readonly alerts: AlertTopicPort;
   readonly metrics: MetricsPort;
   readonly store: StateStorePort;
@@ -175,6 +179,16 @@ export function createContext(options: ContextOptions): InvocationContext {
       now: deps.now,
       leaseMs: options.leaseMs,
       eventId: trigger.eventId,
+      findings:
+        deps.findings &&
+        findingSync({
+          findings: deps.findings,
+          logger: deps.logger,
+          metrics,
+          now: deps.now,
+          trigger,
+          config,
+        }),
     }),
     detectorIds() {
       detectorIds ??= deps.guardDuty.listDetectorIds();

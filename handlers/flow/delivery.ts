@@ -1,3 +1,4 @@
+import type { AlertFacts } from '../alerts/detector.js';
 import { describeError, ResponderError } from '../errors.js';
 import type {
   AlertTopicPort,
@@ -10,6 +11,7 @@ import type {
   SettleOptions,
   StateStorePort,
 } from '../ports.js';
+import type { FindingSync } from './finding.js';
 import type { ClaimKey } from './keys.js';
 
 export interface DeliveryOptions {
@@ -20,6 +22,8 @@ export interface DeliveryOptions {
   /** How long a claim is held before another delivery may take it over: the invocation's remaining time. */
   readonly leaseMs: number;
   readonly eventId: string;
+  /** SECURITY_HUB=true: sends a case's finding alongside its alert (flow/finding.ts). */
+  readonly findings?: FindingSync | undefined;
 }
 
 /** What the settle of a claim writes beside its status. */
@@ -28,6 +32,8 @@ export interface Settlement {
   readonly remediation?: RemediationRecord | undefined;
   /** A case remembers who held it, for which drift, and from when it may be claimed again. */
   readonly case?: CaseSettlement | undefined;
+  /** The facts of the alert, for the case's Security Hub finding (a drift's; ignored for the other outcomes). */
+  readonly finding?: AlertFacts | undefined;
 }
 
 export interface AlertOptions extends Settlement {
@@ -84,12 +90,13 @@ export class Delivery {
 
   /** Publishes the alert and settles the claim; a failed Publish keeps the rendered alert for the retry. */
   async alert(alert: AlertOptions): Promise<string> {
+    // The finding goes to Security Hub while the alert is published: neither waits for the other.
+    const kase = this.withFinding(alert);
     const settle = {
       key: alert.claim.key,
       ttlSeconds: alert.claim.ttlSeconds,
       outcome: alert.outcome,
       remediation: alert.remediation,
-      case: alert.case,
     };
     let messageId: string;
     try {
@@ -97,13 +104,35 @@ export class Delivery {
     } catch (error) {
       await this.settleQuietly({
         ...settle,
+        case: await kase,
         status: 'RETRYABLE',
         pendingNotification: JSON.stringify(alert.rendered),
       });
       throw new ResponderError(`the ${alert.outcome} alert could not be published`, { cause: error });
     }
-    await this.settleQuietly({ ...settle, status: 'COMPLETED' });
+    await this.settleQuietly({ ...settle, case: await kase, status: 'COMPLETED' });
     return messageId;
+  }
+
+  /**
+   * The case as it settles once its finding is sent: without the finding when Security Hub has it RESOLVED. Never
+   * rejects (flow/finding.ts logs a Security Hub failure and keeps the finding).
+   */
+  private async withFinding(settlement: Settlement): Promise<CaseSettlement | undefined> {
+    const kase = settlement.case;
+    const { findings } = this.options;
+    if (kase?.finding === undefined || settlement.finding === undefined || findings === undefined)
+      return kase;
+    const kept = kase.finding;
+    // Belt and braces: whatever goes wrong with the finding, the case keeps it and the alert is settled.
+    const finding = await findings(kept, settlement.finding).catch((error: unknown) => {
+      this.options.logger.error('security-hub-failed', {
+        eventId: this.options.eventId,
+        error: describeError(error),
+      });
+      return kept;
+    });
+    return { ...kase, finding };
   }
 
   /** Settles a claim whose page is folded into an earlier one (a fight already paged this hour). */
@@ -114,7 +143,7 @@ export class Delivery {
       status: 'COMPLETED',
       outcome: options.outcome,
       remediation: options.remediation,
-      case: options.case,
+      case: await this.withFinding(options),
     });
   }
 
@@ -149,6 +178,7 @@ export class Delivery {
    * quiet unless they succeed. The claim is released for the retry either way.
    */
   async failure(failure: FailureOptions): Promise<string | undefined> {
+    const kase = this.withFinding(failure);
     const now = this.options.now();
     const previous = failure.previous;
     const pagedAt = previous?.failureAlerted ? (previous.failureAlertedAt ?? now) : undefined;
@@ -174,7 +204,7 @@ export class Delivery {
       failureAlerted: failureAlertedAt !== undefined,
       failureAlertedAt,
       remediation: failure.remediation,
-      case: failure.case,
+      case: await kase,
     });
     return messageId;
   }

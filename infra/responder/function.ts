@@ -161,6 +161,7 @@ export function addResponderFunction(
           trailArn: settings.ownTrailArn,
         }),
       ),
+      [ENV.securityHub]: settings.securityHub ? 'true' : undefined,
     }),
     bundling: {
       format: nodejs.OutputFormat.ESM,
@@ -199,6 +200,35 @@ export function addResponderFunction(
 function contractEnvironment(values: { readonly [Name in EnvName]?: string }): Record<string, string> {
   return Object.fromEntries(
     Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+/**
+ * SECURITY_HUB=true: the two Security Hub calls of a drift's finding. BatchImportFindings creates it and updates the
+ * provider's fields (Compliance, UpdatedAt); after creation it cannot change Workflow, which only BatchUpdateFindings
+ * can (Security Hub user guide, "BatchImportFindings for finding providers"), hence the second action, for
+ * Workflow.Status RESOLVED alone.
+ */
+function addSecurityHubStatements(policy: iam.Policy): void {
+  policy.addStatements(
+    new iam.PolicyStatement({
+      sid: 'ImportDriftFindingsIntoOwnProduct',
+      actions: ['securityhub:BatchImportFindings'],
+      // The product resource type: this account's own `default` product, in this Region only.
+      resources: [
+        `arn:${Aws.PARTITION}:securityhub:${Aws.REGION}:${Aws.ACCOUNT_ID}:product/${Aws.ACCOUNT_ID}/default`,
+      ],
+      // The findings' AwsAccountId: this account's (the default product takes no other).
+      conditions: { StringEquals: { 'securityhub:TargetAccount': Aws.ACCOUNT_ID } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ResolveDriftFindings',
+      actions: ['securityhub:BatchUpdateFindings'],
+      // The hub resource type: this account's hub in this Region. No condition can name the findings' product, so
+      // the ASFF path condition keeps the call to setting Workflow.Status to RESOLVED (and its note).
+      resources: [`arn:${Aws.PARTITION}:securityhub:${Aws.REGION}:${Aws.ACCOUNT_ID}:hub/default`],
+      conditions: { StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': 'RESOLVED' } },
+    }),
   );
 }
 
@@ -297,6 +327,7 @@ function addFunctionPolicy(
       }),
     );
   }
+  if (settings.securityHub) addSecurityHubStatements(policy);
   if (settings.scope === 'organization') {
     // Member detectors are reached through the administrator's own detector: every member and organization call
     // names the administrator's detector id, so this account's detector/* is the whole resource scope.

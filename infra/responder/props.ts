@@ -188,6 +188,13 @@ export interface GuardDutyDriftResponderProps {
    * @default - no trail of its own: trails are reported, never touched
    */
   readonly ownTrail?: cloudtrail.Trail;
+  /**
+   * Import one Security Hub finding per drift (product `default` of this account) and resolve it once protection is
+   * read back on. Enable Security Hub in the account and Region first. The role gets `securityhub:BatchImportFindings`
+   * on that product and `securityhub:BatchUpdateFindings` (Workflow.Status RESOLVED only). See docs/audit.md.
+   * @default false
+   */
+  readonly securityHub?: boolean;
 }
 
 /** The props with every default applied: what the helpers of `infra/responder/` build from. */
@@ -222,6 +229,7 @@ export interface ResponderSettings {
   readonly lookupAccountAlias: boolean;
   /** ARN of the trail the app created, when it was passed in. */
   readonly ownTrailArn: string | undefined;
+  readonly securityHub: boolean;
 }
 
 /**
@@ -268,6 +276,7 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     runbookUrl: props.runbookUrl,
     lookupAccountAlias: props.accountName === undefined && props.lookupAccountAlias === true,
     ownTrailArn: props.ownTrail?.trailArn,
+    securityHub: props.securityHub ?? false,
   };
 }
 

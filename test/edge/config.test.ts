@@ -21,6 +21,7 @@ describe('Function: loadConfig', () => {
       runtimeTarget: 'any',
       accountAliasLookup: false,
       coverageClusterMetrics: false,
+      securityHub: false,
     });
   });
 
@@ -34,6 +35,7 @@ describe('Function: loadConfig', () => {
       MAX_EXEMPTION_DAYS: '365',
       RUNTIME_TARGET: 'unified',
       COVERAGE_CLUSTER_METRICS: 'true',
+      SECURITY_HUB: 'true',
     });
 
     expect(config).toMatchObject({
@@ -44,6 +46,7 @@ describe('Function: loadConfig', () => {
       maxExemptionDays: 365,
       runtimeTarget: 'unified',
       coverageClusterMetrics: true,
+      securityHub: true,
     });
   });
 
@@ -58,6 +61,7 @@ describe('Function: loadConfig', () => {
       /RESPONDER_MODE expected "remediate" or "notify" \(received "fix"\)/,
     ],
     [{ ...REQUIRED, REQUIRE_AGENT_MANAGEMENT: 'yes' }, /REQUIRE_AGENT_MANAGEMENT expected "true" or "false"/],
+    [{ ...REQUIRED, SECURITY_HUB: 'yes' }, /SECURITY_HUB expected "true" or "false" \(received "yes"\)/],
     [
       { ...REQUIRED, COVERAGE_CLUSTER_METRICS: 'on' },
       /COVERAGE_CLUSTER_METRICS expected "true" or "false" \(received "on"\)/,

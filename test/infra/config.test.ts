@@ -33,6 +33,7 @@ describe('Function: loadAppConfig', () => {
       coverageClusterMetrics: false,
       createTrail: false,
       lookupAccountAlias: false,
+      securityHub: false,
     });
   });
 
@@ -50,6 +51,7 @@ describe('Function: loadAppConfig', () => {
       coverageAlarmMinutes: '120',
       coverageClusterMetrics: 'true',
       createTrail: 'true',
+      securityHub: 'true',
       slackWorkspaceId: 'T012AB3CD',
       slackChannelId: 'C012AB3CD',
     });
@@ -71,6 +73,7 @@ describe('Function: loadAppConfig', () => {
       coverageClusterMetrics: true,
       createTrail: true,
       lookupAccountAlias: false,
+      securityHub: true,
     });
   });
 

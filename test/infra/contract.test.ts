@@ -86,6 +86,7 @@ describe('Contract: handlers/contract.ts between the function and the infrastruc
       { ...FULL_CONTEXT, accountName: 'prod-payments', runbookUrl: 'https://wiki.example.com/guardduty' },
     ],
     ['account scope, with the alias lookup', { ...FULL_CONTEXT, lookupAccountAlias: true }],
+    ['account scope, with Security Hub findings', { ...FULL_CONTEXT, securityHub: true }],
   ])(
     'the environment the construct sets in %s passes the cold-start check with the configured values',
     (_name, context) => {
@@ -116,6 +117,7 @@ describe('Contract: handlers/contract.ts between the function and the infrastruc
         accountName: app.accountName,
         runbookUrl: app.runbookUrl,
         accountAliasLookup: app.lookupAccountAlias === true && app.accountName === undefined,
+        securityHub: app.securityHub,
       });
     },
   );

@@ -32,6 +32,12 @@ describe('cdk-nag AwsSolutions and Serverless packs', () => {
       { ...FULL_CONTEXT, lookupAccountAlias: true },
       0,
     ],
+    ['the full configuration with Security Hub findings', { ...FULL_CONTEXT, securityHub: true }, 0],
+    [
+      'organization scope with Security Hub findings',
+      { ...FULL_CONTEXT, scope: 'organization', securityHub: true },
+      0,
+    ],
   ])('find nothing unacknowledged in %s', (_name, context, index) => {
     const stack = synthStacks({ ...context })[index];
     expect(stack).toBeDefined();

@@ -10,6 +10,7 @@ import type { ClaimRecord } from '../../ports.js';
 import { runCase, runOwed } from '../case.js';
 import type { InvocationContext } from '../context.js';
 import { owesAlert } from '../delivery.js';
+import { resolveOnCompliantRead } from '../finding.js';
 import { decodeIntent } from '../intent.js';
 import { type ClaimKey, caseRecordKey, eventKey } from '../keys.js';
 import { alertAct, type DetectorReport, facts, pendingReport, type Target } from './describe.js';
@@ -69,10 +70,15 @@ export async function afterTheFact(
   detectorId: string,
   target: Target,
 ): Promise<DetectorReport | undefined> {
-  if (!context.trigger.mayOweAlert) return undefined;
+  if (!context.trigger.mayOweAlert) {
+    // An operator's own re-enable owes no alert, but it may end a drift left standing: its finding is resolved now.
+    if (context.deps.findings) await resolveLeftOpen(context, detectorId, target);
+    return undefined;
+  }
   const { accountId, region } = context.trigger;
   const claim = caseRecordKey({ accountId, region, target: detectorId });
   const record = await context.delivery.read(claim);
+  if (!owesAlert(record)) await resolveLeftOpen(context, detectorId, target, { record });
   if (record && owesAlert(record)) {
     const owed = await deliverOwed(context, claim, record, detectorId, target);
     if (owed) return owed;
@@ -93,6 +99,46 @@ export async function afterTheFact(
     return sendFollowUp(context, target, record);
   }
   return undefined;
+}
+
+/**
+ * SECURITY_HUB=true: the detector reads compliant, so a finding its case (or the Region's `none` case, from before
+ * the detector existed) still holds open is over: resolve it (not while another attempt holds the case: it sends its own).
+ */
+async function resolveLeftOpen(
+  context: InvocationContext,
+  detectorId: string,
+  target: Target,
+  /** The detector's case record, when the caller has read it already. */
+  known?: { readonly record: ClaimRecord | undefined },
+): Promise<void> {
+  const { deps, trigger, config, metrics } = context;
+  if (deps.findings === undefined) return;
+  const now = target.state && target.evaluation ? snapshot(target.state.status, target.evaluation) : null;
+  const action =
+    'Nothing: this read finds the detector protected again (re-enabled by the responder or by someone else), so ' +
+    'the drift this finding reported is over.';
+  const restored = {
+    ...facts(context, 'remediate', target, action),
+    remediation: 'succeeded' as const,
+    before: null,
+    after: now,
+    timeOff: undefined,
+  };
+  const findingDeps = {
+    findings: deps.findings,
+    logger: deps.logger,
+    metrics,
+    now: deps.now,
+    trigger,
+    config,
+  };
+  for (const where of [detectorId, 'none']) {
+    const claim = caseRecordKey({ accountId: trigger.accountId, region: trigger.region, target: where });
+    const record = where === detectorId && known ? known.record : await context.delivery.read(claim);
+    if (record?.finding === undefined) continue;
+    await resolveOnCompliantRead({ ...findingDeps, store: deps.store }, claim.key, record, restored);
+  }
 }
 
 /** Whether this trigger names a cause the case did not: a change that took protection away, by someone else. */

@@ -66,7 +66,12 @@ export function alertAct(
 ): Extract<CaseAct<DetectorReport>, { status: 'alert' }> {
   return {
     status: 'alert',
-    alert: { outcome: alertFacts.outcome, rendered: renderNotification(alertFacts), ...extra },
+    alert: {
+      outcome: alertFacts.outcome,
+      rendered: renderNotification(alertFacts),
+      finding: alertFacts,
+      ...extra,
+    },
     report: (messageId) => ({
       outcome: alertFacts.outcome,
       detectorId: alertFacts.detectorId,

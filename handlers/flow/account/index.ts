@@ -13,8 +13,16 @@ import { ResponderError } from '../../errors.js';
 import type { ClaimRecord } from '../../ports.js';
 import { type CaseAct, runCase } from '../case.js';
 import type { InvocationContext } from '../context.js';
+import { claimedFinding } from '../finding.js';
 import { encodeIntent } from '../intent.js';
-import { type ClaimKey, caseKey, deniedEventKey, exemptionKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
+import {
+  type ClaimKey,
+  caseKey,
+  caseRecordKey,
+  deniedEventKey,
+  exemptionKey,
+  STANDING_DRIFT_TTL_SECONDS,
+} from '../keys.js';
 import { settleWithConcurrency } from '../pool.js';
 import { afterTheFact, joinCase } from './after.js';
 import { costWarning } from './cost.js';
@@ -232,26 +240,26 @@ function detectorCase(context: InvocationContext, decision: Decision, target: Ta
   const { trigger, deps } = context;
   const plan =
     decision.outcome === 'remediate' || decision.outcome === 'circuit-open' ? decision.plan : undefined;
-  return caseKey(
-    { accountId: trigger.accountId, region: trigger.region, target: caseTarget(target) },
-    {
-      owner: trigger.owner,
-      outcome: decision.outcome,
-      fingerprint: driftFingerprint(target.state, target.evaluation),
-      observedAt: target.observedAt,
-      actor: trigger.caseActor,
-      // Recorded with the claim, before the write: a crash after it still owes this alert (see flow/intent.ts).
-      intent:
-        plan &&
-        encodeIntent({
-          action: describePlan(plan),
-          generation: plan.generation,
-          at: deps.now().toISOString(),
-          eventId: trigger.eventId,
-          actor: trigger.historyActor,
-        }),
-    },
-  );
+  const where = { accountId: trigger.accountId, region: trigger.region, target: caseTarget(target) };
+  const opener = { owner: trigger.owner, outcome: decision.outcome, observedAt: target.observedAt };
+  return caseKey(where, {
+    finding: claimedFinding(deps, caseRecordKey(where).key, opener),
+    owner: trigger.owner,
+    outcome: decision.outcome,
+    fingerprint: driftFingerprint(target.state, target.evaluation),
+    observedAt: target.observedAt,
+    actor: trigger.caseActor,
+    // Recorded with the claim, before the write: a crash after it still owes this alert (see flow/intent.ts).
+    intent:
+      plan &&
+      encodeIntent({
+        action: describePlan(plan),
+        generation: plan.generation,
+        at: deps.now().toISOString(),
+        eventId: trigger.eventId,
+        actor: trigger.historyActor,
+      }),
+  });
 }
 
 /** A detector that is gone is the same case as a Region without one, which is how the sweep sees it. */

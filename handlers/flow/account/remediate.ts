@@ -193,7 +193,12 @@ export function failedAct(
     // A write GuardDuty refused (4xx) changed nothing: the case must not say later that it was restored by it.
     // (The history record exists only for a write that went through.)
     written: remediation !== undefined || !refusedOutright(error.cause),
-    failure: { outcome: alertFacts.outcome, rendered: renderNotification(alertFacts), remediation },
+    failure: {
+      outcome: alertFacts.outcome,
+      rendered: renderNotification(alertFacts),
+      remediation,
+      finding: alertFacts,
+    },
     error: new ResponderError(error.message, { cause: error.cause }),
     report: (messageId) => ({
       outcome: alertFacts.outcome,
@@ -225,6 +230,7 @@ function fightAct(
       status: 'fold',
       outcome: 'circuit-open',
       remediation: work.remediation,
+      finding: { ...work.alertFacts, outcome: 'circuit-open' },
       report: () => ({
         outcome: 'circuit-open',
         detectorId,

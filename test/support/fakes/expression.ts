@@ -133,17 +133,30 @@ export function conditionHolds(expression: string, item: Item | undefined, scope
   return result;
 }
 
-/** The item after a `SET a = :v, #b = :w` update (every other attribute kept). */
+/**
+ * The item after a `SET a = :v, #b = if_not_exists(#b, :w)` update (every other attribute kept), or after a
+ * `REMOVE a, #b`.
+ */
 export function applySet(expression: string, item: Item, scope: Scope): Item {
+  const next: Item = { ...item };
+  const remove = /^\s*REMOVE\s+(.*)$/s.exec(expression);
+  if (remove?.[1]) {
+    for (const name of remove[1].split(',')) delete next[attributeName(name.trim(), scope)];
+    return next;
+  }
   const match = /^\s*SET\s+(.*)$/s.exec(expression);
   if (!match?.[1]) throw new Error(`unsupported update "${expression}"`);
-  const next: Item = { ...item };
-  for (const assignment of match[1].split(',')) {
+  // Commas inside if_not_exists( … ) do not separate assignments.
+  for (const assignment of match[1].split(/,(?![^(]*\))/)) {
     const [left, right] = assignment.split('=').map((part) => part.trim());
     if (!left || !right) throw new Error(`unsupported assignment "${assignment}"`);
-    const value = scope.values[right];
-    if (value === undefined) throw new Error(`no value for ${right}`);
-    next[attributeName(left, scope)] = value;
+    const name = attributeName(left, scope);
+    const ifNotExists = /^if_not_exists\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)$/.exec(right);
+    const valueName = ifNotExists?.[2] ?? right;
+    const value = scope.values[valueName];
+    if (value === undefined) throw new Error(`no value for ${valueName}`);
+    const kept = ifNotExists?.[1] === undefined ? undefined : item[attributeName(ifNotExists[1], scope)];
+    next[name] = kept ?? value;
   }
   return next;
 }

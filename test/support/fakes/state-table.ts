@@ -4,8 +4,8 @@
  * sends them as they are). The tests bind it behind aws-sdk-client-mock (test/support/aws-mocks.ts FakeStateTable);
  * the loopback stub server (test/support/stub-server.ts) answers the real SDK with it. Nothing here imports an SDK.
  *
- * - UpdateItem: the claim. Its ConditionExpression is evaluated (test/support/fakes/expression.ts) and its SET
- *   applied, keeping every other attribute; a failed condition is a ConditionalCheckFailedException that carries
+ * - UpdateItem: the claim (and forgetting a resolved Security Hub finding). Its ConditionExpression is evaluated
+ *   (test/support/fakes/expression.ts) and its SET (with if_not_exists) or REMOVE applied, keeping every other attribute; a failed condition is a ConditionalCheckFailedException that carries
  *   the item (ReturnValuesOnConditionCheckFailure: ALL_OLD).
  * - PutItem and BatchWriteItem: the settle (unconditional), with the history entry.
  * - Query: a `BETWEEN` sort-key range (history; `Select: COUNT` counts only) or one full key (reading a claim).
