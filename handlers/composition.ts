@@ -4,14 +4,16 @@
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { Context } from 'aws-lambda';
+import { cloudTrailAdapter } from './adapters/cloudtrail.js';
 import { cloudWatchAdapter } from './adapters/cloudwatch.js';
+import { eventBridgeAdapter } from './adapters/eventbridge.js';
 import { guardDutyAdapter } from './adapters/guardduty.js';
 import { guardDutyCoverageAdapter } from './adapters/guardduty-coverage.js';
 import { organizationAdapter } from './adapters/guardduty-organization.js';
 import { iamAccountName } from './adapters/iam.js';
-import { snsAdapter } from './adapters/sns.js';
+import { snsAdapter, snsSubscriptionsAdapter } from './adapters/sns.js';
 import { dynamoDbStateStore } from './adapters/state-store.js';
-import { createClients, SUPPORT_SERVICE_TIMEOUTS } from './clients.js';
+import { createClients, SUPPORT_SERVICE_TIMEOUTS, supportClientConfig } from './clients.js';
 import { loadConfig } from './config.js';
 import type { ResponderIdentity } from './core/decide.js';
 import type { ResponderConfig } from './core/types.js';
@@ -62,6 +64,10 @@ export function createResponder(options: ResponderOptions): Responder {
     organization: config.scope === 'organization' ? organizationAdapter(clients.guardDuty) : undefined,
     coverage: guardDutyCoverageAdapter(clients.guardDuty),
     alerts: snsAdapter(clients.sns, config.notificationTopicArn),
+    // Built on first use, their SDK modules imported then: only tamper events and the wiring check need them.
+    rules: eventBridgeAdapter(supportClientConfig()),
+    trails: cloudTrailAdapter(supportClientConfig()),
+    subscriptions: snsSubscriptionsAdapter(clients.sns),
     metrics: cloudWatchAdapter(clients.cloudWatch, config.metricNamespace),
     store: dynamoDbStateStore(clients.dynamoDb, config.stateTableName),
     logger,

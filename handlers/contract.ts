@@ -153,6 +153,15 @@ export const ORG_ACCOUNTS_NON_COMPLIANT_METRIC = 'OrganizationAccountsNonComplia
 export const ORG_ACCOUNTS_REMEDIATED_METRIC = 'OrganizationAccountsRemediated';
 export const ORG_ACCOUNTS_FAILED_METRIC = 'OrganizationAccountsRemediationFailed';
 export const ORG_AUTO_ENABLE_COMPLIANT_METRIC = 'OrganizationAutoEnableCompliant';
+/**
+ * The tamper watch (docs/tamper.md), dimension `Region`: `TamperDetected` counts every tamper call reported (once per
+ * event, not its retries) and every gap the sweep's wiring check opens a case for; `TamperRepaired` counts repairs
+ * confirmed by their read-back (EnableRule, PutTargets, StartLogging); `TamperRepairFailed` those that failed or
+ * could not be confirmed.
+ */
+export const TAMPER_DETECTED_METRIC = 'TamperDetected';
+export const TAMPER_REPAIRED_METRIC = 'TamperRepaired';
+export const TAMPER_REPAIR_FAILED_METRIC = 'TamperRepairFailed';
 
 /** The events the function handles: the rule's pattern is built from these, so it cannot drift from the parser. */
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';

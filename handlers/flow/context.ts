@@ -13,11 +13,14 @@ import { describeError } from '../errors.js';
 import type {
   AlertTopicPort,
   CoveragePort,
+  EventRulesPort,
   GuardDutyPort,
   LogPort,
   MetricsPort,
   OrganizationPort,
   StateStorePort,
+  TopicSubscriptionsPort,
+  TrailsPort,
 } from '../ports.js';
 import { Delivery } from './delivery.js';
 
@@ -29,6 +32,10 @@ export interface ResponderDeps {
   /** Per-cluster runtime coverage (ListCoverage); the sweep skips its coverage part without it. */
   readonly coverage?: CoveragePort | undefined;
   readonly alerts: AlertTopicPort;
+  /** The tamper watch and the sweep's wiring check: its own rules, its trail, its topic's subscriptions. */
+  readonly rules?: EventRulesPort | undefined;
+  readonly trails?: TrailsPort | undefined;
+  readonly subscriptions?: TopicSubscriptionsPort | undefined;
   readonly metrics: MetricsPort;
   readonly store: StateStorePort;
   readonly logger: LogPort;
