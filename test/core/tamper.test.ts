@@ -4,7 +4,7 @@
  * Inputs are synthetic CloudTrail records (test/support/tamper-events.ts) read through the real edge parser.
  */
 import { describe, expect, it } from 'vitest';
-import { type OwnResources, TAMPER_CALLS, type TamperSource } from '../../handlers/contract.js';
+import { TAMPER_CALLS, type TamperSource } from '../../handlers/contract.js';
 import {
   functionRefOf,
   judgeTamper,
@@ -15,27 +15,16 @@ import {
 import { parseEvent } from '../../handlers/events.js';
 import { type Json, RESPONDER_FUNCTION_NAME, RESPONDER_ROLE_ARN } from '../support/fixtures.js';
 import { ACCOUNT, REGION, STATE_TABLE, TOPIC_ARN } from '../support/mocked-responder.js';
-import { CLOUDFORMATION_DEPLOY, type TamperEventOptions, tamperEvent } from '../support/tamper-events.js';
+import {
+  CLOUDFORMATION_DEPLOY,
+  FUNCTION_ARN,
+  KEY_ARN,
+  OWN,
+  type TamperEventOptions,
+  TRAIL_ARN,
+  tamperEvent,
+} from '../support/tamper-events.js';
 
-const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${RESPONDER_FUNCTION_NAME}`;
-const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/guardduty-drift-trail`;
-export const OWN: OwnResources = {
-  rules: [
-    {
-      name: 'guardduty-drift-events',
-      target: 'function',
-      targetId: 'Target0',
-      deadLetterQueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:guardduty-drift-dlq`,
-      retryAttempts: 2,
-      maxEventAgeSeconds: 3600,
-    },
-    { name: 'guardduty-drift-dead-function', target: 'topic', targetId: 'Target0' },
-  ],
-  alarmNames: ['guardduty-drift-dlq', 'guardduty-drift-heartbeat'],
-  topicKeyArn: KEY_ARN,
-  trailArn: TRAIL_ARN,
-};
 const SELF: TamperSelf = {
   region: REGION,
   accountId: ACCOUNT,

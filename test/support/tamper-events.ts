@@ -3,9 +3,30 @@
  * a CloudTrail record of one TAMPER_CALLS call, in the envelope EventBridge delivers it in, with the record's common
  * fields as CloudTrail writes them and the request parameters the test gives.
  */
-import { TAMPER_CALLS, type TamperSource } from '../../handlers/contract.js';
-import type { Json } from './fixtures.js';
+import { type OwnResources, TAMPER_CALLS, type TamperSource } from '../../handlers/contract.js';
+import { type Json, RESPONDER_FUNCTION_NAME } from './fixtures.js';
 import { ACCOUNT, REGION } from './mocked-responder.js';
+
+/** The responder's own resources as the construct passes them (OWN_RESOURCES), for every tamper test. */
+export const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${RESPONDER_FUNCTION_NAME}`;
+export const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+export const TRAIL_ARN = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/guardduty-drift-trail`;
+export const OWN: OwnResources = {
+  rules: [
+    {
+      name: 'guardduty-drift-events',
+      target: 'function',
+      targetId: 'Target0',
+      deadLetterQueueArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:guardduty-drift-dlq`,
+      retryAttempts: 2,
+      maxEventAgeSeconds: 3600,
+    },
+    { name: 'guardduty-drift-dead-function', target: 'topic', targetId: 'Target0' },
+  ],
+  alarmNames: ['guardduty-drift-dlq', 'guardduty-drift-heartbeat'],
+  topicKeyArn: KEY_ARN,
+  trailArn: TRAIL_ARN,
+};
 
 export const OPERATOR_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/mallory`;
 
