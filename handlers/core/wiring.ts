@@ -4,7 +4,7 @@
  * ListSubscriptionsByTopic) and this module says what is missing, how bad it is and what may be repaired.
  */
 import type { OwnRule } from '../contract.js';
-import { expectedTargetArn, type TamperRepair, type TamperSeverity } from './tamper.js';
+import { expectedTargetArn, type TamperRepair, type TamperSeverity, trailHomeRegion } from './tamper.js';
 
 /** A read of one thing: its state, or why it could not be read. */
 export type Observed<T> =
@@ -49,7 +49,7 @@ const REDEPLOY = 'redeploy the responder (`cdk deploy`) to restore it';
 /** What the observation says is missing; empty when the wiring is whole. */
 export function wiringGaps(
   observed: WiringObservation,
-  expected: { readonly functionArn: string | undefined; readonly topicArn: string },
+  expected: { readonly functionArn: string | undefined; readonly topicArn: string; readonly region: string },
 ): WiringGap[] {
   const gaps: WiringGap[] = [];
   for (const { rule, state, targets } of observed.rules) {
@@ -116,7 +116,11 @@ export function wiringGaps(
         consequence:
           'EventBridge receives CloudTrail calls only while a trail logs them: GuardDuty changes go unseen until the next sweep.',
         severity: 'critical',
-        repairs: missing ? [] : [{ kind: 'start-logging', trailArn: trail.arn }],
+        // StartLogging works only in the trail's home Region: the responder there restarts it.
+        repairs:
+          missing || trailHomeRegion(trail.arn) !== expected.region
+            ? []
+            : [{ kind: 'start-logging', trailArn: trail.arn }],
         fix: missing ? REDEPLOY : `aws cloudtrail start-logging --name ${trail.arn}`,
       });
     }

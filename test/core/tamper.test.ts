@@ -276,6 +276,16 @@ describe('the same calls on other resources', () => {
     expect(result).toMatchObject({ severity: 'high', repairs: [], resource: { kind: 'trail', ours: false } });
   });
 
+  it('restarts its own trail only in the trail’s home Region (StartLogging works only there)', () => {
+    const elsewhere = { ...SELF, region: 'eu-west-1' };
+    const result = finding(
+      inputOf('aws.cloudtrail', 'StopLogging', { name: TRAIL_ARN }, { region: 'eu-west-1' }),
+      elsewhere,
+    );
+    expect(result).toMatchObject({ severity: 'critical', repairs: [] });
+    expect(result.consequence).toMatch(/home Region \(us-east-1\)/);
+  });
+
   it('without OWN_RESOURCES knows no rule, and still reports trails', () => {
     const bare = { ...SELF, own: undefined };
     expect(reason(inputOf('aws.events', 'DisableRule', { name: RULE }), bare)).toMatch(

@@ -345,7 +345,7 @@ describe('trails', () => {
 
     expect(result).toMatchObject({ tamper: { outcome: 'tamper-repaired', severity: 'critical' } });
     expect(trails.commandCalls(StartLoggingCommand).map((call) => call.args[0].input)).toEqual([
-      { Name: TRAIL_ARN },
+      { Name: 'guardduty-drift-trail' },
     ]);
     expect(
       expectWellFormedAlert(publishedInputs(aws)[0], { outcome: 'tamper-repaired', severity: 'critical' }),

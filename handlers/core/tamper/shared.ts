@@ -168,3 +168,8 @@ export function ownRule(name: string | undefined, bus: string | undefined, own: 
   if (name === undefined || !isDefaultBus(bus)) return undefined;
   return own?.rules.find((rule) => rule.name === name);
 }
+
+/** The Region a trail ARN names (its home Region: StartLogging works only there). */
+export function trailHomeRegion(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:cloudtrail:([a-z0-9-]+):/.exec(arn)?.[1];
+}

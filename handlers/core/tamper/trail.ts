@@ -7,6 +7,7 @@ import {
   type TamperRequest,
   type TamperSelf,
   type TamperVerdict,
+  trailHomeRegion,
   trailNameOf,
 } from './shared.js';
 // -- CloudTrail: every trail is reported (the responder cannot know which one feeds EventBridge) -----------------
@@ -43,6 +44,8 @@ export function judgeTrail(input: TamperInput, self: TamperSelf): TamperVerdict 
   const ownArn = self.own?.trailArn;
   const ours = ownArn !== undefined && (name === ownArn || trailNameOf(name) === trailNameOf(ownArn));
   const resource = { kind: 'trail' as const, name, ours };
+  // StartLogging works only in the Region the trail was created in (CloudTrail API reference).
+  const home = ownArn !== undefined && trailHomeRegion(ownArn) === self.region;
   const blind =
     'CloudTrail delivers the API calls the responder acts on to EventBridge only while a trail logs them: if this ' +
     'trail is the one, GuardDuty changes (and every other tamper call) go unseen until the 30-minute sweep';
@@ -51,9 +54,9 @@ export function judgeTrail(input: TamperInput, self: TamperSelf): TamperVerdict 
       return report({
         resource,
         headline: `CloudTrail trail ${name} stopped logging`,
-        consequence: ours ? `The responder's own trail stopped. ${blind}.` : `${blind}.`,
+        consequence: `${ours ? "The responder's own trail stopped. " : ''}${blind}.${ours && !home ? ` StartLogging works only in the trail's home Region (${ownArn ? trailHomeRegion(ownArn) : 'unknown'}): the responder there restarts it.` : ''}`,
         severity: ours ? 'critical' : 'high',
-        repairs: ours && ownArn ? [{ kind: 'start-logging', trailArn: ownArn }] : [],
+        repairs: ours && home && ownArn ? [{ kind: 'start-logging', trailArn: ownArn }] : [],
         fix: `aws cloudtrail start-logging --name ${name}`,
       });
     case 'DeleteTrail':

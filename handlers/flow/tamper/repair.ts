@@ -5,7 +5,7 @@
  */
 import type { RepairResult } from '../../alerts/tamper.js';
 import { TAMPER_REPAIR_FAILED_METRIC, TAMPER_REPAIRED_METRIC } from '../../contract.js';
-import { expectedTargetArn, type TamperRepair } from '../../core/tamper.js';
+import { expectedTargetArn, type TamperRepair, trailNameOf } from '../../core/tamper.js';
 import { describeError } from '../../errors.js';
 import type { InvocationContext } from '../context.js';
 
@@ -97,7 +97,9 @@ async function apply(
     }
     case 'start-logging': {
       if (trails === undefined) throw new Error('CloudTrail is not wired in');
-      await trails.startLogging(repair.trailArn);
+      // By name: the trail is this Region's own (StartLogging works only in its home Region), and moto 5.2.1 answers
+      // StartLogging by ARN with a 404 although AWS takes either.
+      await trails.startLogging(trailNameOf(repair.trailArn));
       const logging = await trails.isLogging(repair.trailArn);
       return {
         confirmed: logging === true,

@@ -67,6 +67,7 @@ export async function sweepWiring(context: InvocationContext): Promise<WiringRep
   const gaps = wiringGaps(observed, {
     functionArn: functionArnOf(context),
     topicArn: config.notificationTopicArn,
+    region: trigger.region,
   });
   const checked =
     config.ownResources === undefined
