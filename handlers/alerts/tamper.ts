@@ -122,6 +122,14 @@ function actionLines(facts: TamperAlertFacts): string[] {
   );
 }
 
+/** After a confirmed repair nothing is left to restore: the step is to find out why, with the manual fix beside it. */
+function nextStep(facts: TamperAlertFacts): string {
+  const fix = clean(facts.fix, 400);
+  return tamperOutcome(facts).endsWith('-repaired')
+    ? `nothing to restore; find out who made the call and why (the manual fix, should it recur: ${fix})`
+    : fix;
+}
+
 function emailText(facts: TamperAlertFacts): string[] {
   const link = cloudTrailEventUrl(facts.region, facts.eventId);
   return [
@@ -141,7 +149,7 @@ function emailText(facts: TamperAlertFacts): string[] {
     'What the responder did:',
     ...actionLines(facts).map((line) => `  - ${line}`),
     '',
-    `Next step: ${clean(facts.fix, 400)}`,
+    `Next step: ${nextStep(facts)}`,
     `Runbook:   ${runbookLink('tamper', facts.runbookUrl)}`,
     ...(link ? [`CloudTrail: ${link}`] : []),
   ];
@@ -166,7 +174,7 @@ function chatPayload(facts: TamperAlertFacts, subject: string, _budget: Budget):
         .join('; ')}`,
     ].join('\n'),
     nextSteps: [
-      clean(facts.fix, 300),
+      nextStep(facts),
       `Runbook: ${runbookLink('tamper', facts.runbookUrl)}`,
       ...(link ? [`CloudTrail event: ${link}`] : []),
     ],
@@ -212,7 +220,8 @@ function structured(facts: TamperAlertFacts, _budget: Budget, _cuts: Cuts): Reco
       status: repair.status,
       detail: clean(repair.detail, 400),
     })),
-    nextStep: clean(facts.fix, 400),
+    nextStep: nextStep(facts),
+    fix: clean(facts.fix, 400),
     runbook: runbookLink('tamper', facts.runbookUrl),
     cloudTrailUrl: cloudTrailEventUrl(facts.region, facts.eventId) ?? null,
   };

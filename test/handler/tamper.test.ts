@@ -145,7 +145,8 @@ describe('a tamper event on the responder’s own rule', () => {
       repairs: [
         { action: `EnableRule on rule ${RULE}`, status: 'confirmed', detail: 'DescribeRule reads ENABLED' },
       ],
-      nextStep: `aws events enable-rule --name ${RULE}`,
+      fix: `aws events enable-rule --name ${RULE}`,
+      nextStep: expect.stringMatching(/^nothing to restore; find out who/),
       cloudTrailUrl: expect.stringContaining('cloudtrailv2/home?region=us-east-1#/events/'),
     });
     expect(page?.Subject).toMatch(/^\[CRITICAL\] 123456789012 us-east-1: EventBridge rule/);
