@@ -2,6 +2,7 @@
  * The tamper decision (handlers/core/tamper.ts), pure: every call of TAMPER_CALLS on the responder's own resources and
  * on others', CloudFormation deploys, the responder's own repair, denied attempts, and each consequence and severity.
  * Inputs are synthetic CloudTrail records (test/support/tamper-events.ts) read through the real edge parser.
+ * Over 300 lines: one table of every watched call, then the cases around it.
  */
 import { describe, expect, it } from 'vitest';
 import { TAMPER_CALLS, type TamperSource } from '../../handlers/contract.js';

@@ -3,6 +3,7 @@
  * the in-memory state table: each branch of a tamper event (repaired, reported, would-repair, denied, deploy, own
  * repair, foreign resource) and each fault (EnableRule fails, the read-back says still disabled, PutTargets reports a
  * failed entry, Publish fails and is retried without a second page), and the sweep's wiring check.
+ * Over 300 lines: every branch and fault of one trigger, with its small EventBridge model, reads best together.
  */
 import { CloudTrailClient, GetTrailStatusCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import {
