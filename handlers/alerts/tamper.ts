@@ -155,6 +155,18 @@ function emailText(facts: TamperAlertFacts): string[] {
   ];
 }
 
+/**
+ * Chat text that quotes event strings outside a code span (the headline and consequence name the resource): no
+ * backtick, and `<`, `>` and `&` as entities, so a name can neither open code nor make a link or a mention.
+ */
+function chatText(text: string, max: number): string {
+  return clean(text, max)
+    .replace(/`/g, "'")
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
+}
+
 function chatPayload(facts: TamperAlertFacts, subject: string, _budget: Budget): object {
   const tokens = chatTokens(facts.accountId, facts.region, null);
   const link = cloudTrailEventUrl(facts.region, facts.eventId);
@@ -164,17 +176,17 @@ function chatPayload(facts: TamperAlertFacts, subject: string, _budget: Budget):
       : `*Who* ${codeSpan(actorLabel(facts.actor), 256)} · *Call* ${codeSpan(facts.eventName ?? '', 64)}`;
   return chatbotNotification({
     id: cut(facts.eventId, 128),
-    title: `${severityTag(tamperSeverity(facts))} · ${clean(facts.headline, 200)}`,
+    title: `${severityTag(tamperSeverity(facts))} · ${chatText(facts.headline, 200)}`,
     description: [
       `*Account* ${codeSpan(tokens.accountId, 32)} · *Region* ${codeSpan(tokens.region, 32)} · *Resource* ${codeSpan(facts.resource.name, 200)}`,
       who,
-      `*What it means* ${clean(facts.consequence, 600)}`,
+      `*What it means* ${chatText(facts.consequence, 600)}`,
       `*Done* ${actionLines(facts)
-        .map((line) => clean(line, 300))
+        .map((line) => chatText(line, 300))
         .join('; ')}`,
     ].join('\n'),
     nextSteps: [
-      nextStep(facts),
+      chatText(nextStep(facts), 400),
       `Runbook: ${runbookLink('tamper', facts.runbookUrl)}`,
       ...(link ? [`CloudTrail event: ${link}`] : []),
     ],

@@ -374,7 +374,7 @@ describe('trails', () => {
 
 describe('hostile text', () => {
   it('no forged line reaches any protocol from the rule name, the principal, the user agent or the error', async () => {
-    const name = forged('\n', RULE);
+    const name = `${forged('\n', RULE)}<!channel><https://evil.example|click>`;
     responder = await coldStart({
       OWN_RESOURCES: JSON.stringify({ ...OWN, rules: [...OWN.rules] }),
     });
@@ -392,8 +392,9 @@ describe('hostile text', () => {
       ),
     );
     const [page] = publishedInputs(aws);
-    expectNoForgery(page?.Message ?? '', 'tamper alert');
+    const { chat } = expectNoForgery(page?.Message ?? '', 'tamper alert');
     expect(page?.Subject).not.toMatch(/[\r\n]/);
+    expect(JSON.stringify(chat)).not.toMatch(/<!channel>|<https?:/);
   });
 });
 
