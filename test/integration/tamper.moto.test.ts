@@ -3,8 +3,9 @@
  * DynamoDB): a rule really disabled in moto is re-enabled by the handler (DescribeRule), a removed target restored
  * (ListTargetsByRule), a stopped trail restarted (GetTrailStatus), each alert delivered to the SQS subscriber; the
  * sweep's wiring check finds a disabled rule, and a topic without subscriptions. The CloudTrail records are synthetic
- * (moto does not emit them): test/support/tamper-events.ts. Regions and names of their own (af-south-1, me-south-1,
- * `tamper-handler-*`): no other moto test file uses them.
+ * (moto does not emit them): test/support/tamper-events.ts. Regions of their own: every commercial Region is taken by another moto test
+ * file (their sweeps read every detector of the Region), so these worlds live in the ISO partitions moto serves
+ * (us-isob-east-1, us-iso-east-1: ARNs `arn:aws-iso-b:`, `arn:aws-iso:`), names `tamper-handler-*`.
  */
 import {
   CloudTrailClient,
@@ -47,7 +48,9 @@ const endpoint = inject('motoEndpoint');
 const ACCOUNT = '123456789012';
 const RULE = 'tamper-handler-events';
 const TRAIL = 'tamper-handler-trail';
-const DLQ = (region: string) => `arn:aws:sqs:${region}:${ACCOUNT}:tamper-handler-dlq`;
+const partitionOf = (region: string) =>
+  region.startsWith('us-isob-') ? 'aws-iso-b' : region.startsWith('us-iso-') ? 'aws-iso' : 'aws';
+const DLQ = (region: string) => `arn:${partitionOf(region)}:sqs:${region}:${ACCOUNT}:tamper-handler-dlq`;
 
 interface World {
   readonly region: string;
@@ -74,7 +77,7 @@ async function world(region: string, options: { subscribed: boolean }): Promise<
     topicArn =
       (await clients.sns.send(new CreateTopicCommand({ Name: 'tamper-handler-alerts' }))).TopicArn ?? '';
   }
-  const functionArn = `arn:aws:lambda:${region}:${ACCOUNT}:function:${RESPONDER_FUNCTION_NAME}`;
+  const functionArn = `arn:${partitionOf(region)}:lambda:${region}:${ACCOUNT}:function:${RESPONDER_FUNCTION_NAME}`;
   await events.send(
     new PutRuleCommand({
       Name: RULE,
@@ -95,10 +98,14 @@ async function world(region: string, options: { subscribed: boolean }): Promise<
       ],
     }),
   );
-  // moto's CreateTrail wants its bucket to exist; moto_server takes an unsigned S3 PutBucket.
+  // moto's CreateTrail wants its bucket to exist (in the trail's partition). The repository has no S3 client:
+  // moto_server takes a PutBucket whose Authorization header only names the Region (it checks no signature).
   const bucket = `tamper-handler-trail-${region}`;
   const created = await fetch(`${endpoint}/${bucket}`, {
     method: 'PUT',
+    headers: {
+      Authorization: `AWS4-HMAC-SHA256 Credential=testing/20261202/${region}/s3/aws4_request, SignedHeaders=host, Signature=0`,
+    },
     body: `<CreateBucketConfiguration><LocationConstraint>${region}</LocationConstraint></CreateBucketConfiguration>`,
   });
   if (!created.ok) throw new Error(`moto did not create bucket ${bucket}: ${created.status}`);
@@ -135,7 +142,7 @@ const invoke = (w: World, event: unknown) => w.handler(event, lambdaContext(w.re
 
 describe('tamper events against moto_server', () => {
   it('re-enables a disabled rule, restores a removed target, restarts a stopped trail, and each alert reaches the SQS subscriber', async () => {
-    const w = await world('af-south-1', { subscribed: true });
+    const w = await world('us-isob-east-1', { subscribed: true });
 
     // DisableRule, as an attacker would make it.
     await w.events.send(new DisableRuleCommand({ Name: RULE }));
@@ -187,7 +194,7 @@ describe('tamper events against moto_server', () => {
   });
 
   it('the sweep finds a disabled rule (and re-enables it) and a topic without subscriptions, each paged once', async () => {
-    const w = await world('me-south-1', { subscribed: false });
+    const w = await world('us-iso-east-1', { subscribed: false });
     await w.events.send(new DisableRuleCommand({ Name: RULE }));
 
     const first = await invoke(w, sweepEvent(w.region, 'tamper-handler-sweep-1'));
