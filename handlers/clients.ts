@@ -78,6 +78,14 @@ export function createGuardDutyClient(
 }
 
 /**
+ * The settings of the clients the tamper watch builds on first use (EventBridge, CloudTrail: their adapters import the
+ * SDK module lazily), with the support-service timeouts and retries of SNS, DynamoDB and CloudWatch.
+ */
+export function supportClientConfig(userAgent: string = RESPONDER_USER_AGENT) {
+  return { ...commonConfig(userAgent), requestHandler: SUPPORT_SERVICE_TIMEOUTS };
+}
+
+/**
  * The SDK clients, built once per process. Region, credentials and endpoints come from the standard SDK settings
  * (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`...), so the same code runs against moto_server.
  * The user agent marks the responder's own calls in CloudTrail, which is how it recognises its own events.

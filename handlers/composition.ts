@@ -4,15 +4,22 @@
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { Context } from 'aws-lambda';
+import { cloudTrailAdapter } from './adapters/cloudtrail.js';
 import { cloudWatchAdapter } from './adapters/cloudwatch.js';
+import { eventBridgeAdapter } from './adapters/eventbridge.js';
 import { guardDutyAdapter } from './adapters/guardduty.js';
 import { guardDutyCoverageAdapter } from './adapters/guardduty-coverage.js';
 import { organizationAdapter } from './adapters/guardduty-organization.js';
 import { iamAccountName } from './adapters/iam.js';
 import { lazySecurityHub, securityHubAdapter } from './adapters/security-hub.js';
-import { snsAdapter } from './adapters/sns.js';
+import { snsAdapter, snsSubscriptionsAdapter } from './adapters/sns.js';
 import { dynamoDbStateStore } from './adapters/state-store.js';
-import { createClients, RESPONDER_VERSION, SUPPORT_SERVICE_TIMEOUTS } from './clients.js';
+import {
+  createClients,
+  RESPONDER_VERSION,
+  SUPPORT_SERVICE_TIMEOUTS,
+  supportClientConfig,
+} from './clients.js';
 import { loadConfig } from './config.js';
 import { RESPONDER_USER_AGENT } from './contract.js';
 import type { ResponderIdentity } from './core/decide.js';
@@ -76,6 +83,10 @@ export function createResponder(options: ResponderOptions): Responder {
         ))
       : undefined,
     alerts: snsAdapter(clients.sns, config.notificationTopicArn),
+    // Built on first use, their SDK modules imported then: only tamper events and the wiring check need them.
+    rules: eventBridgeAdapter(supportClientConfig()),
+    trails: cloudTrailAdapter(supportClientConfig()),
+    subscriptions: snsSubscriptionsAdapter(clients.sns),
     metrics: cloudWatchAdapter(clients.cloudWatch, config.metricNamespace),
     store: dynamoDbStateStore(clients.dynamoDb, config.stateTableName),
     logger,

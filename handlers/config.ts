@@ -9,6 +9,7 @@ import {
   MAX_REMEDIATIONS_PER_HOUR,
   MAX_REMEDIATIONS_PER_HOUR_EXPECTED,
   ORGANIZATION_AUTO_ENABLE_TARGETS,
+  type OwnResources,
   RESPONDER_MODES,
   RESPONDER_SCOPES,
   RUNTIME_TARGETS,
@@ -109,6 +110,53 @@ export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
+const ruleName = z
+  .string()
+  .check(z.regex(/^[.\-_A-Za-z0-9]{1,64}$/, { error: 'expected an EventBridge rule name' }));
+const arn = z
+  .string()
+  .check(z.regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{12}:.+$/, { error: 'expected an ARN' }));
+
+/** OWN_RESOURCES (contract.ts OwnResources), as the construct writes it. */
+const ownResourcesSchema = z.object({
+  rules: z.array(
+    z.object({
+      name: ruleName,
+      target: z.enum(['function', 'topic']),
+      targetId: z.string().check(z.regex(/^[.\-_A-Za-z0-9]{1,64}$/, { error: 'expected a target id' })),
+      deadLetterQueueArn: z.optional(arn),
+      retryAttempts: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(185))),
+      maxEventAgeSeconds: z.optional(z.number().check(z.int(), z.minimum(60), z.maximum(86_400))),
+    }),
+  ),
+  alarmNames: z.array(z.string().check(z.minLength(1), z.maxLength(255))),
+  topicKeyArn: z.optional(arn),
+  trailArn: z.optional(arn),
+});
+
+/** OWN_RESOURCES, parsed: undefined when unset; a ConfigurationError naming the variable when not valid. */
+export function parseOwnResources(text: string | undefined): OwnResources | undefined {
+  if (text === undefined || text === '') return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError(`Invalid responder configuration: ${ENV.ownResources} is not JSON`, {
+      cause: error,
+    });
+  }
+  const parsed = ownResourcesSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${[ENV.ownResources, ...issue.path.map(String)].join('.')}: ${issue.message}`,
+    );
+    throw new ConfigurationError(`Invalid responder configuration: ${problems.join('; ')}`, {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
 /** Reads and validates the responder's environment once; throws a ConfigurationError naming every bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): ResponderConfig {
   // An empty variable is treated as unset, so CDK or a shell can leave optional ones blank.
@@ -116,6 +164,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
   const parsed = environmentSchema.safeParse(present);
+  // OWN_RESOURCES is JSON with a shape of its own: own-resources.ts validates it after the flat variables.
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
@@ -127,6 +176,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     });
   }
   const values = parsed.data;
+  const ownResources = parseOwnResources(present[ENV.ownResources]);
   return {
     mode: values[ENV.mode],
     notificationTopicArn: values[ENV.notificationTopicArn],
@@ -144,5 +194,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     runbookUrl: values[ENV.runbookUrl],
     accountAliasLookup: values[ENV.accountAliasLookup] === 'true',
     securityHub: values[ENV.securityHub] === 'true',
+    ...(ownResources ? { ownResources } : {}),
   };
 }

@@ -176,6 +176,15 @@ export const ORG_STATISTICS_EKS_RUNTIME_MONITORING_METRIC =
 export const ORG_STATISTICS_EKS_AGENT_MANAGEMENT_METRIC = 'OrganizationStatisticsEksAgentManagementAccounts';
 /** Member accounts that left the sweep's list since the last sweep with no loss event to explain them. */
 export const ORG_MEMBERS_UNEXPLAINED_DROP_METRIC = 'OrganizationMembersUnexplainedDrop';
+/**
+ * The tamper watch (docs/tamper.md), dimension `Region`: `TamperDetected` counts every tamper call reported (once per
+ * event, not its retries) and every gap the sweep's wiring check opens a case for; `TamperRepaired` counts repairs
+ * confirmed by their read-back (EnableRule, PutTargets, StartLogging); `TamperRepairFailed` those that failed or
+ * could not be confirmed.
+ */
+export const TAMPER_DETECTED_METRIC = 'TamperDetected';
+export const TAMPER_REPAIRED_METRIC = 'TamperRepaired';
+export const TAMPER_REPAIR_FAILED_METRIC = 'TamperRepairFailed';
 
 /** The events the function handles: the rule's pattern is built from these, so it cannot drift from the parser. */
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';

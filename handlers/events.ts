@@ -15,6 +15,7 @@ import {
   TAG_API_CALLS,
   type TagChange,
 } from './core/types.js';
+import { isTamperSource, parseTamperDetail } from './tamper-events.js';
 
 /** The EventBridge envelope every input arrives in. */
 const envelopeSchema = z.looseObject({
@@ -223,10 +224,14 @@ export function parseEvent(raw: unknown): ParsedEvent {
   ) {
     return parseCoverageEvent(event);
   }
+  if (isTamperSource(event.source) && event['detail-type'] === CLOUDTRAIL_DETAIL_TYPE) {
+    const tamper = parseTamperDetail({ ...event, source: event.source }, event.detail, problemsOf);
+    return tamper.status === 'unsupported' ? { ...tamper, eventId: event.id } : tamper;
+  }
   if (event.source !== GUARDDUTY_SOURCE || event['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) {
     return {
       status: 'unsupported',
-      reason: `source "${event.source}" with detail-type "${event['detail-type']}" is not a GuardDuty API call or the sweep schedule (nor a coverage event)`,
+      reason: `source "${event.source}" with detail-type "${event['detail-type']}" is not a GuardDuty API call or the sweep schedule (nor a coverage event or a tamper call)`,
       eventId: event.id,
     };
   }

@@ -286,3 +286,35 @@ export interface LogPort {
   warn(message: string, fields: Record<string, unknown>): void;
   error(message: string, fields: Record<string, unknown>): void;
 }
+
+/** One target of an EventBridge rule, as the tamper watch restores it (contract.ts OwnRule). */
+export interface RuleTarget {
+  readonly id: string;
+  readonly arn: string;
+  readonly deadLetterQueueArn?: string | undefined;
+  readonly retryAttempts?: number | undefined;
+  readonly maxEventAgeSeconds?: number | undefined;
+}
+
+/** The responder's own EventBridge rules on the default bus (the tamper watch: read, re-enable, restore the target). */
+export interface EventRulesPort {
+  /** The rule's state (`ENABLED`, `DISABLED`, ...); undefined when the rule does not exist. */
+  ruleState(name: string): Promise<string | undefined>;
+  enableRule(name: string): Promise<void>;
+  /** The rule's targets (every page); undefined when the rule does not exist. */
+  targets(name: string): Promise<{ id: string; arn: string }[] | undefined>;
+  /** PutTargets of one target; rejects when EventBridge reports it as a failed entry. */
+  putTarget(name: string, target: RuleTarget): Promise<void>;
+}
+
+/** CloudTrail trails (the tamper watch: the trail the app created). */
+export interface TrailsPort {
+  /** Whether the trail is logging; undefined when it does not exist. */
+  isLogging(nameOrArn: string): Promise<boolean | undefined>;
+  startLogging(nameOrArn: string): Promise<void>;
+}
+
+/** The alert topic's subscriptions: `PendingConfirmation` ones deliver nothing. */
+export interface TopicSubscriptionsPort {
+  count(topicArn: string): Promise<{ confirmed: number; pending: number }>;
+}

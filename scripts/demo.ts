@@ -2,15 +2,28 @@
  * `npm run demo [-- --mode notify]`: the whole responder flow on this machine, against moto_server.
  * Starts moto on a free loopback port, creates a protected detector, switches runtime monitoring off as an operator
  * would, feeds the resulting CloudTrail event to the responder as the Lambda builds it (handlers/composition.ts
- * `createResponder`, the function's own SDK clients pointed at moto) and prints what happened.
+ * `createResponder`, the function's own SDK clients pointed at moto) and prints what happened. Then one tamper event:
+ * the responder's own EventBridge rule disabled in moto, re-enabled by the responder, and the alert it sends.
  */
 import { parseArgs } from 'node:util';
+import {
+  DescribeRuleCommand,
+  DisableRuleCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { GetDetectorCommand } from '@aws-sdk/client-guardduty';
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { createClients } from '../handlers/clients.js';
 import { createResponder } from '../handlers/composition.js';
 import { JsonLogger } from '../handlers/logger.js';
-import { lambdaContext, retarget, syntheticFixture } from '../test/support/fixtures.js';
+import {
+  lambdaContext,
+  RESPONDER_FUNCTION_NAME,
+  retarget,
+  syntheticFixture,
+} from '../test/support/fixtures.js';
 import {
   complianceValues,
   createDetector,
@@ -22,11 +35,14 @@ import {
   switchOffRuntime,
 } from '../test/support/moto-aws.js';
 import { type MotoServer, startMotoServer } from '../test/support/moto-server.js';
+import { tamperEvent } from '../test/support/tamper-events.js';
 
 // The SDK warns once per process that Node 20 support ends in 2027; the demo is not the place to read it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const REGION = 'us-east-1';
 const NAMESPACE = 'GuardDutyDriftResponder';
+const RULE = 'guardduty-drift-events';
+const FUNCTION_ARN = `arn:aws:lambda:${REGION}:123456789012:function:${RESPONDER_FUNCTION_NAME}`;
 
 const { values } = parseArgs({ options: { mode: { type: 'string', default: 'remediate' } } });
 if (values.mode !== 'remediate' && values.mode !== 'notify') {
@@ -80,6 +96,16 @@ async function main(server: MotoServer): Promise<void> {
   await createStateTable(clients, 'drift-state');
   const { topicArn, queueUrl } = await createTopicWithQueue(clients, 'drift-alerts');
   const detectorId = await createDetector(clients, PROTECTED_RUNTIME);
+  // The responder's own rule, as the construct deploys it (the tamper watch's part of the story, step 9).
+  const events = new EventBridgeClient({
+    endpoint: server.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'demo', secretAccessKey: 'demo' },
+  });
+  await events.send(
+    new PutRuleCommand({ Name: RULE, EventPattern: JSON.stringify({ source: ['aws.guardduty'] }) }),
+  );
+  await events.send(new PutTargetsCommand({ Rule: RULE, Targets: [{ Id: 'Target0', Arn: FUNCTION_ARN }] }));
 
   heading('1. A protected detector');
   console.log(indent(await describeDetector(clients, detectorId)));
@@ -118,6 +144,10 @@ async function main(server: MotoServer): Promise<void> {
       STATE_TABLE_NAME: 'drift-state',
       METRIC_NAMESPACE: NAMESPACE,
       RESPONDER_MODE: mode,
+      OWN_RESOURCES: JSON.stringify({
+        rules: [{ name: RULE, target: 'function', targetId: 'Target0' }],
+        alarmNames: [],
+      }),
     },
     clients: responderClients,
     logger: new JsonLogger('guardduty-drift-responder', 'SILENT'),
@@ -151,6 +181,29 @@ async function main(server: MotoServer): Promise<void> {
     indent(`${NAMESPACE}/EksRuntimeMonitoringCompliant{Region=${REGION}} = ${compliance.join(', ')}`),
   );
   console.log(indent(`${NAMESPACE}/DriftDetected{Region=${REGION}} = ${drifts.join(', ')}`));
+
+  heading('9. Tamper: someone disables the responder’s own EventBridge rule');
+  await events.send(new DisableRuleCommand({ Name: RULE }));
+  const ruleState = async () => (await events.send(new DescribeRuleCommand({ Name: RULE }))).State;
+  console.log(
+    indent(`rule ${RULE}: ${await ruleState()} (the function would no longer receive GuardDuty events)`),
+  );
+  const tamper = await responder.handle(
+    tamperEvent(
+      'aws.events',
+      'DisableRule',
+      { name: RULE },
+      { id: `5a1e7c0d-0000-4b2a-9c3d-${Date.now().toString(16).padStart(12, '0').slice(-12)}` },
+    ),
+    lambdaContext(REGION),
+  );
+  console.log(indent(`decision: ${JSON.stringify(tamper)}`));
+  console.log(indent(`rule ${RULE}: ${await ruleState()}`));
+
+  const tamperAlert = published[published.length - 1];
+  const tamperRenderings = JSON.parse(tamperAlert?.Message ?? '{}') as Record<string, string>;
+  heading(`10. The tamper e-mail (subject: ${tamperAlert?.Subject ?? 'none'})`);
+  console.log(indent(tamperRenderings.email ?? '(no alert)'));
   console.log('\nDone. Try `npm run demo -- --mode notify` for the notify-only path.');
 }
 

@@ -195,6 +195,7 @@ export const RUNBOOK_SECTIONS = {
   backout: { title: '3. Backout', anchor: '3-backout-turn-it-off-when-it-causes-trouble' },
   verify: { title: '4. Verification', anchor: '4-verification' },
   troubleshooting: { title: 'Troubleshooting', anchor: 'troubleshooting' },
+  tamper: { title: 'Tamper', anchor: 'tamper' },
 } as const;
 export type RunbookSection = keyof typeof RUNBOOK_SECTIONS;
 

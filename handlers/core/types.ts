@@ -1,7 +1,8 @@
 /** Domain types shared by the responder, the sweep and the operator CLI. No AWS SDK shapes beyond the adapters. */
-import type { RuntimeTarget } from '../contract.js';
+import type { OwnResources, RuntimeTarget } from '../contract.js';
 
 import type { ClusterCoverage } from './coverage.js';
+import type { TamperInput } from './tamper.js';
 
 /** The two generations of EKS runtime protection, newest first (the order is the preference order). */
 export const RUNTIME_FEATURES = ['RUNTIME_MONITORING', 'EKS_RUNTIME_MONITORING'] as const;
@@ -66,6 +67,8 @@ export interface ResponderConfig {
   readonly accountAliasLookup?: boolean | undefined;
   /** Whether each drift is also a Security Hub finding (`SECURITY_HUB`, see docs/audit.md); default false. */
   readonly securityHub?: boolean | undefined;
+  /** The rules, alarms, key and trail the tamper watch treats as the responder's own (`OWN_RESOURCES`); undefined: none known. */
+  readonly ownResources?: OwnResources | undefined;
 }
 
 /** Who made an API call, as CloudTrail recorded it. Every field is attacker-controlled text except the ARN. */
@@ -166,4 +169,6 @@ export interface CoverageEventInput {
   readonly cluster: ClusterCoverage;
 }
 
-export type ResponderInput = ApiCallInput | SweepInput | CoverageEventInput;
+export type { TamperInput } from './tamper.js';
+
+export type ResponderInput = ApiCallInput | SweepInput | CoverageEventInput | TamperInput;

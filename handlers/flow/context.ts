@@ -13,12 +13,15 @@ import { describeError } from '../errors.js';
 import type {
   AlertTopicPort,
   CoveragePort,
+  EventRulesPort,
   FindingsPort,
   GuardDutyPort,
   LogPort,
   MetricsPort,
   OrganizationPort,
   StateStorePort,
+  TopicSubscriptionsPort,
+  TrailsPort,
 } from '../ports.js';
 import { Delivery } from './delivery.js';
 import { findingSync } from './finding.js';
@@ -33,6 +36,10 @@ export interface ResponderDeps {
   /** Security Hub, present only with SECURITY_HUB=true: one finding per drift (flow/finding.ts). */
   readonly findings?: FindingsPort | undefined;
   readonly alerts: AlertTopicPort;
+  /** The tamper watch and the sweep's wiring check: its own rules, its trail, its topic's subscriptions. */
+  readonly rules?: EventRulesPort | undefined;
+  readonly trails?: TrailsPort | undefined;
+  readonly subscriptions?: TopicSubscriptionsPort | undefined;
   readonly metrics: MetricsPort;
   readonly store: StateStorePort;
   readonly logger: LogPort;

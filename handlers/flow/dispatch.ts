@@ -39,6 +39,8 @@ import {
   respondForOrganization,
 } from './organization/index.js';
 import { type MembershipReport, respondForLoss } from './organization/loss.js';
+import { respondForTamper, type TamperReport } from './tamper/index.js';
+import { sweepWiring, type WiringReport } from './tamper/wiring.js';
 
 export interface DispatchOptions {
   readonly self: ResponderIdentity;
@@ -56,6 +58,10 @@ export interface DispatchResult {
   readonly coverage?: CoverageReport;
   /** A loss path of the organization's GuardDuty (members, monitoring, administrator), as an event. */
   readonly membership?: MembershipReport;
+  /** A tamper call (docs/tamper.md). */
+  readonly tamper?: TamperReport;
+  /** The sweep's check of the responder's own wiring (rules, trail, topic). */
+  readonly wiring?: WiringReport;
 }
 
 /** Routes one validated input and flushes its metrics once, whatever happened. */
@@ -74,6 +80,13 @@ export async function dispatch(
         return await routeSweep(context, input);
       case 'coverage':
         return await routeCoverage(context, input);
+      case 'tamper':
+        return {
+          eventId: input.eventId,
+          trigger: input.kind,
+          reports: [],
+          tamper: await respondForTamper(context, input),
+        };
       default:
         return assertNever(input);
     }
@@ -145,6 +158,22 @@ export function triggerFacts(input: ResponderInput, config: ResponderConfig): Tr
         retriesWhenBusy: true,
         scheduled: false,
         caseActor: undefined,
+        mayOweAlert: false,
+      };
+    case 'tamper':
+      // A call on the responder's own resources: no detector, nothing it asked of GuardDuty.
+      return {
+        ...common,
+        eventName: input.eventName,
+        actor: input.actor,
+        historyActor: input.actor.principalArn ?? 'unknown',
+        change: undefined,
+        reducedProtection: false,
+        organizationFeatures: undefined,
+        owner: eventOwner(input.eventId),
+        retriesWhenBusy: true,
+        scheduled: false,
+        caseActor: input.actor.principalArn ?? 'unknown',
         mayOweAlert: false,
       };
     default:
@@ -222,22 +251,25 @@ async function routeSweep(context: InvocationContext, input: SweepInput): Promis
   }
   const organization = deps.organization;
   // One part's failure must not hide another's result: all run, then the first failure fails the invocation.
-  const [own, members, coverage] = await Promise.allSettled([
+  const [own, members, coverage, wiring] = await Promise.allSettled([
     sweepDetectors(context),
     organization === undefined
       ? Promise.resolve(undefined)
       : respondForOrganization(context, organization, { members: 'all', configuration: true }),
     sweepCoverage(context),
+    sweepWiring(context),
   ]);
   if (own.status === 'rejected') throw own.reason;
   if (members.status === 'rejected') throw members.reason;
   if (coverage.status === 'rejected') throw coverage.reason;
+  if (wiring.status === 'rejected') throw wiring.reason;
   return {
     eventId: input.eventId,
     trigger: input.kind,
     reports: own.value,
     ...(members.value === undefined ? {} : { organization: members.value }),
     coverage: coverage.value,
+    wiring: wiring.value,
   };
 }
 

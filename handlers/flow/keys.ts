@@ -125,3 +125,11 @@ export function membershipKey(accountId: string, region: string): string {
 export function memberDropKey(accountId: string, region: string, eventId: string): ClaimKey {
   return { key: `member-drop#${accountId}#${region}#${eventId}`, ttlSeconds: EVENT_CLAIM_TTL_SECONDS };
 }
+
+/**
+ * One gap of the responder's own wiring (a rule, its trail, its topic), found by the sweep: one case per thing and
+ * fingerprint, so a gap that stays is reported again after a day, not at every sweep.
+ */
+export function wiringCaseKey(accountId: string, region: string, thing: string, claim: CaseClaim): ClaimKey {
+  return { key: `wiring#${accountId}#${region}#${thing}`, ttlSeconds: CASE_TTL_SECONDS, case: claim };
+}

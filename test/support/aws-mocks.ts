@@ -12,7 +12,12 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { BadRequestException, GuardDutyClient } from '@aws-sdk/client-guardduty';
-import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import {
+  ListSubscriptionsByTopicCommand,
+  PublishCommand,
+  type PublishCommandInput,
+  SNSClient,
+} from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { GetDetectorResponse } from './fakes/guardduty.js';
 import { ConditionalCheckFailed, StateTable } from './fakes/state-table.js';
@@ -22,12 +27,14 @@ import { ConditionalCheckFailed, StateTable } from './fakes/state-table.js';
  * clients the Lambda entry point builds at module scope when `loadHandler` cold-starts it.
  */
 export function mockAws() {
-  return {
+  const mocks = {
     guardDuty: mockClient(GuardDutyClient),
     sns: mockClient(SNSClient),
     cloudWatch: mockClient(CloudWatchClient),
     dynamoDb: mockClient(DynamoDBClient),
   };
+  subscribedTopic(mocks);
+  return mocks;
 }
 export type AwsMocks = ReturnType<typeof mockAws>;
 
@@ -36,6 +43,19 @@ export function resetAws(mocks: AwsMocks): void {
   mocks.sns.reset();
   mocks.cloudWatch.reset();
   mocks.dynamoDb.reset();
+  subscribedTopic(mocks);
+}
+
+/** A confirmed subscription on the alert topic, as every deployment has: the sweep's wiring check reads it. */
+export const CONFIRMED_SUBSCRIPTION = {
+  SubscriptionArn:
+    'arn:aws:sns:us-east-1:123456789012:guardduty-drift-alerts:3f1c2b9e-0d4a-4c1e-9a7b-5e6f7a8b9c0d',
+  Protocol: 'email',
+  Endpoint: 'on-call@example.com',
+};
+
+function subscribedTopic(mocks: Pick<AwsMocks, 'sns'>): void {
+  mocks.sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [CONFIRMED_SUBSCRIPTION] });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

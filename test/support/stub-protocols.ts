@@ -163,6 +163,21 @@ export function snsPublishResponse(messageId: string, requestId: string): WireRe
   };
 }
 
+/** One confirmed subscription: the topic of every stub world is subscribed (the sweep's wiring check reads it). */
+export function snsSubscriptionsResponse(topicArn: string, requestId: string): WireResponse {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/xml' },
+    body:
+      `<ListSubscriptionsByTopicResponse xmlns="${SNS_XMLNS}"><ListSubscriptionsByTopicResult><Subscriptions><member>` +
+      `<TopicArn>${escapeXml(topicArn)}</TopicArn><Protocol>email</Protocol>` +
+      `<SubscriptionArn>${escapeXml(topicArn)}:0b6f3c1e-5d2a-4e8f-9c7b-1a2b3c4d5e6f</SubscriptionArn>` +
+      '<Owner>123456789012</Owner><Endpoint>on-call@example.com</Endpoint></member></Subscriptions>' +
+      `</ListSubscriptionsByTopicResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>` +
+      '</ListSubscriptionsByTopicResponse>',
+  };
+}
+
 export function awsQueryError(error: StubError, requestId: string): WireResponse {
   return {
     status: error.status,

@@ -30,6 +30,7 @@ import {
   type Service,
   StubError,
   snsPublishResponse,
+  snsSubscriptionsResponse,
   targetOperation,
   throttlingError,
   type WireResponse,
@@ -303,6 +304,9 @@ export async function startStubServer(options: StubOptions = {}): Promise<StubSe
             throttle
               ? error(throttle)
               : guarded(() => {
+                  if (operation === 'ListSubscriptionsByTopic') {
+                    return snsSubscriptionsResponse(form.get('TopicArn') ?? '', requestId);
+                  }
                   if (operation !== 'Publish') unsupported(`SNS ${operation}`);
                   const message = form.get('Message') ?? '';
                   world.published.push({

@@ -1,0 +1,133 @@
+/**
+ * The tamper watch's decision (issue 12, docs/tamper.md): is a CloudTrail call that can blind or disarm the responder
+ * about one of its own resources, what does it mean in plain words, how bad is it, and what may be repaired. Pure: no
+ * SDK, no clock. Every string in the input is attacker-controlled; the decision only compares and quotes it (the
+ * alert scrubs it). Each service's calls are judged in core/tamper/; this file keeps what every call shares: where
+ * it was made, whether it was the responder's own repair, a denied attempt or a CloudFormation deploy.
+ */
+import { RESPONDER_USER_AGENT } from '../contract.js';
+import { judgeAlarms, judgeKey, judgeTable, judgeTopic } from './tamper/alerting.js';
+import { judgeFunction } from './tamper/function.js';
+import { judgeRule } from './tamper/rule.js';
+import {
+  expectedTargetArn,
+  ignore,
+  ownRule,
+  type TamperFinding,
+  type TamperInput,
+  type TamperSelf,
+  type TamperSeverity,
+  type TamperVerdict,
+} from './tamper/shared.js';
+import { judgeTrail } from './tamper/trail.js';
+
+export * from './tamper/shared.js';
+export { keepsManagementEvents } from './tamper/trail.js';
+
+const CLOUDFORMATION = 'cloudformation.amazonaws.com';
+/** The calls the responder itself makes among the watched ones: its own target restore. */
+const OWN_REPAIR_CALLS: readonly string[] = ['PutTargets'];
+
+/** The session name of an assumed-role ARN. */
+function sessionName(principalArn: string | undefined): string | undefined {
+  return /^arn:aws[\w-]*:sts::\d+:assumed-role\/[^/]+\/(.+)$/.exec(principalArn ?? '')?.[1];
+}
+
+/**
+ * A CloudFormation-driven call: CloudTrail sets `invokedBy` or `sourceIPAddress` to the service itself; the user agent
+ * alone does not count (anyone may choose it).
+ */
+export function isDeploy(input: Pick<TamperInput, 'invokedBy' | 'actor'>): boolean {
+  return input.invokedBy === CLOUDFORMATION || input.actor.sourceIp === CLOUDFORMATION;
+}
+
+/**
+ * The responder's own repair (the loop guard): its execution role as session issuer, a session named after the
+ * function, its user agent, a call it makes (PutTargets), and every target the one it restores. All of them: anyone
+ * may choose a session name or a user agent, not the session issuer.
+ */
+export function isOwnRepair(input: TamperInput, self: TamperSelf, functionArn: string | undefined): boolean {
+  const rule = ownRule(input.request.ruleName, input.request.eventBusName, self.own);
+  const targets = input.request.targets ?? [];
+  return (
+    self.roleArn !== undefined &&
+    self.functionName !== undefined &&
+    input.actor.sessionIssuerArn === self.roleArn &&
+    sessionName(input.actor.principalArn) === self.functionName &&
+    (input.actor.userAgent ?? '').includes(RESPONDER_USER_AGENT) &&
+    OWN_REPAIR_CALLS.includes(input.eventName) &&
+    rule !== undefined &&
+    targets.length > 0 &&
+    targets.every(
+      (target) =>
+        target.id === rule.targetId && target.arn === expectedTargetArn(rule, functionArn, self.topicArn),
+    )
+  );
+}
+
+/** Judges one tamper call: ignored with a reason, or reported with its meaning, severity and repairs. */
+
+export function judgeTamper(input: TamperInput, self: TamperSelf, functionArn?: string): TamperVerdict {
+  if (input.region !== self.region) {
+    return ignore(`event is for Region ${input.region}; this responder serves ${self.region}`);
+  }
+  if (self.accountId !== undefined && input.accountId !== self.accountId) {
+    return ignore(`event is for account ${input.accountId}; this responder serves ${self.accountId}`);
+  }
+  if (input.errorCode === undefined && isOwnRepair(input, self, functionArn)) {
+    return ignore("the responder's own repair of its rule's target");
+  }
+  const verdict = judgeCall(input, self, functionArn);
+  if (verdict.action === 'ignore') return verdict;
+  return { action: 'report', finding: adjusted(input, verdict.finding) };
+}
+
+/** A denied attempt changed nothing (one step lower, nothing to repair); a CloudFormation deploy is low. */
+function adjusted(input: TamperInput, finding: TamperFinding): TamperFinding {
+  if (input.errorCode !== undefined) {
+    const lower: Record<TamperSeverity, TamperSeverity> = {
+      critical: 'high',
+      high: 'medium',
+      medium: 'low',
+      low: 'low',
+    };
+    return {
+      ...finding,
+      how: 'denied',
+      severity: lower[finding.severity],
+      headline: `attempt denied (${input.errorCode}): ${finding.headline}`,
+      consequence: `Nothing changed: the call failed. Had it succeeded: ${finding.consequence}`,
+      repairs: [],
+      fix: 'find out who tried it and why; nothing to restore',
+    };
+  }
+  if (isDeploy(input)) {
+    return {
+      ...finding,
+      how: 'deploy',
+      severity: 'low',
+      consequence: `${finding.consequence} (made by a CloudFormation deployment: expected during a deploy of the responder; if none was planned, treat it as high)`,
+      repairs: [],
+    };
+  }
+  return finding;
+}
+
+function judgeCall(input: TamperInput, self: TamperSelf, functionArn: string | undefined): TamperVerdict {
+  switch (input.source) {
+    case 'aws.cloudtrail':
+      return judgeTrail(input, self);
+    case 'aws.events':
+      return judgeRule(input, self, functionArn);
+    case 'aws.lambda':
+      return judgeFunction(input, self);
+    case 'aws.sns':
+      return judgeTopic(input, self);
+    case 'aws.kms':
+      return judgeKey(input, self);
+    case 'aws.monitoring':
+      return judgeAlarms(input, self);
+    case 'aws.dynamodb':
+      return judgeTable(input, self);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The edge of the tamper watch: CloudTrail records of the calls in TAMPER_CALLS, validated with zod and reduced to a
+ * TamperInput. Request parameters differ per service; each field is optional, but one of the wrong type makes the
+ * record invalid (it claims to be ours and must not be silently dropped). Split from events.ts, which keeps the
+ * GuardDuty records.
+ */
+import * as z from 'zod/mini';
+import { TAMPER_CALLS, type TamperSource } from './contract.js';
+import type { EnvironmentChange, TamperInput } from './core/tamper.js';
+
+const strings = z.optional(z.array(z.string()));
+
+const requestSchema = z.looseObject({
+  // CloudTrail
+  name: z.optional(z.string()),
+  trailName: z.optional(z.string()),
+  isMultiRegionTrail: z.optional(z.boolean()),
+  eventSelectors: z.optional(
+    z.array(
+      z.looseObject({
+        readWriteType: z.optional(z.string()),
+        includeManagementEvents: z.optional(z.boolean()),
+      }),
+    ),
+  ),
+  advancedEventSelectors: z.optional(
+    z.array(
+      z.looseObject({
+        fieldSelectors: z.array(z.looseObject({ field: z.string(), equals: strings, notEquals: strings })),
+      }),
+    ),
+  ),
+  // EventBridge (`name` as above)
+  rule: z.optional(z.string()),
+  state: z.optional(z.string()),
+  eventPattern: z.optional(z.string()),
+  eventBusName: z.optional(z.string()),
+  targets: z.optional(z.array(z.looseObject({ id: z.string(), arn: z.string() }))),
+  ids: strings,
+  // Lambda
+  functionName: z.optional(z.string()),
+  reservedConcurrentExecutions: z.optional(z.number()),
+  // CloudTrail may record the variables, or a placeholder instead of them.
+  environment: z.optional(
+    z.union([
+      z.looseObject({ variables: z.optional(z.union([z.record(z.string(), z.string()), z.string()])) }),
+      z.string(),
+    ]),
+  ),
+  statementId: z.optional(z.string()),
+  // SNS
+  topicArn: z.optional(z.string()),
+  subscriptionArn: z.optional(z.string()),
+  attributeName: z.optional(z.string()),
+  label: z.optional(z.string()),
+  // KMS
+  keyId: z.optional(z.string()),
+  pendingWindowInDays: z.optional(z.number()),
+  // CloudWatch
+  alarmNames: strings,
+  // DynamoDB
+  tableName: z.optional(z.string()),
+});
+
+const detailSchema = z.looseObject({
+  eventSource: z.string(),
+  eventName: z.string().check(z.minLength(1)),
+  eventID: z.string().check(z.minLength(1)),
+  eventTime: z.string(),
+  awsRegion: z.optional(z.string()),
+  recipientAccountId: z.optional(z.string()),
+  userIdentity: z.optional(
+    z.looseObject({
+      type: z.optional(z.string()),
+      arn: z.optional(z.string()),
+      invokedBy: z.optional(z.string()),
+      sessionContext: z.optional(
+        z.looseObject({ sessionIssuer: z.optional(z.looseObject({ arn: z.optional(z.string()) })) }),
+      ),
+    }),
+  ),
+  sourceIPAddress: z.optional(z.string()),
+  userAgent: z.optional(z.string()),
+  errorCode: z.optional(z.string()),
+  errorMessage: z.optional(z.string()),
+  requestParameters: z.nullish(requestSchema),
+  resources: z.nullish(z.array(z.looseObject({ ARN: z.optional(z.string()) }))),
+});
+
+export function isTamperSource(source: string): source is TamperSource {
+  return Object.hasOwn(TAMPER_CALLS, source);
+}
+
+export type ParsedTamper =
+  | { readonly status: 'ok'; readonly input: TamperInput }
+  | { readonly status: 'unsupported'; readonly reason: string }
+  | { readonly status: 'invalid'; readonly problems: readonly string[] };
+
+function environmentOf(
+  environment: z.infer<typeof requestSchema>['environment'],
+): EnvironmentChange | undefined {
+  if (environment === undefined) return undefined;
+  if (typeof environment === 'string' || typeof environment.variables === 'string') return { kind: 'hidden' };
+  return { kind: 'variables', variables: environment.variables ?? {} };
+}
+
+/** One tamper record from the EventBridge envelope's fields. */
+export function parseTamperDetail(
+  envelope: { readonly source: TamperSource; readonly account: string; readonly region: string },
+  detail: unknown,
+  problemsOf: (error: z.core.$ZodError, prefix: string) => string[],
+): ParsedTamper {
+  const parsed = detailSchema.safeParse(detail);
+  if (!parsed.success) return { status: 'invalid', problems: problemsOf(parsed.error, 'detail') };
+  const record = parsed.data;
+  const calls = TAMPER_CALLS[envelope.source];
+  if (record.eventSource !== calls.eventSource) {
+    return {
+      status: 'invalid',
+      problems: [
+        `detail.eventSource: "${record.eventSource}" is not ${calls.eventSource} (source ${envelope.source})`,
+      ],
+    };
+  }
+  if (!(calls.eventNames as readonly string[]).includes(record.eventName)) {
+    return {
+      status: 'unsupported',
+      reason: `${record.eventName} from ${envelope.source} is not a call the tamper watch acts on`,
+    };
+  }
+  const request = record.requestParameters ?? {};
+  const input: TamperInput = {
+    kind: 'tamper',
+    eventId: record.eventID,
+    eventTime: record.eventTime,
+    accountId: record.recipientAccountId ?? envelope.account,
+    region: record.awsRegion ?? envelope.region,
+    source: envelope.source,
+    eventName: record.eventName,
+    actor: {
+      type: record.userIdentity?.type,
+      principalArn: record.userIdentity?.arn,
+      sessionIssuerArn: record.userIdentity?.sessionContext?.sessionIssuer?.arn,
+      sourceIp: record.sourceIPAddress,
+      userAgent: record.userAgent,
+    },
+    invokedBy: record.userIdentity?.invokedBy,
+    errorCode: record.errorCode,
+    errorMessage: record.errorMessage,
+    request: {
+      trailName: envelope.source === 'aws.cloudtrail' ? (request.name ?? request.trailName) : undefined,
+      eventSelectors: request.eventSelectors,
+      advancedEventSelectors: request.advancedEventSelectors,
+      isMultiRegionTrail: request.isMultiRegionTrail,
+      ruleName: envelope.source === 'aws.events' ? (request.name ?? request.rule) : undefined,
+      eventBusName: request.eventBusName,
+      ruleState: request.state,
+      eventPattern: request.eventPattern,
+      targets: request.targets?.map((target) => ({ id: target.id, arn: target.arn })),
+      targetIds: request.ids,
+      functionName: request.functionName,
+      reservedConcurrentExecutions: request.reservedConcurrentExecutions,
+      environment: environmentOf(request.environment),
+      statementId: request.statementId,
+      topicArn: request.topicArn,
+      subscriptionArn: request.subscriptionArn,
+      attributeName: request.attributeName,
+      label: request.label,
+      keyId: request.keyId,
+      pendingWindowInDays: request.pendingWindowInDays,
+      alarmNames: request.alarmNames,
+      tableName: request.tableName,
+      resourceArns: (record.resources ?? []).flatMap((resource) => (resource.ARN ? [resource.ARN] : [])),
+      fields: Object.keys(request),
+    },
+  };
+  return { status: 'ok', input };
+}

@@ -1,0 +1,503 @@
+/*
+ * The tamper decision (handlers/core/tamper.ts), pure: every call of TAMPER_CALLS on the responder's own resources and
+ * on others', CloudFormation deploys, the responder's own repair, denied attempts, and each consequence and severity.
+ * Inputs are synthetic CloudTrail records (test/support/tamper-events.ts) read through the real edge parser.
+ * Over 300 lines: one table of every watched call, then the cases around it.
+ */
+import { describe, expect, it } from 'vitest';
+import { TAMPER_CALLS, type TamperSource } from '../../handlers/contract.js';
+import {
+  functionRefOf,
+  judgeTamper,
+  type TamperFinding,
+  type TamperInput,
+  type TamperSelf,
+} from '../../handlers/core/tamper.js';
+import { parseEvent } from '../../handlers/events.js';
+import { type Json, RESPONDER_FUNCTION_NAME, RESPONDER_ROLE_ARN } from '../support/fixtures.js';
+import { ACCOUNT, REGION, STATE_TABLE, TOPIC_ARN } from '../support/mocked-responder.js';
+import {
+  CLOUDFORMATION_DEPLOY,
+  FUNCTION_ARN,
+  KEY_ARN,
+  OWN,
+  type TamperEventOptions,
+  TRAIL_ARN,
+  tamperEvent,
+} from '../support/tamper-events.js';
+
+const SELF: TamperSelf = {
+  region: REGION,
+  accountId: ACCOUNT,
+  functionName: RESPONDER_FUNCTION_NAME,
+  roleArn: RESPONDER_ROLE_ARN,
+  topicArn: TOPIC_ARN,
+  tableName: STATE_TABLE,
+  mode: 'remediate',
+  scope: 'account',
+  own: OWN,
+};
+
+function inputOf(
+  source: TamperSource,
+  eventName: string,
+  request: Json | null,
+  options?: TamperEventOptions,
+) {
+  const parsed = parseEvent(tamperEvent(source, eventName, request, options));
+  if (parsed.status !== 'ok' || parsed.input.kind !== 'tamper') throw new Error(JSON.stringify(parsed));
+  return parsed.input;
+}
+
+function finding(input: TamperInput, self: TamperSelf = SELF): TamperFinding {
+  const verdict = judgeTamper(input, self, FUNCTION_ARN);
+  if (verdict.action !== 'report') throw new Error(`expected a report, got: ${verdict.reason}`);
+  return verdict.finding;
+}
+
+function reason(input: TamperInput, self: TamperSelf = SELF): string {
+  const verdict = judgeTamper(input, self, FUNCTION_ARN);
+  if (verdict.action !== 'ignore') throw new Error(`expected ignore, got: ${verdict.finding.headline}`);
+  return verdict.reason;
+}
+
+const RULE = 'guardduty-drift-events';
+const LAMBDA = TAMPER_CALLS['aws.lambda'].eventNames;
+
+/** Each watched call on the responder's own resource: severity, repairs, and words of its consequence. */
+const OWN_CALLS: readonly [TamperSource, string, Json, TamperFinding['severity'], string[], RegExp][] = [
+  ['aws.cloudtrail', 'StopLogging', { name: TRAIL_ARN }, 'critical', ['start-logging'], /stopped/],
+  ['aws.cloudtrail', 'DeleteTrail', { name: 'guardduty-drift-trail' }, 'critical', [], /gone/],
+  [
+    'aws.cloudtrail',
+    'UpdateTrail',
+    { name: TRAIL_ARN, isMultiRegionTrail: false },
+    'high',
+    [],
+    /this Region only/,
+  ],
+  [
+    'aws.cloudtrail',
+    'PutEventSelectors',
+    { trailName: TRAIL_ARN, eventSelectors: [{ readWriteType: 'All', includeManagementEvents: false }] },
+    'critical',
+    [],
+    /no longer include management events/,
+  ],
+  [
+    'aws.events',
+    'DisableRule',
+    { name: RULE },
+    'critical',
+    ['enable-rule'],
+    /no longer receives GuardDuty events/,
+  ],
+  ['aws.events', 'DeleteRule', { name: RULE }, 'critical', [], /no longer receives GuardDuty events/],
+  [
+    'aws.events',
+    'RemoveTargets',
+    { rule: RULE, ids: ['Target0'] },
+    'critical',
+    ['restore-target'],
+    /delivers nowhere/,
+  ],
+  ['aws.events', 'PutRule', { name: RULE, state: 'DISABLED' }, 'critical', ['enable-rule'], /rule is off/],
+  [
+    'aws.events',
+    'PutTargets',
+    { rule: RULE, targets: [{ id: 'Target0', arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:decoy` }] },
+    'critical',
+    ['restore-target'],
+    /now delivers to .*decoy/,
+  ],
+  [
+    'aws.lambda',
+    LAMBDA[0],
+    {
+      functionName: RESPONDER_FUNCTION_NAME,
+      environment: {
+        variables: {
+          RESPONDER_MODE: 'notify',
+          NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+          STATE_TABLE_NAME: STATE_TABLE,
+          OWN_RESOURCES: '{}',
+        },
+      },
+    },
+    'critical',
+    [],
+    /RESPONDER_MODE changed from remediate to notify/,
+  ],
+  [
+    'aws.lambda',
+    LAMBDA[1],
+    { functionName: FUNCTION_ARN },
+    'critical',
+    [],
+    /no longer the deployed responder/,
+  ],
+  [
+    'aws.lambda',
+    LAMBDA[2],
+    { functionName: RESPONDER_FUNCTION_NAME, reservedConcurrentExecutions: 0 },
+    'critical',
+    [],
+    /reserved concurrency 0: the function can never run/i,
+  ],
+  [
+    'aws.lambda',
+    LAMBDA[3],
+    { functionName: `${ACCOUNT}:function:${RESPONDER_FUNCTION_NAME}` },
+    'critical',
+    [],
+    /responder is gone/,
+  ],
+  [
+    'aws.lambda',
+    LAMBDA[4],
+    { functionName: RESPONDER_FUNCTION_NAME, statementId: 'events' },
+    'critical',
+    [],
+    /EventBridge/,
+  ],
+  [
+    'aws.lambda',
+    LAMBDA[5],
+    { functionName: RESPONDER_FUNCTION_NAME, statementId: 'events' },
+    'critical',
+    [],
+    /EventBridge/,
+  ],
+  ['aws.sns', 'DeleteTopic', { topicArn: TOPIC_ARN }, 'critical', [], /alerts no longer reach anyone/i],
+  [
+    'aws.sns',
+    'Unsubscribe',
+    { subscriptionArn: `${TOPIC_ARN}:0b6f3c1e` },
+    'high',
+    [],
+    /no longer receives alerts/,
+  ],
+  [
+    'aws.sns',
+    'SetTopicAttributes',
+    { topicArn: TOPIC_ARN, attributeName: 'Policy' },
+    'critical',
+    [],
+    /access policy/,
+  ],
+  ['aws.sns', 'RemovePermission', { topicArn: TOPIC_ARN, label: 'events' }, 'high', [], /publish/],
+  ['aws.kms', 'DisableKey', { keyId: KEY_ARN }, 'critical', [], /alerts no longer reach anyone/],
+  [
+    'aws.kms',
+    'ScheduleKeyDeletion',
+    { keyId: '1234abcd-12ab-34cd-56ef-1234567890ab', pendingWindowInDays: 7 },
+    'critical',
+    [],
+    /deleted in 7 day/,
+  ],
+  [
+    'aws.monitoring',
+    'DisableAlarmActions',
+    { alarmNames: ['guardduty-drift-dlq'] },
+    'high',
+    [],
+    /page nobody/,
+  ],
+  [
+    'aws.monitoring',
+    'DeleteAlarms',
+    { alarmNames: ['other', 'guardduty-drift-heartbeat'] },
+    'high',
+    [],
+    /no longer page/,
+  ],
+  ['aws.dynamodb', 'DeleteTable', { tableName: STATE_TABLE }, 'critical', [], /Every claim fails/],
+];
+
+describe('tamper calls on the responder’s own resources', () => {
+  it('covers every call of TAMPER_CALLS', () => {
+    const covered = new Set(OWN_CALLS.map(([source, name]) => `${source}:${name}`));
+    for (const [source, { eventNames }] of Object.entries(TAMPER_CALLS)) {
+      for (const name of eventNames) expect(covered, `${source}:${name}`).toContain(`${source}:${name}`);
+    }
+  });
+
+  it.each(OWN_CALLS)(
+    '%s %s is reported %s with its repairs and consequence',
+    (source, name, request, severity, repairs, words) => {
+      const result = finding(inputOf(source, name, request));
+      expect(result.severity).toBe(severity);
+      expect(result.how).toBe('call');
+      expect(result.resource.ours).toBe(true);
+      expect(result.repairs.map((repair) => repair.kind)).toEqual(repairs);
+      expect(`${result.headline} ${result.consequence}`).toMatch(words);
+      expect(result.fix.length).toBeGreaterThan(10);
+    },
+  );
+
+  it('repairs the responder’s rule with the target as deployed', () => {
+    const result = finding(inputOf('aws.events', 'RemoveTargets', { rule: RULE, ids: ['Target0'] }));
+    expect(result.repairs).toEqual([{ kind: 'restore-target', rule: OWN.rules[0] }]);
+  });
+
+  it('says the dead-function rule loses the page that arrives without the function', () => {
+    const result = finding(inputOf('aws.events', 'DisableRule', { name: 'guardduty-drift-dead-function' }));
+    expect(result.consequence).toMatch(/when the function itself is gone/);
+  });
+});
+
+describe('the same calls on other resources', () => {
+  const FOREIGN: readonly [TamperSource, string, Json, RegExp][] = [
+    ['aws.events', 'DisableRule', { name: 'someone-elses-rule' }, /not one of the responder's/],
+    ['aws.events', 'DisableRule', { name: RULE, eventBusName: 'custom-bus' }, /not one of the responder's/],
+    ['aws.lambda', LAMBDA[3], { functionName: 'other-function' }, /not the responder's/],
+    [
+      'aws.lambda',
+      LAMBDA[3],
+      { functionName: `arn:aws:lambda:${REGION}:210987654321:function:${RESPONDER_FUNCTION_NAME}` },
+      /not the responder's/,
+    ],
+    ['aws.sns', 'DeleteTopic', { topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:other` }, /not the alert topic/],
+    [
+      'aws.sns',
+      'Unsubscribe',
+      { subscriptionArn: `arn:aws:sns:${REGION}:${ACCOUNT}:guardduty-drift-alerts-2:x` },
+      /not one of the alert topic's/,
+    ],
+    ['aws.kms', 'DisableKey', { keyId: 'ffffffff-12ab-34cd-56ef-1234567890ab' }, /not the alert topic's/],
+    ['aws.monitoring', 'DeleteAlarms', { alarmNames: ['billing'] }, /none of the responder's alarms/],
+    ['aws.dynamodb', 'DeleteTable', { tableName: 'orders' }, /not the state table/],
+  ];
+  it.each(FOREIGN)('%s %s %j is ignored with the reason', (source, name, request, words) => {
+    expect(reason(inputOf(source, name, request))).toMatch(words);
+  });
+
+  it('reports every trail, high when it is not the responder’s, and repairs none of them', () => {
+    const result = finding(inputOf('aws.cloudtrail', 'StopLogging', { name: 'org-trail' }));
+    expect(result).toMatchObject({ severity: 'high', repairs: [], resource: { kind: 'trail', ours: false } });
+  });
+
+  it('restarts its own trail only in the trail’s home Region (StartLogging works only there)', () => {
+    const elsewhere = { ...SELF, region: 'eu-west-1' };
+    const result = finding(
+      inputOf('aws.cloudtrail', 'StopLogging', { name: TRAIL_ARN }, { region: 'eu-west-1' }),
+      elsewhere,
+    );
+    expect(result).toMatchObject({ severity: 'critical', repairs: [] });
+    expect(result.consequence).toMatch(/home Region \(us-east-1\)/);
+  });
+
+  it('without OWN_RESOURCES knows no rule, and still reports trails', () => {
+    const bare = { ...SELF, own: undefined };
+    expect(reason(inputOf('aws.events', 'DisableRule', { name: RULE }), bare)).toMatch(
+      /OWN_RESOURCES is not set/,
+    );
+    expect(finding(inputOf('aws.cloudtrail', 'StopLogging', { name: TRAIL_ARN }), bare)).toMatchObject({
+      severity: 'high',
+      repairs: [],
+    });
+  });
+
+  it('ignores other Regions and accounts', () => {
+    expect(reason(inputOf('aws.events', 'DisableRule', { name: RULE }, { region: 'eu-west-1' }))).toMatch(
+      /Region eu-west-1/,
+    );
+    expect(reason(inputOf('aws.events', 'DisableRule', { name: RULE }, { account: '210987654321' }))).toMatch(
+      /account 210987654321/,
+    );
+  });
+});
+
+describe('who made the call', () => {
+  const ownRepair = {
+    userIdentity: {
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/GuardDutyDriftResponderRole/${RESPONDER_FUNCTION_NAME}`,
+      sessionContext: { sessionIssuer: { arn: RESPONDER_ROLE_ARN } },
+    },
+    userAgent: 'aws-sdk-js/3.0 guardduty-drift-responder/0.1.0',
+  };
+  const restore = { rule: RULE, targets: [{ id: 'Target0', arn: FUNCTION_ARN }] };
+
+  it('ignores the responder’s own PutTargets that restores its target (the loop guard)', () => {
+    expect(reason(inputOf('aws.events', 'PutTargets', restore, { record: ownRepair }))).toMatch(/own repair/);
+  });
+
+  it('reports a PutTargets by the responder’s role that points elsewhere, and any other call by it', () => {
+    const elsewhere = { rule: RULE, targets: [{ id: 'Target0', arn: `${FUNCTION_ARN}-decoy` }] };
+    expect(finding(inputOf('aws.events', 'PutTargets', elsewhere, { record: ownRepair })).severity).toBe(
+      'critical',
+    );
+    expect(
+      finding(inputOf('aws.events', 'DisableRule', { name: RULE }, { record: ownRepair })).severity,
+    ).toBe('critical');
+  });
+
+  it('does not take a look-alike (session name and user agent, another issuer) for the responder', () => {
+    const lookAlike = {
+      ...ownRepair,
+      userIdentity: {
+        ...ownRepair.userIdentity,
+        sessionContext: { sessionIssuer: { arn: `arn:aws:iam::${ACCOUNT}:role/Admin` } },
+      },
+    };
+    expect(finding(inputOf('aws.events', 'PutTargets', restore, { record: lookAlike })).severity).toBe(
+      'high',
+    );
+  });
+
+  it('reports a CloudFormation deploy at low severity, repairing nothing', () => {
+    const result = finding(
+      inputOf('aws.events', 'DisableRule', { name: RULE }, { record: CLOUDFORMATION_DEPLOY }),
+    );
+    expect(result).toMatchObject({ how: 'deploy', severity: 'low', repairs: [] });
+    expect(result.consequence).toMatch(/CloudFormation deployment/);
+  });
+
+  it('does not take a CloudFormation user agent alone for a deploy', () => {
+    const forged = { userAgent: 'cloudformation.amazonaws.com' };
+    expect(finding(inputOf('aws.events', 'DisableRule', { name: RULE }, { record: forged })).how).toBe(
+      'call',
+    );
+  });
+
+  it('reports a denied call as an attempt, one severity lower, repairing nothing', () => {
+    const denied = { errorCode: 'AccessDenied', errorMessage: 'not authorized' };
+    expect(finding(inputOf('aws.events', 'DisableRule', { name: RULE }, { record: denied }))).toMatchObject({
+      how: 'denied',
+      severity: 'high',
+      repairs: [],
+      headline: expect.stringMatching(/^attempt denied \(AccessDenied\)/),
+    });
+    expect(
+      finding(inputOf('aws.sns', 'Unsubscribe', { subscriptionArn: `${TOPIC_ARN}:x` }, { record: denied }))
+        .severity,
+    ).toBe('medium');
+  });
+});
+
+describe('consequences in detail', () => {
+  const update = (variables: unknown) =>
+    finding(
+      inputOf('aws.lambda', LAMBDA[0], { functionName: RESPONDER_FUNCTION_NAME, environment: { variables } }),
+    );
+  const full = { NOTIFICATION_TOPIC_ARN: TOPIC_ARN, STATE_TABLE_NAME: STATE_TABLE, OWN_RESOURCES: '{}' };
+
+  it('names a removed environment, a moved topic, a lost scope and a hidden environment', () => {
+    expect(update({}).consequence).toMatch(/environment was removed: the function fails at start/);
+    expect(update({ ...full, NOTIFICATION_TOPIC_ARN: `${TOPIC_ARN}-x` }).consequence).toMatch(
+      /alerts go to another topic/,
+    );
+    expect(
+      finding(
+        inputOf('aws.lambda', LAMBDA[0], {
+          functionName: RESPONDER_FUNCTION_NAME,
+          environment: { variables: { ...full, RESPONDER_SCOPE: 'account' } },
+        }),
+        {
+          ...SELF,
+          scope: 'organization',
+        },
+      ).consequence,
+    ).toMatch(/RESPONDER_SCOPE changed from organization to account/);
+    const hidden = finding(
+      inputOf('aws.lambda', LAMBDA[0], {
+        functionName: RESPONDER_FUNCTION_NAME,
+        environment: { variables: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+      }),
+    );
+    expect(hidden).toMatchObject({
+      severity: 'high',
+      consequence: expect.stringMatching(/did not record its values/),
+    });
+  });
+
+  it('keeps an unchanged environment and a memory change at high', () => {
+    expect(update({ ...full, RESPONDER_MODE: 'remediate' }).severity).toBe('high');
+    const memory = finding(
+      inputOf('aws.lambda', LAMBDA[0], { functionName: RESPONDER_FUNCTION_NAME, memorySize: 128 }),
+    );
+    expect(memory).toMatchObject({ severity: 'high', consequence: expect.stringMatching(/memorySize/) });
+  });
+
+  it('reports PutEventSelectors only when management events are dropped', () => {
+    const keeps = {
+      trailName: 'org-trail',
+      eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true }],
+    };
+    expect(reason(inputOf('aws.cloudtrail', 'PutEventSelectors', keeps))).toMatch(/still include management/);
+    const readOnly = {
+      trailName: 'org-trail',
+      eventSelectors: [{ readWriteType: 'ReadOnly', includeManagementEvents: true }],
+    };
+    expect(finding(inputOf('aws.cloudtrail', 'PutEventSelectors', readOnly)).severity).toBe('high');
+    const advancedKeeps = {
+      trailName: 'org-trail',
+      advancedEventSelectors: [{ fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }] }],
+    };
+    expect(reason(inputOf('aws.cloudtrail', 'PutEventSelectors', advancedKeeps))).toMatch(/still include/);
+    const advancedExcludes = {
+      trailName: TRAIL_ARN,
+      advancedEventSelectors: [
+        {
+          fieldSelectors: [
+            { field: 'eventCategory', equals: ['Management'] },
+            { field: 'eventSource', notEquals: ['guardduty.amazonaws.com'] },
+          ],
+        },
+      ],
+    };
+    expect(finding(inputOf('aws.cloudtrail', 'PutEventSelectors', advancedExcludes)).severity).toBe(
+      'critical',
+    );
+  });
+
+  it('tells another target added beside the responder’s from its own rewritten', () => {
+    const added = finding(
+      inputOf('aws.events', 'PutTargets', {
+        rule: RULE,
+        targets: [{ id: 'exfil', arn: `arn:aws:sqs:${REGION}:210987654321:q` }],
+      }),
+    );
+    expect(added).toMatchObject({
+      severity: 'high',
+      repairs: [],
+      consequence: expect.stringMatching(/also delivers to/),
+    });
+    const removedOthers = finding(inputOf('aws.events', 'RemoveTargets', { rule: RULE, ids: ['other'] }));
+    expect(removedOthers).toMatchObject({ severity: 'high', repairs: [] });
+  });
+
+  it('a pattern replaced by PutRule is critical and left to a deploy', () => {
+    const replaced = finding(
+      inputOf('aws.events', 'PutRule', { name: RULE, eventPattern: '{"source":["nothing"]}' }),
+    );
+    expect(replaced).toMatchObject({
+      severity: 'critical',
+      repairs: [],
+      fix: expect.stringMatching(/cdk deploy/),
+    });
+  });
+
+  it('matches the key by CloudTrail’s resources[] as well as by keyId', () => {
+    const byResources = inputOf(
+      'aws.kms',
+      'DisableKey',
+      { keyId: 'alias-free-id' },
+      { record: { resources: [{ ARN: KEY_ARN }] } },
+    );
+    expect(finding(byResources).severity).toBe('critical');
+  });
+
+  it('reads function references as the Lambda API takes them', () => {
+    expect(functionRefOf('fn')).toEqual({ name: 'fn' });
+    expect(functionRefOf(`${ACCOUNT}:function:fn`)).toEqual({ name: 'fn', accountId: ACCOUNT });
+    expect(functionRefOf(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:fn:live`)).toEqual({
+      name: 'fn',
+      region: REGION,
+      accountId: ACCOUNT,
+      qualifier: 'live',
+    });
+    expect(functionRefOf('not a name')).toBeUndefined();
+  });
+});

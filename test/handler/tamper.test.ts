@@ -1,0 +1,464 @@
+/*
+ * The tamper watch through the real Lambda entry point, with aws-sdk-client-mock (EventBridge, CloudTrail, SNS...) and
+ * the in-memory state table: each branch of a tamper event (repaired, reported, would-repair, denied, deploy, own
+ * repair, foreign resource) and each fault (EnableRule fails, the read-back says still disabled, PutTargets reports a
+ * failed entry, Publish fails and is retried without a second page), and the sweep's wiring check.
+ * Over 300 lines: every branch and fault of one trigger, with its small EventBridge model, reads best together.
+ */
+import { CloudTrailClient, GetTrailStatusCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  DescribeRuleCommand,
+  EnableRuleCommand,
+  EventBridgeClient,
+  ListTargetsByRuleCommand,
+  PutTargetsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-eventbridge';
+import { GetDetectorCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import { ListSubscriptionsByTopicCommand, PublishCommand } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { expectNoForgery, forged } from '../alerts/hostile-text.js';
+import { expectWellFormedAlert } from '../support/alert-assertions.js';
+import {
+  awsFault,
+  FakeStateTable,
+  metricPoints,
+  mockAws,
+  PROTECTED,
+  publishedInputs,
+  resetAws,
+} from '../support/aws-mocks.js';
+import { RESPONDER_FUNCTION_NAME, RESPONDER_ROLE_ARN, sweepEvent } from '../support/fixtures.js';
+import { coldStart, type MockedResponder, TOPIC_ARN } from '../support/mocked-responder.js';
+import {
+  CLOUDFORMATION_DEPLOY,
+  FUNCTION_ARN,
+  OWN,
+  TRAIL_ARN,
+  tamperEvent,
+} from '../support/tamper-events.js';
+
+const aws = mockAws();
+const events = mockClient(EventBridgeClient);
+const trails = mockClient(CloudTrailClient);
+const RULE = 'guardduty-drift-events';
+const DETECTOR = '0ab12cd34ef56ab78cd90ef12ab34cd5';
+let responder: MockedResponder;
+let messages = 0;
+
+/** EventBridge as a small model of the responder's rules: state and targets, changed by the calls. */
+const rules = new Map<string, { state: string; targets: { Id: string; Arn: string }[] }>();
+
+function armEventBridge(): void {
+  events.reset();
+  rules.clear();
+  rules.set(RULE, { state: 'ENABLED', targets: [{ Id: 'Target0', Arn: FUNCTION_ARN }] });
+  rules.set('guardduty-drift-dead-function', {
+    state: 'ENABLED',
+    targets: [{ Id: 'Target0', Arn: TOPIC_ARN }],
+  });
+  const find = (name: string | undefined) => {
+    const rule = rules.get(name ?? '');
+    if (rule === undefined) {
+      throw new ResourceNotFoundException({ message: `Rule ${name} does not exist.`, $metadata: {} });
+    }
+    return rule;
+  };
+  events
+    .on(DescribeRuleCommand)
+    .callsFake(async (input: { Name?: string }) => ({ Name: input.Name, State: find(input.Name).state }));
+  events.on(EnableRuleCommand).callsFake(async (input: { Name?: string }) => {
+    find(input.Name).state = 'ENABLED';
+    return {};
+  });
+  events
+    .on(ListTargetsByRuleCommand)
+    .callsFake(async (input: { Rule?: string }) => ({ Targets: find(input.Rule).targets }));
+  events
+    .on(PutTargetsCommand)
+    .callsFake(async (input: { Rule?: string; Targets?: { Id: string; Arn: string }[] }) => {
+      const rule = find(input.Rule);
+      for (const target of input.Targets ?? []) {
+        rule.targets = [
+          ...rule.targets.filter((each) => each.Id !== target.Id),
+          { Id: target.Id, Arn: target.Arn },
+        ];
+      }
+      return { FailedEntryCount: 0, FailedEntries: [] };
+    });
+}
+
+let trailLogging = true;
+function armCloudTrail(): void {
+  trails.reset();
+  trailLogging = true;
+  trails.on(StartLoggingCommand).callsFake(async () => {
+    trailLogging = true;
+    return {};
+  });
+  trails.on(GetTrailStatusCommand).callsFake(async () => ({ IsLogging: trailLogging }));
+}
+
+beforeEach(async () => {
+  resetAws(aws);
+  new FakeStateTable(aws);
+  armEventBridge();
+  armCloudTrail();
+  aws.guardDuty.on(ListDetectorsCommand).resolves({ DetectorIds: [DETECTOR] });
+  aws.guardDuty.on(GetDetectorCommand).resolves(PROTECTED);
+  aws.sns.on(PublishCommand).callsFake(async () => ({ MessageId: `message-${++messages}` }));
+  responder = await coldStart({ OWN_RESOURCES: JSON.stringify(OWN) });
+});
+afterAll(() => {
+  resetAws(aws);
+  events.restore();
+  trails.restore();
+});
+
+const disableRule = (id?: string) =>
+  tamperEvent('aws.events', 'DisableRule', { name: RULE }, id ? { id } : {});
+
+describe('a tamper event on the responder’s own rule', () => {
+  it('re-enables the rule, reads it back and pages critical with who, what and the consequence', async () => {
+    // Prepare
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+
+    // Act
+    const result = await responder.invoke(disableRule());
+
+    // Assess
+    expect(result).toMatchObject({
+      trigger: 'tamper',
+      tamper: { outcome: 'tamper-repaired', severity: 'critical' },
+    });
+    expect(events.commandCalls(EnableRuleCommand).map((call) => call.args[0].input)).toEqual([
+      { Name: RULE },
+    ]);
+    expect(rules.get(RULE)?.state).toBe('ENABLED');
+    const [page] = publishedInputs(aws);
+    const alert = expectWellFormedAlert(page, { outcome: 'tamper-repaired', severity: 'critical' });
+    expect(alert).toMatchObject({
+      kind: 'tamper',
+      actor: 'arn:aws:sts::123456789012:assumed-role/Admin/mallory',
+      resource: { kind: 'rule', name: RULE, ours: true },
+      repairs: [
+        { action: `EnableRule on rule ${RULE}`, status: 'confirmed', detail: 'DescribeRule reads ENABLED' },
+      ],
+      fix: `aws events enable-rule --name ${RULE}`,
+      nextStep: expect.stringMatching(/^nothing to restore; find out who/),
+      cloudTrailUrl: expect.stringContaining('cloudtrailv2/home?region=us-east-1#/events/'),
+    });
+    expect(page?.Subject).toMatch(/^\[CRITICAL\] 123456789012 us-east-1: EventBridge rule/);
+    const email = JSON.parse(page?.Message ?? '{}').email as string;
+    expect(email).toContain('the function no longer receives GuardDuty events');
+    expect(email).toContain('done, confirmed by read-back');
+    expect(email).toContain('#tamper');
+    expect(metricPoints(aws)).toEqual(
+      expect.arrayContaining([
+        { name: 'TamperDetected', value: 1 },
+        { name: 'TamperRepaired', value: 1 },
+      ]),
+    );
+  });
+
+  it('restores a removed target with its dead-letter queue and retry policy', async () => {
+    rules.set(RULE, { state: 'ENABLED', targets: [] });
+
+    const result = await responder.invoke(
+      tamperEvent('aws.events', 'RemoveTargets', { rule: RULE, ids: ['Target0'] }),
+    );
+
+    expect(result).toMatchObject({ tamper: { outcome: 'tamper-repaired' } });
+    expect(events.commandCalls(PutTargetsCommand)[0]?.args[0].input).toEqual({
+      Rule: RULE,
+      Targets: [
+        {
+          Id: 'Target0',
+          Arn: FUNCTION_ARN,
+          DeadLetterConfig: { Arn: OWN.rules[0]?.deadLetterQueueArn },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        },
+      ],
+    });
+    expect(rules.get(RULE)?.targets).toEqual([{ Id: 'Target0', Arn: FUNCTION_ARN }]);
+  });
+
+  it('in notify mode writes nothing and says what would be repaired', async () => {
+    responder = await coldStart({ OWN_RESOURCES: JSON.stringify(OWN), RESPONDER_MODE: 'notify' });
+
+    const result = await responder.invoke(disableRule());
+
+    expect(result).toMatchObject({ tamper: { outcome: 'tamper-would-repair' } });
+    expect(events.commandCalls(EnableRuleCommand)).toHaveLength(0);
+    const alert = expectWellFormedAlert(publishedInputs(aws)[0], {
+      outcome: 'tamper-would-repair',
+      severity: 'critical',
+    });
+    expect(alert).toMatchObject({ repairs: [{ status: 'would-repair' }] });
+  });
+
+  it('ignores the responder’s own PutTargets (the loop guard) and a call on another rule, touching nothing', async () => {
+    const own = tamperEvent(
+      'aws.events',
+      'PutTargets',
+      { rule: RULE, targets: [{ id: 'Target0', arn: FUNCTION_ARN }] },
+      {
+        record: {
+          userIdentity: {
+            type: 'AssumedRole',
+            arn: `arn:aws:sts::123456789012:assumed-role/GuardDutyDriftResponderRole/${RESPONDER_FUNCTION_NAME}`,
+            sessionContext: { sessionIssuer: { arn: RESPONDER_ROLE_ARN } },
+          },
+          userAgent: 'aws-sdk-js/3 guardduty-drift-responder/0.1.0',
+        },
+      },
+    );
+    const foreign = tamperEvent('aws.events', 'DisableRule', { name: 'payments-nightly' });
+
+    expect(await responder.invoke(own)).toMatchObject({
+      tamper: { outcome: 'ignored', reason: expect.stringMatching(/own repair/) },
+    });
+    expect(await responder.invoke(foreign)).toMatchObject({ tamper: { outcome: 'ignored' } });
+
+    expect(events.calls()).toHaveLength(0);
+    expect(aws.sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(aws.dynamoDb.calls()).toHaveLength(0);
+  });
+
+  it('reports a denied attempt and a CloudFormation deploy without repairing', async () => {
+    const denied = await responder.invoke(
+      tamperEvent(
+        'aws.events',
+        'DisableRule',
+        { name: RULE },
+        { record: { errorCode: 'AccessDenied', errorMessage: 'no' } },
+      ),
+    );
+    const deploy = await responder.invoke(
+      tamperEvent('aws.events', 'DisableRule', { name: RULE }, { record: CLOUDFORMATION_DEPLOY }),
+    );
+
+    expect(denied).toMatchObject({ tamper: { outcome: 'tamper-denied', severity: 'high' } });
+    expect(deploy).toMatchObject({ tamper: { outcome: 'tamper-deploy', severity: 'low' } });
+    expect(events.commandCalls(EnableRuleCommand)).toHaveLength(0);
+    expect(publishedInputs(aws)).toHaveLength(2);
+  });
+
+  it('pages a duplicate delivery of the same event once', async () => {
+    const event = disableRule();
+    await responder.invoke(event);
+    const again = await responder.invoke(event);
+
+    expect(again).toMatchObject({
+      tamper: { outcome: 'ignored', reason: expect.stringMatching(/duplicate/) },
+    });
+    expect(publishedInputs(aws)).toHaveLength(1);
+  });
+});
+
+describe('faults', () => {
+  it('EnableRule fails: one critical failure page, the invocation fails; the retry that succeeds pages the repair', async () => {
+    events.on(EnableRuleCommand).rejectsOnce(awsFault('guardduty', 'access denied'));
+    const event = disableRule();
+
+    await expect(responder.invoke(event)).rejects.toThrow(/tamper repair not confirmed/);
+    const failure = expectWellFormedAlert(publishedInputs(aws)[0], {
+      outcome: 'tamper-repair-failed',
+      severity: 'critical',
+    });
+    expect(failure).toMatchObject({
+      repairs: [{ status: 'failed', detail: expect.stringMatching(/AccessDenied/) }],
+    });
+    expect(metricPoints(aws)).toEqual(expect.arrayContaining([{ name: 'TamperRepairFailed', value: 1 }]));
+
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+    events.on(EnableRuleCommand).callsFake(async () => {
+      if (rule) rule.state = 'ENABLED';
+      return {};
+    });
+    await expect(responder.invoke(event)).resolves.toMatchObject({ tamper: { outcome: 'tamper-repaired' } });
+    expect(
+      publishedInputs(aws)
+        .map((input) => JSON.parse(input.Message ?? '{}').sqs)
+        .map((sqs) => JSON.parse(sqs).outcome),
+    ).toEqual(['tamper-repair-failed', 'tamper-repaired']);
+  });
+
+  it('the read-back still says DISABLED: not confirmed, paged as a failure, and a retry that fails the same stays quiet', async () => {
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+    events.on(EnableRuleCommand).resolves({});
+    const event = disableRule();
+
+    await expect(responder.invoke(event)).rejects.toThrow(/DescribeRule reads DISABLED/);
+    await expect(responder.invoke(event)).rejects.toThrow(/DescribeRule reads DISABLED/);
+
+    expect(publishedInputs(aws)).toHaveLength(1);
+    const alert = expectWellFormedAlert(publishedInputs(aws)[0], {
+      outcome: 'tamper-repair-failed',
+      severity: 'critical',
+    });
+    expect(alert).toMatchObject({ repairs: [{ status: 'unconfirmed' }] });
+  });
+
+  it('PutTargets answers a failed entry: reported as a failed repair', async () => {
+    events.on(PutTargetsCommand).resolves({
+      FailedEntryCount: 1,
+      FailedEntries: [
+        { TargetId: 'Target0', ErrorCode: 'ConcurrentModificationException', ErrorMessage: 'busy' },
+      ],
+    });
+
+    await expect(
+      responder.invoke(tamperEvent('aws.events', 'RemoveTargets', { rule: RULE, ids: ['Target0'] })),
+    ).rejects.toThrow(/ConcurrentModificationException/);
+  });
+
+  it('Publish fails: the invocation fails, the retry publishes the kept alert once and repairs nothing again', async () => {
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+    aws.sns
+      .on(PublishCommand)
+      .rejectsOnce(awsFault('sns', 'throttling'))
+      .resolves({ MessageId: 'after-retry' });
+    const event = disableRule();
+
+    await expect(responder.invoke(event)).rejects.toThrow(/could not be published/);
+    const retry = await responder.invoke(event);
+
+    expect(retry).toMatchObject({ tamper: { outcome: 'tamper-repaired', messageId: 'after-retry' } });
+    expect(events.commandCalls(EnableRuleCommand)).toHaveLength(1);
+    const [first, second] = publishedInputs(aws);
+    expect(publishedInputs(aws)).toHaveLength(2);
+    expect(second).toEqual(first);
+    expect(metricPoints(aws).filter((point) => point.name === 'TamperDetected')).toEqual([
+      { name: 'TamperDetected', value: 1 },
+    ]);
+  });
+});
+
+describe('trails', () => {
+  it('restarts the responder’s own trail and confirms it with GetTrailStatus', async () => {
+    trailLogging = false;
+    const result = await responder.invoke(tamperEvent('aws.cloudtrail', 'StopLogging', { name: TRAIL_ARN }));
+
+    expect(result).toMatchObject({ tamper: { outcome: 'tamper-repaired', severity: 'critical' } });
+    expect(trails.commandCalls(StartLoggingCommand).map((call) => call.args[0].input)).toEqual([
+      { Name: 'guardduty-drift-trail' },
+    ]);
+    expect(
+      expectWellFormedAlert(publishedInputs(aws)[0], { outcome: 'tamper-repaired', severity: 'critical' }),
+    ).toMatchObject({
+      repairs: [{ status: 'confirmed', detail: 'GetTrailStatus reads IsLogging true' }],
+    });
+  });
+
+  it('reports a trail it did not create, high, and leaves it alone', async () => {
+    const result = await responder.invoke(
+      tamperEvent('aws.cloudtrail', 'StopLogging', { name: 'org-trail' }),
+    );
+
+    expect(result).toMatchObject({ tamper: { outcome: 'tamper-reported', severity: 'high' } });
+    expect(trails.calls()).toHaveLength(0);
+    expect(
+      expectWellFormedAlert(publishedInputs(aws)[0], { outcome: 'tamper-reported', severity: 'high' }),
+    ).toMatchObject({
+      resource: { kind: 'trail', name: 'org-trail', ours: false },
+      nextStep: 'aws cloudtrail start-logging --name org-trail',
+    });
+  });
+});
+
+describe('hostile text', () => {
+  it('no forged line reaches any protocol from the rule name, the principal, the user agent or the error', async () => {
+    const name = `${forged('\n', RULE)}<!channel><https://evil.example|click>`;
+    responder = await coldStart({
+      OWN_RESOURCES: JSON.stringify({ ...OWN, rules: [...OWN.rules] }),
+    });
+    await responder.invoke(
+      tamperEvent(
+        'aws.cloudtrail',
+        'StopLogging',
+        { name },
+        {
+          record: {
+            userAgent: forged('\u2028'),
+            userIdentity: { type: 'IAMUser', arn: forged('\r\n', 'arn:aws:iam::123456789012:user/x') },
+          },
+        },
+      ),
+    );
+    const [page] = publishedInputs(aws);
+    const { chat } = expectNoForgery(page?.Message ?? '', 'tamper alert');
+    expect(page?.Subject).not.toMatch(/[\r\n]/);
+    expect(JSON.stringify(chat)).not.toMatch(/<!channel>|<https?:/);
+  });
+});
+
+describe('the sweep’s wiring check', () => {
+  it('finds a disabled rule, re-enables it and pages once; the next sweep finds nothing', async () => {
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+
+    const first = await responder.invoke(sweepEvent('us-east-1', 'sweep-wiring-1'));
+    const second = await responder.invoke(sweepEvent('us-east-1', 'sweep-wiring-2'));
+
+    expect(first).toMatchObject({
+      wiring: { outcome: 'wiring-gaps', gaps: [`rule#${RULE}: wiring-repaired`] },
+    });
+    expect(second).toMatchObject({ wiring: { outcome: 'compliant' } });
+    const pages = publishedInputs(aws);
+    expect(pages).toHaveLength(1);
+    expect(
+      expectWellFormedAlert(pages[0], { outcome: 'wiring-repaired', severity: 'critical' }),
+    ).toMatchObject({
+      trigger: 'sweep',
+      actor: 'scheduled sweep',
+      repairs: [{ status: 'confirmed' }],
+    });
+  });
+
+  it('a topic with only a pending subscription pages once per case, not at every sweep', async () => {
+    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({
+      Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', TopicArn: TOPIC_ARN }],
+    });
+
+    await responder.invoke(sweepEvent('us-east-1', 'sweep-topic-1'));
+    const second = await responder.invoke(sweepEvent('us-east-1', 'sweep-topic-2'));
+
+    expect(second).toMatchObject({ wiring: { gaps: ['topic: ignored'] } });
+    const pages = publishedInputs(aws);
+    expect(pages).toHaveLength(1);
+    const alert = expectWellFormedAlert(pages[0], { outcome: 'wiring-gap', severity: 'critical' });
+    expect(alert.consequence).toMatch(/1 subscription\(s\) still pending confirmation/);
+  });
+
+  it('a rule that cannot be read is reported (high) and does not fail the sweep', async () => {
+    events.on(DescribeRuleCommand).rejects(awsFault('guardduty', 'access denied'));
+
+    const result = await responder.invoke(sweepEvent('us-east-1', 'sweep-unreadable'));
+
+    expect(result).toMatchObject({ wiring: { outcome: 'wiring-gaps' } });
+    const pages = publishedInputs(aws);
+    expect(pages).toHaveLength(2);
+    expect(expectWellFormedAlert(pages[0], { outcome: 'wiring-gap', severity: 'high' }).headline).toMatch(
+      /could not check/,
+    );
+  });
+
+  it('without OWN_RESOURCES checks only the topic, and says so', async () => {
+    responder = await coldStart({ OWN_RESOURCES: undefined });
+
+    const result = await responder.invoke(sweepEvent('us-east-1', 'sweep-bare'));
+
+    expect(result).toMatchObject({
+      wiring: { outcome: 'compliant', reason: 'OWN_RESOURCES is not set: only the topic was checked' },
+    });
+    expect(events.calls()).toHaveLength(0);
+    expect(trails.calls()).toHaveLength(0);
+    expect(aws.sns.commandCalls(ListSubscriptionsByTopicCommand)).toHaveLength(1);
+  });
+});
