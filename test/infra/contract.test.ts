@@ -118,7 +118,17 @@ describe('Contract: handlers/contract.ts between the function and the infrastruc
         runbookUrl: app.runbookUrl,
         accountAliasLookup: app.lookupAccountAlias === true && app.accountName === undefined,
         securityHub: app.securityHub,
+        // What the construct names as its own reaches the function whole: every rule with its target, every alarm.
+        ownResources: JSON.parse(environment[ENV.ownResources] ?? 'null'),
       });
+      expect(config.ownResources?.rules.map((rule) => rule.name.split('-').at(-1))).toEqual([
+        'GuardDutyChangeRule',
+        'SweepSchedule',
+        'CoverageEventRule',
+        'TamperEventRule',
+        'DeadFunctionRule',
+      ]);
+      expect(config.ownResources?.alarmNames.length).toBeGreaterThanOrEqual(5);
     },
   );
 
