@@ -3,7 +3,7 @@
  * on whose behalf. If the invocation dies after the write and before the page, whoever next finds the target
  * compliant reads this, writes the remediation history and sends the alert that was owed.
  */
-import * as z from 'zod/mini';
+import * as z from '../schema.js';
 
 const intentSchema = z.object({
   /** The write, as the alert describes it. */
