@@ -33,8 +33,43 @@ export async function respondForOrganization(
   const adminDetectorId = await findAdminDetector(context);
   // Taken before the reads: a case that closed after this moment may have fixed what they return.
   const observedAt = context.deps.now();
-  const findings = await readFindings(context, organization, adminDetectorId, reading);
-  return decideAndAct(context, organization, findings, observedAt);
+  const breaker = breakerCount(context);
+  const findings = await readFindings(context, organization, adminDetectorId, reading, breaker.start);
+  return decideAndAct(context, organization, findings, observedAt, breaker.counts);
+}
+
+/** Remediations in the last hour per target, from the organization's history. */
+type RecentRemediations = Map<string, number>;
+
+/**
+ * The circuit breaker's count, asked for once: as soon as the reads find the first drift (beside the reads still
+ * running, one round trip less before the restore), or when the decision needs it. A compliant sweep, and notify
+ * mode, never ask. A failed count is thrown where it is awaited, not while the reads go on.
+ */
+function breakerCount(context: InvocationContext): {
+  readonly start: () => void;
+  readonly counts: () => Promise<RecentRemediations>;
+} {
+  let counting: Promise<RecentRemediations> | undefined;
+  const counts = () => {
+    if (counting === undefined) {
+      const now = context.deps.now();
+      const historyKey = organizationHistoryKey(context.trigger.accountId, context.trigger.region);
+      counting = context.deps.store.remediationsPerAccountSince(
+        historyKey,
+        new Date(now.getTime() - HOUR_MS),
+        now,
+      );
+      counting.catch(() => undefined);
+    }
+    return counting;
+  };
+  return {
+    start: () => {
+      if (context.config.mode === 'remediate') void counts();
+    },
+    counts,
+  };
 }
 
 /** A failed organization call: reported when it would have lowered protection, ignored otherwise. */
@@ -88,6 +123,7 @@ async function decideAndAct(
   organization: OrganizationPort,
   findings: Findings,
   observedAt: Date,
+  recentRemediations: () => Promise<RecentRemediations>,
 ): Promise<OrganizationReport> {
   const { config, deps, metrics } = context;
   const drifted = findings.verdicts.filter((verdict) => !verdict.evaluation.compliant);
@@ -113,12 +149,7 @@ async function decideAndAct(
   // fails open), and when every target is, the digest is a critical fight page, once an hour.
   let fighting = new Set<string>();
   if (mode === 'remediate') {
-    const now = deps.now();
-    const perAccount = await deps.store.remediationsPerAccountSince(
-      historyKey,
-      new Date(now.getTime() - HOUR_MS),
-      now,
-    );
+    const perAccount = await recentRemediations();
     fighting = new Set(
       [...perAccount].filter(([, count]) => count >= config.maxRemediationsPerHour).map(([id]) => id),
     );
