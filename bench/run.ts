@@ -465,6 +465,16 @@ rows.push({
 });
 
 notes.push(...[...priorityNotes].map((note) => `7 org sweep: ${note}.`));
+// Lambda gives CPU in proportion to memory, one vCPU at 1,769 MB: each round is one Node thread in a process of its
+// own, i.e. up to one core here. That models the configured memory only when it buys one vCPU.
+const orgVcpu = organizationMemoryMb / 1769;
+notes.push(
+  `7 org sweep: CPU model: ${organizationMemoryMb} MB buys ${orgVcpu.toFixed(2)} vCPU on Lambda; each round here is one Node thread (at most one core of ${cpus().length}, shared with the stub and the other lanes)${
+    orgVcpu >= 1
+      ? ', so the wall times are not flattered by more CPU than the function gets'
+      : `: the CPU-bound rows would take up to ${(1 / orgVcpu).toFixed(2)}x their CPU time on Lambda (not modelled)`
+  }.`,
+);
 
 // Output ---------------------------------------------------------------------------------------------------------
 const durationMs = performance.now() - benchStarted;
