@@ -1,6 +1,6 @@
 /**
  * Section 6, run as its own process from a bundle built like the Lambda's (plain `node`, no tsx): the real entry
- * point (handlers/drift-responder.ts: middy, createResponder, the JSON logger at INFO, the SDK clients) handles 1,000
+ * point (handlers/drift-responder.ts: createResponder, the JSON logger at INFO, the SDK clients) handles 1,000
  * events through the real SDK against the loopback stub server (another process, BENCH_STUB, no latency), then
  * reports the process's peak resident set size. Logs go to stdout as in Lambda; the parent discards them.
  */

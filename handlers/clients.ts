@@ -11,6 +11,85 @@ import { RESPONDER_USER_AGENT } from './contract.js';
 export const RESPONDER_VERSION = '0.1.0';
 
 /**
+ * Every SDK client the function carries, with the commands it sends, in one list. `cold-start` clients are built
+ * by `createClients` when the function starts; `on-demand` ones only where they are needed (the IAM client when
+ * ACCOUNT_ALIAS_LOOKUP asks for the alias, in composition.ts). All are imported statically: esbuild then keeps only
+ * the commands we send, where a dynamic import() of a client package keeps all of it (measured for IAM: 28.3 KB
+ * statically, 111.5 KB behind import(), in one bundle file). The benchmark's floor bundle is generated from this list
+ * (bench/bundle.ts), so the floor holds exactly the clients the function uses, and test/edge/sdk-clients.test.ts
+ * fails when the bundle carries a client or a command that is not listed here.
+ */
+export const RESPONDER_SDK_CLIENTS = [
+  {
+    package: '@aws-sdk/client-guardduty',
+    client: 'GuardDutyClient',
+    load: 'cold-start',
+    commands: [
+      'GetDetector',
+      'UpdateDetector',
+      'ListDetectors',
+      'ListCoverage',
+      'GetCoverageStatistics',
+      'DescribeOrganizationConfiguration',
+      'UpdateOrganizationConfiguration',
+      'ListMembers',
+      'GetMemberDetectors',
+      'UpdateMemberDetectors',
+      // The organization loss paths (flow/organization/loss.ts) and the sweep's GuardDuty count.
+      'GetMembers',
+      'StartMonitoringMembers',
+      'CreateMembers',
+      'GetOrganizationStatistics',
+    ],
+  },
+  {
+    package: '@aws-sdk/client-sns',
+    client: 'SNSClient',
+    load: 'cold-start',
+    // ListSubscriptionsByTopic: the sweep's wiring check (the topic still reaches someone).
+    commands: ['Publish', 'ListSubscriptionsByTopic'],
+  },
+  {
+    package: '@aws-sdk/client-cloudwatch',
+    client: 'CloudWatchClient',
+    load: 'cold-start',
+    commands: ['PutMetricData'],
+  },
+  {
+    package: '@aws-sdk/client-dynamodb',
+    client: 'DynamoDBClient',
+    load: 'cold-start',
+    commands: ['Query', 'UpdateItem', 'PutItem', 'BatchWriteItem'],
+  },
+  {
+    package: '@aws-sdk/client-iam',
+    client: 'IAMClient',
+    load: 'on-demand',
+    commands: ['ListAccountAliases'],
+  },
+  // The tamper watch's repairs and the sweep's wiring check (docs/tamper.md).
+  {
+    package: '@aws-sdk/client-eventbridge',
+    client: 'EventBridgeClient',
+    load: 'on-demand',
+    commands: ['DescribeRule', 'EnableRule', 'ListTargetsByRule', 'PutTargets'],
+  },
+  {
+    package: '@aws-sdk/client-cloudtrail',
+    client: 'CloudTrailClient',
+    load: 'on-demand',
+    commands: ['GetTrailStatus', 'StartLogging'],
+  },
+  // SECURITY_HUB=true only (docs/audit.md).
+  {
+    package: '@aws-sdk/client-securityhub',
+    client: 'SecurityHubClient',
+    load: 'on-demand',
+    commands: ['BatchImportFindings', 'BatchUpdateFindings'],
+  },
+] as const;
+
+/**
  * Settings a caller may pin instead of the SDK defaults: the operator CLI uses one Region, profile and endpoint per
  * client, and its own timeouts.
  */

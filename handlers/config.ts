@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import {
   DEFAULTS,
   ENV,
@@ -15,6 +14,7 @@ import {
   RUNTIME_TARGETS,
 } from './contract.js';
 import type { ResponderConfig } from './core/types.js';
+import * as z from './schema.js';
 
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;

@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
   GUARDDUTY_EVENT_SOURCE,
@@ -15,103 +14,115 @@ import {
   TAG_API_CALLS,
   type TagChange,
 } from './core/types.js';
+import * as z from './schema.js';
 import { isTamperSource, parseTamperDetail } from './tamper-events.js';
 
+// Each schema is built when the first input of its kind arrives (`z.once`): a cold start builds the envelope and the
+// one detail schema its event needs, not all of them.
+
 /** The EventBridge envelope every input arrives in. */
-const envelopeSchema = z.looseObject({
-  id: z.string().check(z.minLength(1)),
-  'detail-type': z.string(),
-  source: z.string(),
-  account: z.string().check(z.minLength(1)),
-  time: z.string(),
-  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS Region name' })),
-  detail: z.unknown(),
-});
+const envelopeSchema = z.once(() =>
+  z.looseObject({
+    id: z.string().check(z.minLength(1)),
+    'detail-type': z.string(),
+    source: z.string(),
+    account: z.string().check(z.minLength(1)),
+    time: z.string(),
+    region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS Region name' })),
+    detail: z.unknown(),
+  }),
+);
+type Envelope = z.infer<ReturnType<typeof envelopeSchema>>;
 
 // `status` for detectors and members; `autoEnable` (NEW | ALL | NONE) for the organization configuration.
-const additionalConfigurationSchema = z.looseObject({
-  name: z.string(),
-  status: z.optional(z.string()),
-  autoEnable: z.optional(z.string()),
-});
+const additionalConfigurationSchema = () =>
+  z.looseObject({
+    name: z.string(),
+    status: z.optional(z.string()),
+    autoEnable: z.optional(z.string()),
+  });
 
 /** The CloudTrail fields the responder reads, with the wire's camelCase names. Everything else passes through. */
-const cloudTrailDetailSchema = z.looseObject({
-  eventSource: z.literal(GUARDDUTY_EVENT_SOURCE),
-  eventName: z.string().check(z.minLength(1)),
-  eventID: z.string().check(z.minLength(1)),
-  eventTime: z.string(),
-  awsRegion: z.optional(z.string()),
-  recipientAccountId: z.optional(z.string()),
-  userIdentity: z.optional(
-    z.looseObject({
-      type: z.optional(z.string()),
-      arn: z.optional(z.string()),
-      sessionContext: z.optional(
-        z.looseObject({ sessionIssuer: z.optional(z.looseObject({ arn: z.optional(z.string()) })) }),
-      ),
-    }),
-  ),
-  sourceIPAddress: z.optional(z.string()),
-  userAgent: z.optional(z.string()),
-  errorCode: z.optional(z.string()),
-  errorMessage: z.optional(z.string()),
-  requestParameters: z.nullish(
-    z.looseObject({
-      detectorId: z.optional(z.string()),
-      enable: z.optional(z.boolean()),
-      // UpdateMemberDetectors and the organization loss calls: the member accounts the request names.
-      accountIds: z.optional(z.array(z.string())),
-      // DisableOrganizationAdminAccount: the delegated administrator removed.
-      adminAccountId: z.optional(z.string()),
-      // TagResource / UntagResource.
-      resourceArn: z.optional(z.string()),
-      tags: z.optional(z.record(z.string(), z.string())),
-      tagKeys: z.optional(z.array(z.string())),
-      features: z.optional(
-        z.array(
-          z.looseObject({
-            name: z.string(),
-            status: z.optional(z.string()),
-            autoEnable: z.optional(z.string()),
-            additionalConfiguration: z.optional(z.array(additionalConfigurationSchema)),
-          }),
+const cloudTrailDetailSchema = z.once(() =>
+  z.looseObject({
+    eventSource: z.literal(GUARDDUTY_EVENT_SOURCE),
+    eventName: z.string().check(z.minLength(1)),
+    eventID: z.string().check(z.minLength(1)),
+    eventTime: z.string(),
+    awsRegion: z.optional(z.string()),
+    recipientAccountId: z.optional(z.string()),
+    userIdentity: z.optional(
+      z.looseObject({
+        type: z.optional(z.string()),
+        arn: z.optional(z.string()),
+        sessionContext: z.optional(
+          z.looseObject({ sessionIssuer: z.optional(z.looseObject({ arn: z.optional(z.string()) })) }),
         ),
-      ),
-    }),
-  ),
-  responseElements: z.nullish(z.looseObject({ detectorId: z.optional(z.string()) })),
-});
+      }),
+    ),
+    sourceIPAddress: z.optional(z.string()),
+    userAgent: z.optional(z.string()),
+    errorCode: z.optional(z.string()),
+    errorMessage: z.optional(z.string()),
+    requestParameters: z.nullish(
+      z.looseObject({
+        detectorId: z.optional(z.string()),
+        enable: z.optional(z.boolean()),
+        // UpdateMemberDetectors and the organization loss calls: the member accounts the request names.
+        accountIds: z.optional(z.array(z.string())),
+        // DisableOrganizationAdminAccount: the delegated administrator removed.
+        adminAccountId: z.optional(z.string()),
+        // TagResource / UntagResource.
+        resourceArn: z.optional(z.string()),
+        tags: z.optional(z.record(z.string(), z.string())),
+        tagKeys: z.optional(z.array(z.string())),
+        features: z.optional(
+          z.array(
+            z.looseObject({
+              name: z.string(),
+              status: z.optional(z.string()),
+              autoEnable: z.optional(z.string()),
+              additionalConfiguration: z.optional(z.array(additionalConfigurationSchema())),
+            }),
+          ),
+        ),
+      }),
+    ),
+    responseElements: z.nullish(z.looseObject({ detectorId: z.optional(z.string()) })),
+  }),
+);
 
 /** A node count: the event schema says "string", the API a number; anything but a whole number is unknown. */
-const nodeCount = z.optional(z.union([z.string(), z.number()]));
+const nodeCount = () => z.optional(z.union([z.string(), z.number()]));
 
 /**
  * The detail of `GuardDuty Runtime Protection Unhealthy|Healthy` (the GuardDuty user guide's notification schema,
  * "Runtime coverage and troubleshooting for Amazon EKS clusters"): camelCase, node counts as strings.
  */
-const coverageDetailSchema = z.looseObject({
-  schemaVersion: z.optional(z.string()),
-  resourceAccountId: z.optional(z.string().check(z.minLength(1))),
-  currentStatus: z.optional(z.string()),
-  previousStatus: z.optional(z.string()),
-  resourceDetails: z.looseObject({
-    resourceType: z.string(),
-    eksClusterDetails: z.optional(
-      z.looseObject({
-        // EKS cluster names (CreateCluster): a letter or digit, then letters, digits, - and _, at most 100.
-        clusterName: z
-          .string()
-          .check(z.regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { error: 'expected an EKS cluster name' })),
-        availableNodes: nodeCount,
-        desiredNodes: nodeCount,
-        addonVersion: z.optional(z.string()),
-      }),
-    ),
+const coverageDetailSchema = z.once(() =>
+  z.looseObject({
+    schemaVersion: z.optional(z.string()),
+    resourceAccountId: z.optional(z.string().check(z.minLength(1))),
+    currentStatus: z.optional(z.string()),
+    previousStatus: z.optional(z.string()),
+    resourceDetails: z.looseObject({
+      resourceType: z.string(),
+      eksClusterDetails: z.optional(
+        z.looseObject({
+          // EKS cluster names (CreateCluster): a letter or digit, then letters, digits, - and _, at most 100.
+          clusterName: z
+            .string()
+            .check(z.regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, { error: 'expected an EKS cluster name' })),
+          availableNodes: nodeCount(),
+          desiredNodes: nodeCount(),
+          addonVersion: z.optional(z.string()),
+        }),
+      ),
+    }),
+    issue: z.optional(z.string()),
+    lastUpdatedAt: z.optional(z.union([z.string(), z.number()])),
   }),
-  issue: z.optional(z.string()),
-  lastUpdatedAt: z.optional(z.union([z.string(), z.number()])),
-});
+);
 
 function wholeNumber(value: string | number | undefined): number | undefined {
   const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
@@ -126,8 +137,8 @@ function timestamp(value: string | number | undefined): Date | undefined {
 }
 
 /** The coverage event of one cluster; ECS and EC2 coverage are well-formed events this responder has no business with. */
-function parseCoverageEvent(event: z.infer<typeof envelopeSchema>): ParsedEvent {
-  const parsed = coverageDetailSchema.safeParse(event.detail);
+function parseCoverageEvent(event: Envelope): ParsedEvent {
+  const parsed = coverageDetailSchema().safeParse(event.detail);
   if (!parsed.success) return { status: 'invalid', problems: problemsOf(parsed.error, 'detail') };
   const detail = parsed.data;
   if (detail.resourceDetails.resourceType !== EKS_RESOURCE_TYPE) {
@@ -204,7 +215,7 @@ function problemsOf(error: z.core.$ZodError, prefix: string): string[] {
  * be silently dropped); `unsupported` is a well-formed event the responder has no business with.
  */
 export function parseEvent(raw: unknown): ParsedEvent {
-  const envelope = envelopeSchema.safeParse(raw);
+  const envelope = envelopeSchema().safeParse(raw);
   if (!envelope.success) return { status: 'invalid', problems: problemsOf(envelope.error, '') };
   const event = envelope.data;
 
@@ -236,7 +247,7 @@ export function parseEvent(raw: unknown): ParsedEvent {
     };
   }
 
-  const detail = cloudTrailDetailSchema.safeParse(event.detail);
+  const detail = cloudTrailDetailSchema().safeParse(event.detail);
   if (!detail.success) return { status: 'invalid', problems: problemsOf(detail.error, 'detail') };
   const record = detail.data;
   const request = record.requestParameters ?? undefined;

@@ -4,88 +4,96 @@
  * record invalid (it claims to be ours and must not be silently dropped). Split from events.ts, which keeps the
  * GuardDuty records.
  */
-import * as z from 'zod/mini';
+
 import { TAMPER_CALLS, type TamperSource } from './contract.js';
 import type { EnvironmentChange, TamperInput } from './core/tamper.js';
+import * as z from './schema.js';
 
-const strings = z.optional(z.array(z.string()));
+const strings = () => z.optional(z.array(z.string()));
 
-const requestSchema = z.looseObject({
-  // CloudTrail
-  name: z.optional(z.string()),
-  trailName: z.optional(z.string()),
-  isMultiRegionTrail: z.optional(z.boolean()),
-  eventSelectors: z.optional(
-    z.array(
-      z.looseObject({
-        readWriteType: z.optional(z.string()),
-        includeManagementEvents: z.optional(z.boolean()),
-      }),
-    ),
-  ),
-  advancedEventSelectors: z.optional(
-    z.array(
-      z.looseObject({
-        fieldSelectors: z.array(z.looseObject({ field: z.string(), equals: strings, notEquals: strings })),
-      }),
-    ),
-  ),
-  // EventBridge (`name` as above)
-  rule: z.optional(z.string()),
-  state: z.optional(z.string()),
-  eventPattern: z.optional(z.string()),
-  eventBusName: z.optional(z.string()),
-  targets: z.optional(z.array(z.looseObject({ id: z.string(), arn: z.string() }))),
-  ids: strings,
-  // Lambda
-  functionName: z.optional(z.string()),
-  reservedConcurrentExecutions: z.optional(z.number()),
-  // CloudTrail may record the variables, or a placeholder instead of them.
-  environment: z.optional(
-    z.union([
-      z.looseObject({ variables: z.optional(z.union([z.record(z.string(), z.string()), z.string()])) }),
-      z.string(),
-    ]),
-  ),
-  statementId: z.optional(z.string()),
-  // SNS
-  topicArn: z.optional(z.string()),
-  subscriptionArn: z.optional(z.string()),
-  attributeName: z.optional(z.string()),
-  label: z.optional(z.string()),
-  // KMS
-  keyId: z.optional(z.string()),
-  pendingWindowInDays: z.optional(z.number()),
-  // CloudWatch
-  alarmNames: strings,
-  // DynamoDB
-  tableName: z.optional(z.string()),
-});
-
-const detailSchema = z.looseObject({
-  eventSource: z.string(),
-  eventName: z.string().check(z.minLength(1)),
-  eventID: z.string().check(z.minLength(1)),
-  eventTime: z.string(),
-  awsRegion: z.optional(z.string()),
-  recipientAccountId: z.optional(z.string()),
-  userIdentity: z.optional(
-    z.looseObject({
-      type: z.optional(z.string()),
-      arn: z.optional(z.string()),
-      invokedBy: z.optional(z.string()),
-      sessionContext: z.optional(
-        z.looseObject({ sessionIssuer: z.optional(z.looseObject({ arn: z.optional(z.string()) })) }),
+// Built when the first tamper record arrives (`z.once`), not at a cold start that meets only GuardDuty events.
+const requestSchema = z.once(() =>
+  z.looseObject({
+    // CloudTrail
+    name: z.optional(z.string()),
+    trailName: z.optional(z.string()),
+    isMultiRegionTrail: z.optional(z.boolean()),
+    eventSelectors: z.optional(
+      z.array(
+        z.looseObject({
+          readWriteType: z.optional(z.string()),
+          includeManagementEvents: z.optional(z.boolean()),
+        }),
       ),
-    }),
-  ),
-  sourceIPAddress: z.optional(z.string()),
-  userAgent: z.optional(z.string()),
-  errorCode: z.optional(z.string()),
-  errorMessage: z.optional(z.string()),
-  requestParameters: z.nullish(requestSchema),
-  resources: z.nullish(z.array(z.looseObject({ ARN: z.optional(z.string()) }))),
-});
+    ),
+    advancedEventSelectors: z.optional(
+      z.array(
+        z.looseObject({
+          fieldSelectors: z.array(
+            z.looseObject({ field: z.string(), equals: strings(), notEquals: strings() }),
+          ),
+        }),
+      ),
+    ),
+    // EventBridge (`name` as above)
+    rule: z.optional(z.string()),
+    state: z.optional(z.string()),
+    eventPattern: z.optional(z.string()),
+    eventBusName: z.optional(z.string()),
+    targets: z.optional(z.array(z.looseObject({ id: z.string(), arn: z.string() }))),
+    ids: strings(),
+    // Lambda
+    functionName: z.optional(z.string()),
+    reservedConcurrentExecutions: z.optional(z.number()),
+    // CloudTrail may record the variables, or a placeholder instead of them.
+    environment: z.optional(
+      z.union([
+        z.looseObject({ variables: z.optional(z.union([z.record(z.string(), z.string()), z.string()])) }),
+        z.string(),
+      ]),
+    ),
+    statementId: z.optional(z.string()),
+    // SNS
+    topicArn: z.optional(z.string()),
+    subscriptionArn: z.optional(z.string()),
+    attributeName: z.optional(z.string()),
+    label: z.optional(z.string()),
+    // KMS
+    keyId: z.optional(z.string()),
+    pendingWindowInDays: z.optional(z.number()),
+    // CloudWatch
+    alarmNames: strings(),
+    // DynamoDB
+    tableName: z.optional(z.string()),
+  }),
+);
+
+const detailSchema = z.once(() =>
+  z.looseObject({
+    eventSource: z.string(),
+    eventName: z.string().check(z.minLength(1)),
+    eventID: z.string().check(z.minLength(1)),
+    eventTime: z.string(),
+    awsRegion: z.optional(z.string()),
+    recipientAccountId: z.optional(z.string()),
+    userIdentity: z.optional(
+      z.looseObject({
+        type: z.optional(z.string()),
+        arn: z.optional(z.string()),
+        invokedBy: z.optional(z.string()),
+        sessionContext: z.optional(
+          z.looseObject({ sessionIssuer: z.optional(z.looseObject({ arn: z.optional(z.string()) })) }),
+        ),
+      }),
+    ),
+    sourceIPAddress: z.optional(z.string()),
+    userAgent: z.optional(z.string()),
+    errorCode: z.optional(z.string()),
+    errorMessage: z.optional(z.string()),
+    requestParameters: z.nullish(requestSchema()),
+    resources: z.nullish(z.array(z.looseObject({ ARN: z.optional(z.string()) }))),
+  }),
+);
 
 export function isTamperSource(source: string): source is TamperSource {
   return Object.hasOwn(TAMPER_CALLS, source);
@@ -97,7 +105,7 @@ export type ParsedTamper =
   | { readonly status: 'invalid'; readonly problems: readonly string[] };
 
 function environmentOf(
-  environment: z.infer<typeof requestSchema>['environment'],
+  environment: z.infer<ReturnType<typeof requestSchema>>['environment'],
 ): EnvironmentChange | undefined {
   if (environment === undefined) return undefined;
   if (typeof environment === 'string' || typeof environment.variables === 'string') return { kind: 'hidden' };
@@ -110,7 +118,7 @@ export function parseTamperDetail(
   detail: unknown,
   problemsOf: (error: z.core.$ZodError, prefix: string) => string[],
 ): ParsedTamper {
-  const parsed = detailSchema.safeParse(detail);
+  const parsed = detailSchema().safeParse(detail);
   if (!parsed.success) return { status: 'invalid', problems: problemsOf(parsed.error, 'detail') };
   const record = parsed.data;
   const calls = TAMPER_CALLS[envelope.source];

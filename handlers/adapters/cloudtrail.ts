@@ -1,23 +1,23 @@
-import type { CloudTrailClient, CloudTrailClientConfig } from '@aws-sdk/client-cloudtrail';
+import {
+  CloudTrailClient,
+  type CloudTrailClientConfig,
+  GetTrailStatusCommand,
+  StartLoggingCommand,
+} from '@aws-sdk/client-cloudtrail';
 import type { TrailsPort } from '../ports.js';
 
-type Sdk = typeof import('@aws-sdk/client-cloudtrail');
-
-/** The trail the app created. Module and client on first use (see eventbridge.ts). */
+/** The trail the app created. The client is built on first use (see eventbridge.ts for the static import). */
 export function cloudTrailAdapter(config: CloudTrailClientConfig): TrailsPort {
-  let connection: Promise<{ sdk: Sdk; client: CloudTrailClient }> | undefined;
+  let built: CloudTrailClient | undefined;
   const connect = () => {
-    connection ??= import('@aws-sdk/client-cloudtrail').then((sdk) => ({
-      sdk,
-      client: new sdk.CloudTrailClient(config),
-    }));
-    return connection;
+    built ??= new CloudTrailClient(config);
+    return built;
   };
   return {
     async isLogging(nameOrArn) {
-      const { sdk, client } = await connect();
+      const client = connect();
       try {
-        const status = await client.send(new sdk.GetTrailStatusCommand({ Name: nameOrArn }));
+        const status = await client.send(new GetTrailStatusCommand({ Name: nameOrArn }));
         return status.IsLogging === true;
       } catch (error) {
         if (error instanceof Error && error.name === 'TrailNotFoundException') return undefined;
@@ -25,8 +25,8 @@ export function cloudTrailAdapter(config: CloudTrailClientConfig): TrailsPort {
       }
     },
     async startLogging(nameOrArn) {
-      const { sdk, client } = await connect();
-      await client.send(new sdk.StartLoggingCommand({ Name: nameOrArn }));
+      const client = connect();
+      await client.send(new StartLoggingCommand({ Name: nameOrArn }));
     },
   };
 }

@@ -1,27 +1,30 @@
-import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeRuleCommand,
+  EnableRuleCommand,
+  EventBridgeClient,
+  type EventBridgeClientConfig,
+  ListTargetsByRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import type { EventRulesPort } from '../ports.js';
 
-type Sdk = typeof import('@aws-sdk/client-eventbridge');
-
 /**
- * The responder's own rules. The SDK module is imported and the client built on first use: only the tamper watch and
- * the sweep's wiring check need EventBridge, so the cold start of every other invocation does not evaluate it.
+ * The responder's own rules. The client is built on first use (only the tamper watch and the sweep's wiring check
+ * need EventBridge). The module is imported statically: in the one-file bundle a dynamic import() keeps the whole
+ * client package, a static one only the commands sent (handlers/clients.ts RESPONDER_SDK_CLIENTS).
  */
 export function eventBridgeAdapter(config: EventBridgeClientConfig): EventRulesPort {
-  let connection: Promise<{ sdk: Sdk; client: EventBridgeClient }> | undefined;
+  let built: EventBridgeClient | undefined;
   const connect = () => {
-    connection ??= import('@aws-sdk/client-eventbridge').then((sdk) => ({
-      sdk,
-      client: new sdk.EventBridgeClient(config),
-    }));
-    return connection;
+    built ??= new EventBridgeClient(config);
+    return built;
   };
   const notFound = (error: unknown) => error instanceof Error && error.name === 'ResourceNotFoundException';
   return {
     async ruleState(name) {
-      const { sdk, client } = await connect();
+      const client = connect();
       try {
-        const rule = await client.send(new sdk.DescribeRuleCommand({ Name: name }));
+        const rule = await client.send(new DescribeRuleCommand({ Name: name }));
         return rule.State ?? 'UNKNOWN';
       } catch (error) {
         if (notFound(error)) return undefined;
@@ -29,18 +32,16 @@ export function eventBridgeAdapter(config: EventBridgeClientConfig): EventRulesP
       }
     },
     async enableRule(name) {
-      const { sdk, client } = await connect();
-      await client.send(new sdk.EnableRuleCommand({ Name: name }));
+      const client = connect();
+      await client.send(new EnableRuleCommand({ Name: name }));
     },
     async targets(name) {
-      const { sdk, client } = await connect();
+      const client = connect();
       const targets: { id: string; arn: string }[] = [];
       let nextToken: string | undefined;
       try {
         do {
-          const page = await client.send(
-            new sdk.ListTargetsByRuleCommand({ Rule: name, NextToken: nextToken }),
-          );
+          const page = await client.send(new ListTargetsByRuleCommand({ Rule: name, NextToken: nextToken }));
           for (const target of page.Targets ?? [])
             targets.push({ id: target.Id ?? '', arn: target.Arn ?? '' });
           nextToken = page.NextToken || undefined;
@@ -52,7 +53,7 @@ export function eventBridgeAdapter(config: EventBridgeClientConfig): EventRulesP
       return targets;
     },
     async putTarget(name, target) {
-      const { sdk, client } = await connect();
+      const client = connect();
       const retry =
         target.retryAttempts === undefined && target.maxEventAgeSeconds === undefined
           ? {}
@@ -63,7 +64,7 @@ export function eventBridgeAdapter(config: EventBridgeClientConfig): EventRulesP
               },
             };
       const output = await client.send(
-        new sdk.PutTargetsCommand({
+        new PutTargetsCommand({
           Rule: name,
           Targets: [
             {

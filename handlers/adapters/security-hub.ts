@@ -1,30 +1,24 @@
 /**
- * Security Hub for the findings of drifts (SECURITY_HUB=true). The SDK module is loaded with a dynamic import and the
- * client built on the first call, so a deployment without Security Hub (the default) never loads either.
+ * Security Hub for the findings of drifts (SECURITY_HUB=true). The client is built on the first call, so a
+ * deployment without Security Hub (the default) never builds one. The module is imported statically: in the one-file
+ * bundle a dynamic import() keeps the whole client package, a static one only the two commands sent
+ * (handlers/clients.ts RESPONDER_SDK_CLIENTS).
  */
-import type { SecurityHubClient, SecurityHubClientConfig } from '@aws-sdk/client-securityhub';
+import {
+  BatchImportFindingsCommand,
+  BatchUpdateFindingsCommand,
+  SecurityHubClient,
+  type SecurityHubClientConfig,
+} from '@aws-sdk/client-securityhub';
 import { batches } from '../core/finding.js';
 import type { AsffFinding, FindingsPort } from '../ports.js';
 
-type SecurityHubSdk = typeof import('@aws-sdk/client-securityhub');
-
-export interface SecurityHubConnection {
-  readonly sdk: SecurityHubSdk;
-  readonly client: SecurityHubClient;
-}
-
-/** Loads the SDK module and builds the client once, on first use; a failed load is tried again on the next call. */
-export function lazySecurityHub(config: SecurityHubClientConfig): () => Promise<SecurityHubConnection> {
-  let connection: Promise<SecurityHubConnection> | undefined;
+/** Builds the client once, on first use. */
+export function lazySecurityHub(config: SecurityHubClientConfig): () => SecurityHubClient {
+  let built: SecurityHubClient | undefined;
   return () => {
-    connection ??= import('@aws-sdk/client-securityhub').then(
-      (sdk) => ({ sdk, client: new sdk.SecurityHubClient(config) }),
-      (error: unknown) => {
-        connection = undefined;
-        throw new Error('the Security Hub SDK could not be loaded', { cause: error });
-      },
-    );
-    return connection;
+    built ??= new SecurityHubClient(config);
+    return built;
   };
 }
 
@@ -33,16 +27,16 @@ export class SecurityHubRefusedError extends Error {
   override readonly name = 'SecurityHubRefusedError';
 }
 
-export function securityHubAdapter(connect: () => Promise<SecurityHubConnection>): FindingsPort {
+export function securityHubAdapter(connect: () => SecurityHubClient): FindingsPort {
   return {
     async import(findings) {
-      const { sdk, client } = await connect();
+      const client = connect();
       for (const batch of batches(findings)) {
         const output = await client.send(
-          new sdk.BatchImportFindingsCommand({
+          new BatchImportFindingsCommand({
             // The finding is plain ASFF data built by core/finding.ts; the SDK's type is its exact shape.
             Findings: batch as unknown as NonNullable<
-              ConstructorParameters<SecurityHubSdk['BatchImportFindingsCommand']>[0]['Findings']
+              ConstructorParameters<typeof BatchImportFindingsCommand>[0]['Findings']
             >,
           }),
         );
@@ -59,10 +53,10 @@ export function securityHubAdapter(connect: () => Promise<SecurityHubConnection>
     },
 
     async resolve(findings, note) {
-      const { sdk, client } = await connect();
+      const client = connect();
       for (const batch of batches(findings)) {
         const output = await client.send(
-          new sdk.BatchUpdateFindingsCommand({
+          new BatchUpdateFindingsCommand({
             FindingIdentifiers: batch.map((finding: Pick<AsffFinding, 'Id' | 'ProductArn'>) => ({
               Id: finding.Id,
               ProductArn: finding.ProductArn,

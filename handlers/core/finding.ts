@@ -6,9 +6,9 @@
  * scrubbed and cut here to ASFF's limits, whatever the caller passed (it uses the alerts' own scrub).
  */
 import { createHash } from 'node:crypto';
-import * as z from 'zod/mini';
 import { cut, scrub } from '../alerts/text.js';
 import type { AsffFinding } from '../ports.js';
+import * as z from '../schema.js';
 
 /** ASFF's lengths (BatchImportFindings refuses a finding beyond them) and the batch limits. */
 export const ASFF_LIMITS = {

@@ -32,6 +32,9 @@ export const SWEEP_INTERVAL_MINUTES = { min: 5, max: 720, default: 30 } as const
  */
 export const COVERAGE_ALARM_MINUTES = { min: 5, max: 1440, default: 60 } as const;
 
+/** Lambda's one-vCPU memory size (CPU is allotted in proportion to memory; 1,769 MB is one vCPU-second a second). */
+export const ORGANIZATION_MEMORY_MB = 1769;
+
 /** A Slack channel (AWS Chatbot / Amazon Q Developer in chat applications) that receives the topic's messages. */
 export interface SlackChannelProps {
   /** Id of a Slack workspace already authorised in the AWS Chatbot console (e.g. `T012AB3CD`). */
@@ -122,7 +125,8 @@ export interface GuardDutyDriftResponderProps {
   readonly metricNamespace?: string;
   /**
    * Memory of the function, in MiB (Lambda gives CPU in proportion).
-   * @default 256; 1024 in organization scope (a 50,000-member sweep, with the CPU to parse its pages)
+   * @default 256; 1769 in organization scope (one full vCPU: a 50,000-member sweep is CPU-bound, see
+   * docs/performance.md)
    */
   readonly memorySize?: number;
   /**
@@ -259,7 +263,9 @@ export function resolveProps(scope: Construct, props: GuardDutyDriftResponderPro
     maxRemediationsPerHour: props.maxRemediationsPerHour ?? MAX_REMEDIATIONS_PER_HOUR.default,
     maxExemptionDays: props.maxExemptionDays ?? MAX_EXEMPTION_DAYS.default,
     metricNamespace,
-    memorySize: props.memorySize ?? (responderScope === 'organization' ? 1024 : 256),
+    // Lambda gives one vCPU at 1,769 MB (in proportion below it): an organization sweep is CPU-bound (parsing 50 member
+    // detectors a page) beside its ListMembers chain, and one vCPU is what the benchmark's single thread measures.
+    memorySize: props.memorySize ?? (responderScope === 'organization' ? ORGANIZATION_MEMORY_MB : 256),
     // An organization sweep lists members 50 per page, one page after another: 10,000 members at 250 ms a call
     // would use 60 s (docs/performance.md), so organization scope gets room to spare.
     timeout:

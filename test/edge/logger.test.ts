@@ -1,6 +1,5 @@
-import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { JsonLogger, logInvocationContext } from '../../handlers/logger.js';
+import { JsonLogger, withInvocationContext } from '../../handlers/logger.js';
 import { lambdaContext } from '../support/fixtures.js';
 
 function capture(level?: string) {
@@ -47,19 +46,10 @@ describe('Class: JsonLogger', () => {
 
   it('adds the invocation context, with cold_start true only for the first invocation', async () => {
     const { logger, lines } = capture('INFO');
-    const middleware = logInvocationContext(logger);
-    const request = (context: Context) => ({
-      event: {},
-      context,
-      response: null,
-      error: null,
-      internal: {},
-    });
+    const handler = withInvocationContext(logger, async (event: string) => logger.info(event, {}));
 
-    await middleware.before?.(request(lambdaContext('eu-west-1')));
-    logger.info('first', {});
-    await middleware.before?.(request({ ...lambdaContext('eu-west-1'), awsRequestId: 'second-request' }));
-    logger.info('second', {});
+    await handler('first', lambdaContext('eu-west-1'));
+    await handler('second', { ...lambdaContext('eu-west-1'), awsRequestId: 'second-request' });
 
     expect(lines).toMatchObject([
       {

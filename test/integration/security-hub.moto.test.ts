@@ -67,7 +67,7 @@ async function world(mode: 'remediate' | 'notify', suffix: string) {
     }),
   );
   const resolved: { ids: string[]; productArns: string[] }[] = [];
-  const real = securityHubAdapter(async () => ({ sdk: securityHubSdk, client: hub }));
+  const real = securityHubAdapter(() => hub);
   const findings: FindingsPort = {
     import: (batch) => real.import(batch),
     // moto has no BatchUpdateFindings: record what the adapter would send.

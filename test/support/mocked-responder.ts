@@ -33,7 +33,7 @@ export interface MockedResponder {
   invoke(event: unknown, where?: { region?: string; account?: string }): Promise<unknown>;
 }
 
-/** Cold-starts the real Lambda entry point (middy + config + module-scope clients) against the mocked SDK clients. */
+/** Cold-starts the real Lambda entry point (the entry point + config + module-scope clients) against the mocked SDK clients. */
 export async function coldStart(
   overrides: Record<string, string | undefined> = {},
 ): Promise<MockedResponder> {

@@ -34,21 +34,23 @@ export async function respondForOrganization(
   const adminDetectorId = await findAdminDetector(context);
   // Taken before the reads: a case that closed after this moment may have fixed what they return.
   const observedAt = context.deps.now();
+  const breaker = breakerCount(context);
   if (reading.members !== 'all') {
     return decideAndAct(
       context,
       organization,
-      await readFindings(context, organization, adminDetectorId, reading),
+      await readFindings(context, organization, adminDetectorId, reading, breaker.start),
       observedAt,
+      breaker.counts,
     );
   }
   // The sweep also reads GuardDuty's own count (never fails) and compares its member count with the last sweep's.
   const statistics = readStatistics(context, organization);
-  const read = await readFindings(context, organization, adminDetectorId, reading);
+  const read = await readFindings(context, organization, adminDetectorId, reading, breaker.start);
   const findings: Findings = { ...read, statistics: await statistics };
   // One part's failure must not hide the other's page: both run, then the first failure fails the invocation.
   const [decided, membership] = await Promise.allSettled([
-    decideAndAct(context, organization, findings, observedAt),
+    decideAndAct(context, organization, findings, observedAt, breaker.counts),
     checkMemberCount(context, {
       members: findings.evaluatedAccounts,
       observedAt,
@@ -59,6 +61,40 @@ export async function respondForOrganization(
   if (decided.status === 'rejected') throw decided.reason;
   if (membership.status === 'rejected') throw membership.reason;
   return { ...decided.value, membership: membership.value };
+}
+
+/** Remediations in the last hour per target, from the organization's history. */
+type RecentRemediations = Map<string, number>;
+
+/**
+ * The circuit breaker's count, asked for once: as soon as the reads find the first drift (beside the reads still
+ * running, one round trip less before the restore), or when the decision needs it. A compliant sweep, and notify
+ * mode, never ask. A failed count is thrown where it is awaited, not while the reads go on.
+ */
+function breakerCount(context: InvocationContext): {
+  readonly start: () => void;
+  readonly counts: () => Promise<RecentRemediations>;
+} {
+  let counting: Promise<RecentRemediations> | undefined;
+  const counts = () => {
+    if (counting === undefined) {
+      const now = context.deps.now();
+      const historyKey = organizationHistoryKey(context.trigger.accountId, context.trigger.region);
+      counting = context.deps.store.remediationsPerAccountSince(
+        historyKey,
+        new Date(now.getTime() - HOUR_MS),
+        now,
+      );
+      counting.catch(() => undefined);
+    }
+    return counting;
+  };
+  return {
+    start: () => {
+      if (context.config.mode === 'remediate') void counts();
+    },
+    counts,
+  };
 }
 
 /** A failed organization call: reported when it would have lowered protection, ignored otherwise. */
@@ -112,6 +148,7 @@ async function decideAndAct(
   organization: OrganizationPort,
   findings: Findings,
   observedAt: Date,
+  recentRemediations: () => Promise<RecentRemediations>,
 ): Promise<OrganizationReport> {
   const { config, deps, metrics } = context;
   const drifted = findings.verdicts.filter((verdict) => !verdict.evaluation.compliant);
@@ -137,12 +174,7 @@ async function decideAndAct(
   // fails open), and when every target is, the digest is a critical fight page, once an hour.
   let fighting = new Set<string>();
   if (mode === 'remediate') {
-    const now = deps.now();
-    const perAccount = await deps.store.remediationsPerAccountSince(
-      historyKey,
-      new Date(now.getTime() - HOUR_MS),
-      now,
-    );
+    const perAccount = await recentRemediations();
     fighting = new Set(
       [...perAccount].filter(([, count]) => count >= config.maxRemediationsPerHour).map(([id]) => id),
     );

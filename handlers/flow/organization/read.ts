@@ -79,21 +79,47 @@ async function readConfiguration(
   };
 }
 
+/**
+ * Reads the configuration and the members at the same time; each member page is read as it arrives. `onDrift` is
+ * called when the first target that needs restoring is found (a member, or the configuration), while the rest is
+ * still being read: the circuit breaker's count starts then, beside the reads, and only for a sweep that needs it.
+ */
 export async function readFindings(
   context: InvocationContext,
   organization: OrganizationPort,
   adminDetectorId: string,
   reading: OrganizationReading,
+  onDrift: () => void = () => undefined,
 ): Promise<Findings> {
-  // The configuration and the members are read at the same time; each member page is read as it arrives.
   const configuration = reading.configuration
-    ? readConfiguration(context, organization, adminDetectorId)
+    ? readConfiguration(context, organization, adminDetectorId).then((found) => {
+        if (found && !found.evaluation.compliant) onDrift();
+        return found;
+      })
     : Promise.resolve(undefined);
   configuration.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
   const pages =
     reading.members === 'all' ? organization.memberPages(adminDetectorId) : named(reading.members);
-  const members = await readMembers(context, organization, adminDetectorId, pages);
+  const members = await readMembers(context, organization, adminDetectorId, readAhead(pages), onDrift);
   return { adminDetectorId, ...members, organization: await configuration };
+}
+
+/**
+ * Asks for the next page as soon as one arrives, before that page is handed on: ListMembers is a chain (each call
+ * needs the previous NextToken) and the sweep's critical path, so the GetMemberDetectors of a page, and the parsing
+ * and evaluating of the pages before it, run while the next ListMembers is on the wire instead of before it.
+ */
+export async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = pages[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = iterator.next();
+    // Awaited on the next turn of the loop; if the consumer stops first, its failure must not go unhandled.
+    next.catch(() => undefined);
+    yield current.value;
+  }
 }
 
 /** The named accounts as if they were one listed page (UpdateMemberDetectors names only associated members). */
@@ -110,6 +136,7 @@ async function readMembers(
   organization: OrganizationPort,
   adminDetectorId: string,
   pages: AsyncIterable<readonly MemberSummary[]>,
+  onDrift: () => void,
 ): Promise<Pick<Findings, 'evaluatedAccounts' | 'verdicts' | 'unreadable'>> {
   const { requireAgentManagement, runtimeTarget } = context.config;
   const verdicts: MemberVerdict[] = [];
@@ -133,7 +160,10 @@ async function readMembers(
             context.trigger.change,
             runtimeTarget,
           );
-          if (!verdict.evaluation.compliant) verdicts.push(verdict);
+          if (!verdict.evaluation.compliant) {
+            if (verdicts.length === 0) onDrift();
+            verdicts.push(verdict);
+          }
         }
         for (const entry of result.value.unprocessed) {
           unreadable.push({

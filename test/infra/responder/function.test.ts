@@ -273,7 +273,7 @@ describe('Construct: GuardDutyDriftResponder (organization scope)', () => {
   });
 
   it('gives organization scope the memory (and the CPU that comes with it) of a 50,000-member sweep', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 300 });
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1769, Timeout: 300 });
   });
 
   it('tells the function its scope and the default auto-enable target', () => {
