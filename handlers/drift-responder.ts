@@ -1,5 +1,6 @@
+import middy from '@middy/core';
 import { createResponder } from './composition.js';
-import { withInvocationContext } from './logger.js';
+import { logInvocationContext } from './logger.js';
 
 export type { HandlerResult } from './composition.js';
 export { InvalidEventError } from './errors.js';
@@ -8,4 +9,4 @@ export { InvalidEventError } from './errors.js';
 const responder = createResponder({ env: process.env });
 
 /** Lambda entry point: an EventBridge event in (a GuardDuty CloudTrail record or the sweep schedule). */
-export const handler = withInvocationContext(responder.logger, responder.handle);
+export const handler = middy(responder.handle).use(logInvocationContext(responder.logger));

@@ -1,3 +1,4 @@
+import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { LogPort } from './ports.js';
 
@@ -61,19 +62,13 @@ export class JsonLogger implements LogPort {
   }
 }
 
-/**
- * The Lambda handler around `handle`: the logger learns each invocation's context first; the first invocation of a
- * process is the cold start. (A plain wrapper, not middy: one before-hook was all middy did here, and its import
- * loaded node:stream/web at every cold start, ~6 ms of CPU measured by the bench.)
- */
-export function withInvocationContext<E, R>(
-  logger: JsonLogger,
-  handle: (event: E, context: Context) => Promise<R>,
-): (event: E, context: Context) => Promise<R> {
+/** middy middleware: the logger learns the invocation's context; the first invocation of a process is the cold start. */
+export function logInvocationContext(logger: JsonLogger): MiddlewareObj<unknown, unknown, Error, Context> {
   let coldStart = true;
-  return (event, context) => {
-    logger.setInvocation(context, coldStart);
-    coldStart = false;
-    return handle(event, context);
+  return {
+    before: (request) => {
+      logger.setInvocation(request.context, coldStart);
+      coldStart = false;
+    },
   };
 }

@@ -1,5 +1,6 @@
+import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { JsonLogger, withInvocationContext } from '../../handlers/logger.js';
+import { JsonLogger, logInvocationContext } from '../../handlers/logger.js';
 import { lambdaContext } from '../support/fixtures.js';
 
 function capture(level?: string) {
@@ -46,10 +47,19 @@ describe('Class: JsonLogger', () => {
 
   it('adds the invocation context, with cold_start true only for the first invocation', async () => {
     const { logger, lines } = capture('INFO');
-    const handler = withInvocationContext(logger, async (event: string) => logger.info(event, {}));
+    const middleware = logInvocationContext(logger);
+    const request = (context: Context) => ({
+      event: {},
+      context,
+      response: null,
+      error: null,
+      internal: {},
+    });
 
-    await handler('first', lambdaContext('eu-west-1'));
-    await handler('second', { ...lambdaContext('eu-west-1'), awsRequestId: 'second-request' });
+    await middleware.before?.(request(lambdaContext('eu-west-1')));
+    logger.info('first', {});
+    await middleware.before?.(request({ ...lambdaContext('eu-west-1'), awsRequestId: 'second-request' }));
+    logger.info('second', {});
 
     expect(lines).toMatchObject([
       {
