@@ -3,7 +3,6 @@
  * (handlers/composition.ts `createResponder`, every SDK call counted by a middleware on its clients). Each call is
  * timed as well, which gives the sequential round trips before the re-enabling UpdateDetector and before the page.
  */
-import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { createClients } from '../handlers/clients.js';
 import { createResponder, type HandlerResult, type Responder } from '../handlers/composition.js';
 import type { ResponderMode } from '../handlers/core/types.js';
@@ -17,6 +16,7 @@ import {
 import {
   createDetector,
   createStateTable,
+  createTopicWithQueue,
   type MotoClients,
   motoClients,
   PROTECTED_RUNTIME,
@@ -68,8 +68,10 @@ class MotoWorld {
     const response = await fetch(`${this.endpoint}/moto-api/reset`, { method: 'POST' });
     if (!response.ok) throw new Error(`moto reset failed: ${response.status}`);
     await createStateTable(this.setupClients, TABLE_NAME);
-    const { TopicArn } = await this.setupClients.sns.send(new CreateTopicCommand({ Name: TOPIC_NAME }));
-    if (!TopicArn) throw new Error('moto did not create the topic');
+    // A deployed topic has a confirmed subscriber (an e-mail, a chat channel): without one the sweep's wiring check
+    // would page "nobody receives the alerts" at every sweep, which no deployment measures. An SQS queue subscribed
+    // to it is confirmed at once.
+    const { topicArn: TopicArn } = await createTopicWithQueue(this.setupClients, TOPIC_NAME);
     const responderFor = (mode: ResponderMode) =>
       createResponder({
         env: {
@@ -260,11 +262,13 @@ const CALL_SCENARIOS: readonly CallScenario[] = [
       ...Array<string>(SWEEP_DETECTORS).fill('Query'),
       'ListCoverage',
       'GetCoverageStatistics',
+      'ListSubscriptionsByTopic',
       'PutMetricData',
     ],
     floorWhy:
       'list, one read per detector, one owed-alert read per compliant detector (AWS allows one detector per Region), ' +
-      "the Region's EKS cluster coverage (one page, and GuardDuty's own count), one metrics call",
+      "the Region's EKS cluster coverage (one page, and GuardDuty's own count), the wiring check (the topic still has " +
+      'a confirmed subscriber; no OWN_RESOURCES here, so no rule or trail reads), one metrics call',
     run: async (w) => {
       await w.reset();
       for (let i = 0; i < SWEEP_DETECTORS; i += 1) await w.compliantDetector();
@@ -281,6 +285,7 @@ const CALL_SCENARIOS: readonly CallScenario[] = [
       ...REMEDIATION,
       'ListCoverage',
       'GetCoverageStatistics',
+      'ListSubscriptionsByTopic',
       'PutMetricData',
     ],
     floorWhy: 'as above, plus the remediation of the drifted one',

@@ -39,6 +39,18 @@ export function floorCalls(scenario: OrgScenario): FloorStep[] {
     },
     { command: 'GetCoverageStatistics', calls: 1, why: "GuardDuty's own coverage count" },
     {
+      command: 'ListSubscriptionsByTopic',
+      calls: 1,
+      why: 'the wiring check: the alert topic still has a confirmed subscriber',
+    },
+    {
+      command: 'GetOrganizationStatistics',
+      calls: 1,
+      why: "GuardDuty's own per-feature count of the organization, beside the sweep's",
+    },
+    { command: 'Query', calls: 1, why: "the last sweep's member count (a drop between sweeps is paged)" },
+    { command: 'PutItem', calls: 1, why: "this sweep's member count, for the next one" },
+    {
       command: 'ListMembers',
       calls: pages,
       why: `${pages} pages of ${API_BATCH}, each needing the previous NextToken`,
