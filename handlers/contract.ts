@@ -232,7 +232,15 @@ export const TAMPER_CALLS = {
   },
   'aws.sns': {
     eventSource: 'sns.amazonaws.com',
-    eventNames: ['DeleteTopic', 'Unsubscribe', 'SetTopicAttributes', 'RemovePermission'],
+    // SetSubscriptionAttributes: a filter policy on every subscription silences every page while they all stay
+    // confirmed (the wiring check counts confirmed subscriptions only).
+    eventNames: [
+      'DeleteTopic',
+      'Unsubscribe',
+      'SetTopicAttributes',
+      'RemovePermission',
+      'SetSubscriptionAttributes',
+    ],
   },
   'aws.kms': { eventSource: 'kms.amazonaws.com', eventNames: ['DisableKey', 'ScheduleKeyDeletion'] },
   'aws.monitoring': {
@@ -244,8 +252,11 @@ export const TAMPER_CALLS = {
 export type TamperSource = keyof typeof TAMPER_CALLS;
 
 /**
- * The calls that stop the function itself from ever running again: a second rule sends these straight to the topic
- * (no function in the path), so the page arrives even when the function is gone. A subset of TAMPER_CALLS.
+ * The calls that stop the function itself from ever running again, or from paging: a second rule sends these
+ * straight to the topic (no function in the path), so the page arrives even when the function is gone. A subset of
+ * TAMPER_CALLS. UpdateFunctionConfiguration is here because a changed environment can stop the function at its cold
+ * start (a variable removed or made invalid); DeleteTable because every page is claimed in the state table first,
+ * so with the table gone the function cannot page.
  */
 export const DEAD_FUNCTION_CALLS = {
   'aws.events': ['DisableRule', 'DeleteRule', 'RemoveTargets'],
@@ -253,9 +264,11 @@ export const DEAD_FUNCTION_CALLS = {
     'DeleteFunction20150331',
     'PutFunctionConcurrency20171031',
     'UpdateFunctionCode20150331v2',
+    'UpdateFunctionConfiguration20150331v2',
     'RemovePermission20150331v2',
     'RemovePermission20150331',
   ],
+  'aws.dynamodb': ['DeleteTable'],
 } as const satisfies Partial<Record<TamperSource, readonly string[]>>;
 
 /** GuardDuty calls by which an organization loses members or monitoring (organization scope; account scope for the member side). */
