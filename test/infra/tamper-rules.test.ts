@@ -92,7 +92,9 @@ describe('Construct: the tamper watch (default configuration)', () => {
         'sns.amazonaws.com DeleteTopic,SetTopicAttributes,RemovePermission': {
           topicArn: [FIXTURE_OWN.topicArn],
         },
-        'sns.amazonaws.com Unsubscribe': { subscriptionArn: [{ prefix: `${FIXTURE_OWN.topicArn}:` }] },
+        'sns.amazonaws.com Unsubscribe,SetSubscriptionAttributes': {
+          subscriptionArn: [{ prefix: `${FIXTURE_OWN.topicArn}:` }],
+        },
         'kms.amazonaws.com DisableKey,ScheduleKeyDeletion': {
           keyId: [FIXTURE_OWN.keyId, FIXTURE_OWN.keyArn],
         },
@@ -123,7 +125,7 @@ describe('Construct: the tamper watch (default configuration)', () => {
   });
 
   describe('the dead-function rule', () => {
-    it('matches DEAD_FUNCTION_CALLS on our rules and our function, PutFunctionConcurrency only when 0', () => {
+    it('matches DEAD_FUNCTION_CALLS on our rules, function and table, PutFunctionConcurrency only when 0', () => {
       const pattern = deadFunction.EventPattern as Json;
       expect(pattern.source).toEqual(Object.keys(DEAD_FUNCTION_CALLS));
       expect(pattern['detail-type']).toEqual([CLOUDTRAIL_DETAIL_TYPE]);
@@ -146,6 +148,7 @@ describe('Construct: the tamper watch (default configuration)', () => {
           eventName: [
             'DeleteFunction20150331',
             'UpdateFunctionCode20150331v2',
+            'UpdateFunctionConfiguration20150331v2',
             'RemovePermission20150331v2',
             'RemovePermission20150331',
           ],
@@ -156,7 +159,13 @@ describe('Construct: the tamper watch (default configuration)', () => {
           eventName: ['PutFunctionConcurrency20171031'],
           requestParameters: { functionName, reservedConcurrentExecutions: [0] },
         },
+        {
+          eventSource: ['dynamodb.amazonaws.com'],
+          eventName: ['DeleteTable'],
+          requestParameters: { tableName: [FIXTURE_OWN.tableName, FIXTURE_OWN.tableArn] },
+        },
       ]);
+      expect(functionName).toHaveLength(4);
       expect(JSON.stringify(pattern)).not.toContain('errorCode');
     });
 
