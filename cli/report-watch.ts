@@ -2,8 +2,11 @@
  * What the compliance metric says of a period, hour by hour: the evidence that the responder was watching, and what
  * it saw. The function publishes `EksRuntimeMonitoringCompliant` (1 or 0, dimension `Region`) on every evaluation, a
  * sweep at least every interval; CloudWatch keeps hourly statistics 455 days, longer than the state table keeps
- * anything, and nobody but CloudWatch can rewrite them. The hourly **minimum** is read: an hour with one
- * non-compliant evaluation is a non-compliant hour, and an hour with no datapoint at all is an hour nobody watched.
+ * anything, and no API deletes or changes a stored datapoint. Anyone allowed cloudwatch:PutMetricData on the
+ * namespace can still add datapoints up to two weeks back (a 1 fills an unreported hour; a 0 marks a watched one
+ * non-compliant; nothing added hides a 0), so the evidence is as strong as that permission (docs/audit.md). The
+ * hourly **minimum** is read: an hour with one non-compliant evaluation is a non-compliant hour, and an hour with no
+ * datapoint at all is an hour nobody watched.
  * Pure: datapoints in, a summary and run-length runs out (the AWS read is in commands/report.ts).
  */
 

@@ -210,6 +210,7 @@ function contractEnvironment(values: { readonly [Name in EnvName]?: string }): R
  * Workflow.Status RESOLVED alone.
  */
 function addSecurityHubStatements(policy: iam.Policy): void {
+  const hub = `arn:${Aws.PARTITION}:securityhub:${Aws.REGION}:${Aws.ACCOUNT_ID}:hub/default`;
   policy.addStatements(
     new iam.PolicyStatement({
       sid: 'ImportDriftFindingsIntoOwnProduct',
@@ -225,12 +226,45 @@ function addSecurityHubStatements(policy: iam.Policy): void {
       sid: 'ResolveDriftFindings',
       actions: ['securityhub:BatchUpdateFindings'],
       // The hub resource type: this account's hub in this Region. No condition can name the findings' product, so
-      // the ASFF path condition keeps the call to setting Workflow.Status to RESOLVED (and its note).
-      resources: [`arn:${Aws.PARTITION}:securityhub:${Aws.REGION}:${Aws.ACCOUNT_ID}:hub/default`],
+      // the ASFF path condition keeps the call to setting Workflow.Status to RESOLVED (and its note) on any finding
+      // of the hub, and the Deny statements below to those two fields.
+      resources: [hub],
       conditions: { StringEquals: { 'securityhub:ASFFSyntaxPath/Workflow.Status': 'RESOLVED' } },
     }),
+    // The Allow names what Workflow.Status must be, not which other fields the same request may carry: without
+    // these, one call could also lower the Severity or set the VerificationState of any finding in the hub.
+    ...FIELDS_THE_RESOLVE_LEAVES_ALONE.map(
+      (field) =>
+        new iam.PolicyStatement({
+          sid: `NeverChange${field.replace(/\./g, '')}OfAFinding`,
+          effect: iam.Effect.DENY,
+          actions: ['securityhub:BatchUpdateFindings'],
+          resources: [hub],
+          conditions: { Null: { [`securityhub:ASFFSyntaxPath/${field}`]: 'false' } },
+        }),
+    ),
   );
 }
+
+/**
+ * The fields BatchUpdateFindings can change other than Workflow.Status and the Note the resolve writes (API
+ * reference), each as its `securityhub:ASFFSyntaxPath/<fieldName>` condition key; a Null condition on the key denies
+ * any request that sets the field (Security Hub user guide, "Configuring access to BatchUpdateFindings"; the AWS
+ * managed AWSSystemsManagerOpsDataSyncServiceRolePolicy denies these paths the same way). One Deny each: several
+ * Null keys in one statement would deny only a request that sets all of them.
+ */
+const FIELDS_THE_RESOLVE_LEAVES_ALONE = [
+  'Confidence',
+  'Criticality',
+  'RelatedFindings',
+  'Severity.Label',
+  'Severity.Normalized',
+  'Severity.Product',
+  'Types',
+  'UserDefinedFields.key',
+  'UserDefinedFields.value',
+  'VerificationState',
+] as const;
 
 /**
  * A Lambda on-failure destination that only grants `sqs:SendMessage` (the CDK's SqsDestination also grants

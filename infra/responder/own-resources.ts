@@ -98,6 +98,11 @@ export function ownResourcesVariable(responder: Construct, resources: OwnResourc
   return Stack.of(responder).toJsonString(resources);
 }
 
+/** What an own rule may deliver to (OwnRule['target']): a function of this account and Region, or the topic. */
+function ownTargetArns(alerts: AlertTopic): string[] {
+  return [`arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:function:*`, alerts.topic.topicArn];
+}
+
 /**
  * The statements of the tamper repairs (remediate mode) and of the sweep's wiring check: exactly these actions, on
  * exactly the responder's own rules, trail and topic. None needs iam:PassRole: no own target has a role.
@@ -109,11 +114,25 @@ export function ownResourceStatements(
   const ruleArns = OWN_RULE_IDS.map((id) => ownRuleArn(responder, id));
   const statements = [
     new iam.PolicyStatement({
-      sid: 'ReEnableAndRewireOwnRules',
-      // EnableRule and PutTargets undo DisableRule and RemoveTargets; DescribeRule and ListTargetsByRule are the
-      // sweep's check that each rule is enabled and still delivers to its target.
-      actions: ['events:DescribeRule', 'events:EnableRule', 'events:ListTargetsByRule', 'events:PutTargets'],
+      sid: 'ReEnableAndCheckOwnRules',
+      // EnableRule undoes DisableRule; DescribeRule and ListTargetsByRule are the sweep's check that each rule is
+      // enabled and still delivers to its target.
+      actions: ['events:DescribeRule', 'events:EnableRule', 'events:ListTargetsByRule'],
       resources: ruleArns,
+    }),
+    new iam.PolicyStatement({
+      sid: 'RewireOwnRulesToOwnTargetsOnly',
+      // PutTargets undoes RemoveTargets, and may set only a function of this account and Region or the alert topic
+      // (events:TargetArn, one value per target of the request; the dead-letter queue is not among them). Every
+      // target of the request must match (ForAllValues), and a request without one is not allowed by default
+      // (Null). The function itself cannot be named: the function waits for this policy, whose statement would
+      // then wait for the function.
+      actions: ['events:PutTargets'],
+      resources: ruleArns,
+      conditions: {
+        'ForAllValues:ArnLike': { 'events:TargetArn': ownTargetArns(parts.alerts) },
+        Null: { 'events:TargetArn': 'false' },
+      },
     }),
     new iam.PolicyStatement({
       sid: 'CheckTheTopicStillHasSubscribers',

@@ -195,7 +195,8 @@ export interface GuardDutyDriftResponderProps {
   /**
    * Import one Security Hub finding per drift (product `default` of this account) and resolve it once protection is
    * read back on. Enable Security Hub in the account and Region first. The role gets `securityhub:BatchImportFindings`
-   * on that product and `securityhub:BatchUpdateFindings` (Workflow.Status RESOLVED only). See docs/audit.md.
+   * on that product and `securityhub:BatchUpdateFindings` (Workflow.Status RESOLVED and a note; every other field
+   * denied). See docs/audit.md.
    * @default false
    */
   readonly securityHub?: boolean;

@@ -49,6 +49,8 @@ type Matcher = string | Record<string, unknown>;
 
 /** The EventBridge calls whose request names the rule `Rule` (the others name it `Name`). */
 const TARGET_CALLS: readonly string[] = ['PutTargets', 'RemoveTargets'];
+/** The SNS calls whose request names a subscription (`SubscriptionArn`), not the topic. */
+const SUBSCRIPTION_CALLS: readonly string[] = ['Unsubscribe', 'SetSubscriptionAttributes'];
 /** The Lambda call that can throttle the function to nothing: the second rule pages only for 0. */
 const CONCURRENCY_CALL = 'PutFunctionConcurrency20171031';
 
@@ -98,12 +100,13 @@ const NARROWED_BRANCHES: {
     branch('aws.lambda', eventNames, { functionName: functionNameMatchers(own.functionName) }),
   ],
   'aws.sns': (own, eventNames) => {
-    const onTopic = eventNames.filter((name) => name !== 'Unsubscribe');
+    const onTopic = eventNames.filter((name) => !SUBSCRIPTION_CALLS.includes(name));
+    const onSubscription = eventNames.filter((name) => SUBSCRIPTION_CALLS.includes(name));
     return [
       ...(onTopic.length > 0 ? [branch('aws.sns', onTopic, { topicArn: [own.topicArn] })] : []),
       // A subscription ARN is the topic ARN, a colon and the subscription id.
-      ...(eventNames.includes('Unsubscribe')
-        ? [branch('aws.sns', ['Unsubscribe'], { subscriptionArn: [{ prefix: `${own.topicArn}:` }] })]
+      ...(onSubscription.length > 0
+        ? [branch('aws.sns', onSubscription, { subscriptionArn: [{ prefix: `${own.topicArn}:` }] })]
         : []),
     ];
   },
@@ -132,29 +135,40 @@ export function tamperEventPattern(own: TamperWatchTargets): events.EventPattern
 }
 
 /**
- * The DEAD_FUNCTION_CALLS on our rules and our function; PutFunctionConcurrency only when it reserves 0 (any other
+ * The DEAD_FUNCTION_CALLS, each narrowed to our resources exactly as the tamper rule narrows it (NARROWED_BRANCHES:
+ * our rules, our function, our table by name or ARN); PutFunctionConcurrency only when it reserves 0 (any other
  * value leaves the function running, and the tamper rule reports it through the function).
  */
 export function deadFunctionPattern(own: TamperWatchTargets): events.EventPattern {
-  const functionName = { functionName: functionNameMatchers(own.functionName) };
-  const lambdaCalls: readonly string[] = DEAD_FUNCTION_CALLS['aws.lambda'];
+  const sources = Object.keys(DEAD_FUNCTION_CALLS) as DeadFunctionSource[];
   return {
-    source: Object.keys(DEAD_FUNCTION_CALLS),
+    source: sources,
     detailType: [CLOUDTRAIL_DETAIL_TYPE],
     detail: {
-      $or: [
-        ...ruleBranches(DEAD_FUNCTION_CALLS['aws.events'], own.ruleNames),
-        branch(
-          'aws.lambda',
-          lambdaCalls.filter((name) => name !== CONCURRENCY_CALL),
-          functionName,
-        ),
-        ...(lambdaCalls.includes(CONCURRENCY_CALL)
-          ? [branch('aws.lambda', [CONCURRENCY_CALL], { ...functionName, reservedConcurrentExecutions: [0] })]
-          : []),
-      ],
+      $or: sources.flatMap((source) => deadFunctionBranches(own, source, DEAD_FUNCTION_CALLS[source])),
     },
   };
+}
+
+type DeadFunctionSource = keyof typeof DEAD_FUNCTION_CALLS;
+
+function deadFunctionBranches(
+  own: TamperWatchTargets,
+  source: DeadFunctionSource,
+  eventNames: readonly string[],
+): Branch[] {
+  const always = eventNames.filter((name) => name !== CONCURRENCY_CALL);
+  return [
+    ...(always.length > 0 ? NARROWED_BRANCHES[source](own, always) : []),
+    ...(eventNames.includes(CONCURRENCY_CALL)
+      ? [
+          branch('aws.lambda', [CONCURRENCY_CALL], {
+            functionName: functionNameMatchers(own.functionName),
+            reservedConcurrentExecutions: [0],
+          }),
+        ]
+      : []),
+  ];
 }
 
 /** The two tamper rules. */

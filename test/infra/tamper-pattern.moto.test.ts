@@ -2,7 +2,7 @@
 // EventBridge, then every tamper fixture sent: which rule delivers which event is moto's real matcher's answer.
 // moto 5.2.1 implements every operator the patterns use ($or, prefix, suffix, wildcard, exact strings and numbers);
 // the events that must not match prove each narrowing is not a matcher that lets everything through (moto treats
-// an operator it does not know as a match). Over 300 lines because the case table (42 cases, one per watched call and
+// an operator it does not know as a match). Over 300 lines because the case table (45 cases, one per watched call and
 // its look-alikes) is kept whole, in the order of TAMPER_CALLS.
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -140,6 +140,15 @@ const CASES: readonly [string, () => Json, boolean, boolean][] = [
     'UpdateFunctionConfiguration of our function',
     () => fixture('aws.lambda.UpdateFunctionConfiguration20150331v2.mode-notify.synthetic.json'),
     true,
+    true,
+  ],
+  [
+    'UpdateFunctionConfiguration of a function named ours plus "-canary"',
+    () =>
+      withRequest(fixture('aws.lambda.UpdateFunctionConfiguration20150331v2.mode-notify.synthetic.json'), {
+        functionName: `${functionName}-canary`,
+      }),
+    false,
     false,
   ],
   [
@@ -245,6 +254,18 @@ const CASES: readonly [string, () => Json, boolean, boolean][] = [
     true,
     false,
   ],
+  [
+    'SetSubscriptionAttributes (a filter policy) on a subscription of our topic',
+    () => fixture('aws.sns.SetSubscriptionAttributes.own-topic.synthetic.json'),
+    true,
+    false,
+  ],
+  [
+    'SetSubscriptionAttributes on a subscription of a topic named ours plus "-staging"',
+    () => fixture('aws.sns.SetSubscriptionAttributes.foreign-topic.synthetic.json'),
+    false,
+    false,
+  ],
   // KMS: our key by id or ARN.
   [
     'DisableKey of another key (real record)',
@@ -297,13 +318,13 @@ const CASES: readonly [string, () => Json, boolean, boolean][] = [
     'DeleteTable of our table',
     () => fixture('aws.dynamodb.DeleteTable.own-table.synthetic.json'),
     true,
-    false,
+    true,
   ],
   [
     'DeleteTable of our table by ARN',
     () => withRequest(fixture('aws.dynamodb.DeleteTable.own-table.synthetic.json'), { tableName: tableArn }),
     true,
-    false,
+    true,
   ],
   [
     'DeleteTable of another table',

@@ -9,7 +9,7 @@ import { GuardDutyDriftResponder } from '../../infra/responder/index.js';
 import { OWN_RULE_IDS, ownResourceName } from '../../infra/responder/own-resources.js';
 import { FIXTURE_OWN } from '../support/tamper-fixtures.js';
 import { FIXTURE_DEPLOYMENT, LONGEST_DEPLOYMENT, resolvedEnvironment, resolveIntrinsics } from './resolve.js';
-import { functionRoleStatements, type Statement } from './responder/template.js';
+import { actionsOf, functionRoleStatements, type Statement } from './responder/template.js';
 import { FULL_CONTEXT, synthFirst, synthStacks } from './synth.js';
 
 process.env.CDK_VALIDATION = 'false';
@@ -92,7 +92,9 @@ describe('Construct: the tamper watch (default configuration)', () => {
         'sns.amazonaws.com DeleteTopic,SetTopicAttributes,RemovePermission': {
           topicArn: [FIXTURE_OWN.topicArn],
         },
-        'sns.amazonaws.com Unsubscribe': { subscriptionArn: [{ prefix: `${FIXTURE_OWN.topicArn}:` }] },
+        'sns.amazonaws.com Unsubscribe,SetSubscriptionAttributes': {
+          subscriptionArn: [{ prefix: `${FIXTURE_OWN.topicArn}:` }],
+        },
         'kms.amazonaws.com DisableKey,ScheduleKeyDeletion': {
           keyId: [FIXTURE_OWN.keyId, FIXTURE_OWN.keyArn],
         },
@@ -123,7 +125,7 @@ describe('Construct: the tamper watch (default configuration)', () => {
   });
 
   describe('the dead-function rule', () => {
-    it('matches DEAD_FUNCTION_CALLS on our rules and our function, PutFunctionConcurrency only when 0', () => {
+    it('matches DEAD_FUNCTION_CALLS on our rules, function and table, PutFunctionConcurrency only when 0', () => {
       const pattern = deadFunction.EventPattern as Json;
       expect(pattern.source).toEqual(Object.keys(DEAD_FUNCTION_CALLS));
       expect(pattern['detail-type']).toEqual([CLOUDTRAIL_DETAIL_TYPE]);
@@ -146,6 +148,7 @@ describe('Construct: the tamper watch (default configuration)', () => {
           eventName: [
             'DeleteFunction20150331',
             'UpdateFunctionCode20150331v2',
+            'UpdateFunctionConfiguration20150331v2',
             'RemovePermission20150331v2',
             'RemovePermission20150331',
           ],
@@ -156,7 +159,13 @@ describe('Construct: the tamper watch (default configuration)', () => {
           eventName: ['PutFunctionConcurrency20171031'],
           requestParameters: { functionName, reservedConcurrentExecutions: [0] },
         },
+        {
+          eventSource: ['dynamodb.amazonaws.com'],
+          eventName: ['DeleteTable'],
+          requestParameters: { tableName: [FIXTURE_OWN.tableName, FIXTURE_OWN.tableArn] },
+        },
       ]);
+      expect(functionName).toHaveLength(4);
       expect(JSON.stringify(pattern)).not.toContain('errorCode');
     });
 
@@ -234,19 +243,32 @@ describe('Construct: the tamper watch (default configuration)', () => {
         FIXTURE_DEPLOYMENT,
       ) as Statement[];
       const own = statements.filter((s) =>
-        ['ReEnableAndRewireOwnRules', 'CheckTheTopicStillHasSubscribers'].includes(s.Sid ?? ''),
+        [
+          'ReEnableAndCheckOwnRules',
+          'RewireOwnRulesToOwnTargetsOnly',
+          'CheckTheTopicStillHasSubscribers',
+        ].includes(s.Sid ?? ''),
       );
+      const ruleArns = ownRuleNames.map((name) => `arn:aws:events:us-east-1:123456789012:rule/${name}`);
       expect(own).toEqual([
         {
-          Sid: 'ReEnableAndRewireOwnRules',
+          Sid: 'ReEnableAndCheckOwnRules',
           Effect: 'Allow',
-          Action: [
-            'events:DescribeRule',
-            'events:EnableRule',
-            'events:ListTargetsByRule',
-            'events:PutTargets',
-          ],
-          Resource: ownRuleNames.map((name) => `arn:aws:events:us-east-1:123456789012:rule/${name}`),
+          Action: ['events:DescribeRule', 'events:EnableRule', 'events:ListTargetsByRule'],
+          Resource: ruleArns,
+        },
+        {
+          Sid: 'RewireOwnRulesToOwnTargetsOnly',
+          Effect: 'Allow',
+          Action: 'events:PutTargets',
+          Resource: ruleArns,
+          // Every target of the request a function of this account and Region or the topic; none is no grant.
+          Condition: {
+            'ForAllValues:ArnLike': {
+              'events:TargetArn': ['arn:aws:lambda:us-east-1:123456789012:function:*', FIXTURE_OWN.topicArn],
+            },
+            Null: { 'events:TargetArn': 'false' },
+          },
         },
         {
           Sid: 'CheckTheTopicStillHasSubscribers',
@@ -256,6 +278,56 @@ describe('Construct: the tamper watch (default configuration)', () => {
         },
       ]);
       expect(JSON.stringify(statements)).not.toContain('cloudtrail:');
+    });
+  });
+
+  describe('what the function may set as a target', () => {
+    /** IAM's ArnLike for these values: `*` any run of characters, everything else literal. */
+    const arnLike = (pattern: string, arn: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((part) => part.replace(/[.?+^$()[\]{}|\\/]/g, '\\$&'))
+          .join('.*')}$`,
+      ).test(arn);
+    const allowed = (arns: string[]) => {
+      const statements = resolveIntrinsics(
+        functionRoleStatements(template),
+        template,
+        FIXTURE_DEPLOYMENT,
+      ) as Statement[];
+      const putTargets = statements.filter((s) => actionsOf(s).includes('events:PutTargets'));
+      expect(putTargets).toHaveLength(1);
+      const condition = (putTargets[0] as { Condition: Record<string, Record<string, unknown>> }).Condition;
+      const patterns = (condition['ForAllValues:ArnLike']?.['events:TargetArn'] ?? []) as string[];
+      // Null false: the key must be in the request (ForAllValues alone is true for a request without it).
+      const keyRequired = condition.Null?.['events:TargetArn'] === 'false';
+      return (
+        (arns.length > 0 || !keyRequired) &&
+        arns.every((arn) => patterns.some((pattern) => arnLike(pattern, arn)))
+      );
+    };
+
+    it('allows every target the template gives an own rule (the function and the topic)', () => {
+      const targets = resolved(template, 'AWS::Events::Rule').flatMap(([, rule]) =>
+        (rule.Targets as Json[]).map((target) => String(target.Arn)),
+      );
+      expect(new Set(targets)).toEqual(new Set([FIXTURE_OWN.functionArn, FIXTURE_OWN.topicArn]));
+      expect(allowed(targets)).toBe(true);
+    });
+
+    it('refuses another topic, a queue, another Region or account, or ours beside a foreign one', () => {
+      for (const foreign of [
+        `${FIXTURE_OWN.topicArn}-old`,
+        'arn:aws:sqs:us-east-1:123456789012:exfiltrate',
+        `arn:aws:lambda:eu-west-1:123456789012:function:${FIXTURE_OWN.functionName}`,
+        `arn:aws:lambda:us-east-1:210987654321:function:${FIXTURE_OWN.functionName}`,
+        'arn:aws:events:us-east-1:210987654321:event-bus/default',
+      ]) {
+        expect(allowed([foreign]), foreign).toBe(false);
+        expect(allowed([FIXTURE_OWN.functionArn, foreign]), foreign).toBe(false);
+      }
+      expect(allowed([])).toBe(false);
     });
   });
 
