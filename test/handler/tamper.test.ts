@@ -14,14 +14,17 @@ import {
   PutTargetsCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-eventbridge';
-import { GetDetectorCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import { GetDetectorCommand, ListDetectorsCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
 import { ListSubscriptionsByTopicCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createResponder } from '../../handlers/composition.js';
+import { JsonLogger } from '../../handlers/logger.js';
 import { expectNoForgery, forged } from '../alerts/hostile-text.js';
 import { expectWellFormedAlert } from '../support/alert-assertions.js';
 import {
   awsFault,
+  DRIFTED,
   FakeStateTable,
   metricPoints,
   mockAws,
@@ -29,8 +32,13 @@ import {
   publishedInputs,
   resetAws,
 } from '../support/aws-mocks.js';
-import { RESPONDER_FUNCTION_NAME, RESPONDER_ROLE_ARN, sweepEvent } from '../support/fixtures.js';
-import { coldStart, type MockedResponder, TOPIC_ARN } from '../support/mocked-responder.js';
+import {
+  lambdaContext,
+  RESPONDER_FUNCTION_NAME,
+  RESPONDER_ROLE_ARN,
+  sweepEvent,
+} from '../support/fixtures.js';
+import { coldStart, type MockedResponder, responderEnv, TOPIC_ARN } from '../support/mocked-responder.js';
 import {
   CLOUDFORMATION_DEPLOY,
   FUNCTION_ARN,
@@ -447,6 +455,35 @@ describe('the sweep’s wiring check', () => {
     expect(expectWellFormedAlert(pages[0], { outcome: 'wiring-gap', severity: 'high' }).headline).toMatch(
       /could not check/,
     );
+  });
+
+  it('a sweep whose detector part and wiring part both fail logs each failure, then fails with the first', async () => {
+    // Prepare: the detector drifted and a rule is disabled; both are restored, and every Publish fails.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.guardDuty.on(UpdateDetectorCommand).resolves({});
+    aws.sns.on(PublishCommand).rejects(awsFault('sns', 'throttling'));
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+    const lines: Record<string, unknown>[] = [];
+    const handler = createResponder({
+      env: responderEnv({ OWN_RESOURCES: JSON.stringify(OWN) }),
+      logger: new JsonLogger('test', 'INFO', (line) =>
+        lines.push(JSON.parse(line) as Record<string, unknown>),
+      ),
+    });
+
+    // Act
+    const failed = handler.handle(sweepEvent('us-east-1', 'sweep-two-parts'), lambdaContext('us-east-1'));
+
+    // Assess: the first part's error is thrown, and neither is lost from the log.
+    await expect(failed).rejects.toThrow(/sweep failed for 1 of 1 detector/);
+    const parts = lines.filter((line) => line.message === 'part-failed');
+    expect(parts.map((line) => line.part)).toEqual(['detectors', 'wiring']);
+    expect(parts[1]).toMatchObject({
+      eventId: 'sweep-two-parts',
+      failedParts: 2,
+      error: expect.arrayContaining([expect.stringMatching(/wiring check: 1 gap\(s\) not handled/)]),
+    });
   });
 
   it('without OWN_RESOURCES checks only the topic, and says so', async () => {
