@@ -249,7 +249,8 @@ describe('a tamper event on the responder’s own rule', () => {
     );
 
     expect(denied).toMatchObject({ tamper: { outcome: 'tamper-denied', severity: 'high' } });
-    expect(deploy).toMatchObject({ tamper: { outcome: 'tamper-deploy', severity: 'low' } });
+    // A deploy that disables the responder's rule disarms it: high, and not repaired (CloudFormation would fight it).
+    expect(deploy).toMatchObject({ tamper: { outcome: 'tamper-deploy', severity: 'high' } });
     expect(events.commandCalls(EnableRuleCommand)).toHaveLength(0);
     expect(publishedInputs(aws)).toHaveLength(2);
   });
