@@ -2,10 +2,12 @@
  * The tamper watch through the real Lambda entry point, with aws-sdk-client-mock (EventBridge, CloudTrail, SNS...) and
  * the in-memory state table: each branch of a tamper event (repaired, reported, would-repair, denied, deploy, own
  * repair, foreign resource) and each fault (EnableRule fails, the read-back says still disabled, PutTargets reports a
- * failed entry, Publish fails and is retried without a second page), and the sweep's wiring check.
+ * failed entry, Publish fails and is retried without a second page), the state table deleted (paged without a
+ * claim), and the sweep's wiring check (with two parts of a sweep failing: each logged).
  * Over 300 lines: every branch and fault of one trigger, with its small EventBridge model, reads best together.
  */
 import { CloudTrailClient, GetTrailStatusCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { ResourceNotFoundException as TableNotFound, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeRuleCommand,
   EnableRuleCommand,
@@ -38,7 +40,14 @@ import {
   RESPONDER_ROLE_ARN,
   sweepEvent,
 } from '../support/fixtures.js';
-import { coldStart, type MockedResponder, responderEnv, TOPIC_ARN } from '../support/mocked-responder.js';
+import {
+  coldStart,
+  type MockedResponder,
+  REGION,
+  responderEnv,
+  STATE_TABLE,
+  TOPIC_ARN,
+} from '../support/mocked-responder.js';
 import {
   CLOUDFORMATION_DEPLOY,
   FUNCTION_ARN,
@@ -346,6 +355,58 @@ describe('faults', () => {
     expect(metricPoints(aws).filter((point) => point.name === 'TamperDetected')).toEqual([
       { name: 'TamperDetected', value: 1 },
     ]);
+  });
+});
+
+describe('the state table deleted', () => {
+  const tableGone = () =>
+    aws.dynamoDb
+      .on(UpdateItemCommand)
+      .rejects(new TableNotFound({ message: 'Requested resource not found', $metadata: {} }));
+  const deleteTable = (tableName: string) => tamperEvent('aws.dynamodb', 'DeleteTable', { tableName });
+
+  it('pages critical without a claim when the claim fails because the table is gone (name or ARN)', async () => {
+    tableGone();
+
+    const byName = await responder.invoke(deleteTable(STATE_TABLE));
+    const byArn = await responder.invoke(
+      deleteTable(`arn:aws:dynamodb:${REGION}:123456789012:table/${STATE_TABLE}`),
+    );
+
+    for (const result of [byName, byArn]) {
+      expect(result).toMatchObject({
+        tamper: {
+          outcome: 'tamper-reported',
+          severity: 'critical',
+          reason: expect.stringMatching(/paged without a claim: the state table is gone/),
+        },
+      });
+    }
+    const pages = publishedInputs(aws);
+    expect(pages).toHaveLength(2);
+    expect(
+      expectWellFormedAlert(pages[0], { outcome: 'tamper-reported', severity: 'critical' }),
+    ).toMatchObject({
+      resource: { kind: 'table', name: STATE_TABLE, ours: true },
+    });
+  });
+
+  it('still fails (and does not page unclaimed) for another claim fault, or for another call', async () => {
+    aws.dynamoDb.on(UpdateItemCommand).rejects(awsFault('dynamodb', 'throttling'));
+    await expect(responder.invoke(deleteTable(STATE_TABLE))).rejects.toThrow();
+    tableGone();
+    await expect(responder.invoke(disableRule())).rejects.toThrow(/Requested resource not found/);
+    await expect(
+      responder.invoke(
+        tamperEvent(
+          'aws.dynamodb',
+          'DeleteTable',
+          { tableName: STATE_TABLE },
+          { record: { errorCode: 'AccessDenied' } },
+        ),
+      ),
+    ).rejects.toThrow(/Requested resource not found/);
+    expect(publishedInputs(aws)).toHaveLength(0);
   });
 });
 
