@@ -113,7 +113,7 @@ function actionLines(facts: TamperAlertFacts): string[] {
       facts.how === 'denied'
         ? 'Nothing to repair: the call was denied.'
         : facts.how === 'deploy'
-          ? 'Nothing: a CloudFormation deployment is not repaired.'
+          ? 'Nothing: a CloudFormation deploy is not repaired (CloudFormation would undo the repair or fight it).'
           : 'Nothing: the responder repairs only its own rules and trail; this needs a person.',
     ];
   }

@@ -82,7 +82,11 @@ export function judgeTamper(input: TamperInput, self: TamperSelf, functionArn?: 
   return { action: 'report', finding: adjusted(input, verdict.finding) };
 }
 
-/** A denied attempt changed nothing (one step lower, nothing to repair); a CloudFormation deploy is low. */
+/**
+ * A denied attempt changed nothing (one step lower, nothing to repair). A CloudFormation deploy is not repaired
+ * (CloudFormation would undo the repair at its next update, or fight it); it is low when the change leaves the
+ * responder armed, and high when it disarms it: whoever can update the stack can disarm it that way too.
+ */
 function adjusted(input: TamperInput, finding: TamperFinding): TamperFinding {
   if (input.errorCode !== undefined) {
     const lower: Record<TamperSeverity, TamperSeverity> = {
@@ -102,11 +106,21 @@ function adjusted(input: TamperInput, finding: TamperFinding): TamperFinding {
     };
   }
   if (isDeploy(input)) {
+    const by = `through a CloudFormation deploy by ${input.actor.principalArn ?? 'an unnamed principal'}`;
+    if (finding.disarms) {
+      return {
+        ...finding,
+        how: 'deploy',
+        severity: 'high',
+        consequence: `${finding.consequence} Made ${by}: the stack now disarms the responder. Not repaired (CloudFormation would undo the repair or fight it); if this deploy was not meant to do that, find out who changed the stack.`,
+        repairs: [],
+      };
+    }
     return {
       ...finding,
       how: 'deploy',
       severity: 'low',
-      consequence: `${finding.consequence} (made by a CloudFormation deployment: expected during a deploy of the responder; if none was planned, treat it as high)`,
+      consequence: `${finding.consequence} (made ${by}: expected during a deploy of the responder; if none was planned, treat it as high)`,
       repairs: [],
     };
   }

@@ -39,6 +39,7 @@ import {
   respondForOrganization,
 } from './organization/index.js';
 import { type MembershipReport, respondForLoss } from './organization/loss.js';
+import { settleAll } from './settled.js';
 import { respondForTamper, type TamperReport } from './tamper/index.js';
 import { sweepWiring, type WiringReport } from './tamper/wiring.js';
 
@@ -250,26 +251,27 @@ async function routeSweep(context: InvocationContext, input: SweepInput): Promis
     };
   }
   const organization = deps.organization;
-  // One part's failure must not hide another's result: all run, then the first failure fails the invocation.
-  const [own, members, coverage, wiring] = await Promise.allSettled([
-    sweepDetectors(context),
-    organization === undefined
-      ? Promise.resolve(undefined)
-      : respondForOrganization(context, organization, { members: 'all', configuration: true }),
-    sweepCoverage(context),
-    sweepWiring(context),
-  ]);
-  if (own.status === 'rejected') throw own.reason;
-  if (members.status === 'rejected') throw members.reason;
-  if (coverage.status === 'rejected') throw coverage.reason;
-  if (wiring.status === 'rejected') throw wiring.reason;
+  // One part's failure must not hide another's result: all run, every failure is logged, the first fails the invocation.
+  const [own, members, coverage, wiring] = await settleAll(
+    deps.logger,
+    input.eventId,
+    ['detectors', 'organization', 'coverage', 'wiring'],
+    [
+      sweepDetectors(context),
+      organization === undefined
+        ? Promise.resolve(undefined)
+        : respondForOrganization(context, organization, { members: 'all', configuration: true }),
+      sweepCoverage(context),
+      sweepWiring(context),
+    ],
+  );
   return {
     eventId: input.eventId,
     trigger: input.kind,
-    reports: own.value,
-    ...(members.value === undefined ? {} : { organization: members.value }),
-    coverage: coverage.value,
-    wiring: wiring.value,
+    reports: own,
+    ...(members === undefined ? {} : { organization: members }),
+    coverage,
+    wiring,
   };
 }
 

@@ -62,6 +62,12 @@ function reason(input: TamperInput, self: TamperSelf = SELF): string {
 }
 
 const RULE = 'guardduty-drift-events';
+/** The variables the construct sets that the tamper watch checks, as deployed. */
+const fullEnvironment = {
+  NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+  STATE_TABLE_NAME: STATE_TABLE,
+  OWN_RESOURCES: JSON.stringify(OWN),
+};
 const LAMBDA = TAMPER_CALLS['aws.lambda'].eventNames;
 
 /** Each watched call on the responder's own resource: severity, repairs, and words of its consequence. */
@@ -126,7 +132,7 @@ const OWN_CALLS: readonly [TamperSource, string, Json, TamperFinding['severity']
     },
     'critical',
     [],
-    /RESPONDER_MODE changed from remediate to notify/,
+    /RESPONDER_MODE set to notify: drift is reported, no longer repaired/,
   ],
   [
     'aws.lambda',
@@ -186,6 +192,18 @@ const OWN_CALLS: readonly [TamperSource, string, Json, TamperFinding['severity']
     /access policy/,
   ],
   ['aws.sns', 'RemovePermission', { topicArn: TOPIC_ARN, label: 'events' }, 'high', [], /publish/],
+  [
+    'aws.sns',
+    'SetSubscriptionAttributes',
+    {
+      subscriptionArn: `${TOPIC_ARN}:0b6f3c1e`,
+      attributeName: 'FilterPolicy',
+      attributeValue: '{"severity":["none"]}',
+    },
+    'critical',
+    [],
+    /this subscriber may no longer receive alerts/,
+  ],
   ['aws.kms', 'DisableKey', { keyId: KEY_ARN }, 'critical', [], /alerts no longer reach anyone/],
   [
     'aws.kms',
@@ -346,12 +364,61 @@ describe('who made the call', () => {
     );
   });
 
-  it('reports a CloudFormation deploy at low severity, repairing nothing', () => {
-    const result = finding(
-      inputOf('aws.events', 'DisableRule', { name: RULE }, { record: CLOUDFORMATION_DEPLOY }),
+  const deploy = {
+    ...CLOUDFORMATION_DEPLOY,
+    userIdentity: {
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/cdk-hnb659fds-cfn-exec-role/deploy`,
+    },
+  };
+
+  it('reports a CloudFormation deploy that leaves the responder armed at low severity, repairing nothing', () => {
+    const code = finding(
+      inputOf('aws.lambda', LAMBDA[1], { functionName: FUNCTION_ARN }, { record: deploy }),
     );
-    expect(result).toMatchObject({ how: 'deploy', severity: 'low', repairs: [] });
-    expect(result.consequence).toMatch(/CloudFormation deployment/);
+    expect(code).toMatchObject({ how: 'deploy', severity: 'low', repairs: [] });
+    expect(code.consequence).toMatch(/through a CloudFormation deploy by .*cfn-exec-role\/deploy: expected/);
+    const target = finding(
+      inputOf(
+        'aws.events',
+        'PutTargets',
+        { rule: RULE, targets: [{ id: 'Target0', arn: FUNCTION_ARN }] },
+        { record: deploy },
+      ),
+    );
+    expect(target).toMatchObject({ how: 'deploy', severity: 'low', repairs: [] });
+  });
+
+  it('reports a CloudFormation deploy that disarms the responder high, names the principal and repairs nothing', () => {
+    const disarming: readonly [TamperSource, string, Json][] = [
+      ['aws.events', 'DisableRule', { name: RULE }],
+      ['aws.events', 'PutRule', { name: RULE, state: 'DISABLED' }],
+      ['aws.lambda', LAMBDA[2], { functionName: RESPONDER_FUNCTION_NAME, reservedConcurrentExecutions: 0 }],
+      [
+        'aws.lambda',
+        LAMBDA[0],
+        {
+          functionName: RESPONDER_FUNCTION_NAME,
+          environment: { variables: { ...fullEnvironment, RESPONDER_MODE: 'notify' } },
+        },
+      ],
+      [
+        'aws.lambda',
+        LAMBDA[0],
+        { functionName: RESPONDER_FUNCTION_NAME, environment: { variables: 'HIDDEN' } },
+      ],
+      ['aws.cloudtrail', 'StopLogging', { name: TRAIL_ARN }],
+      ['aws.sns', 'DeleteTopic', { topicArn: TOPIC_ARN }],
+      ['aws.kms', 'ScheduleKeyDeletion', { keyId: KEY_ARN, pendingWindowInDays: 7 }],
+      ['aws.dynamodb', 'DeleteTable', { tableName: STATE_TABLE }],
+    ];
+    for (const [source, name, request] of disarming) {
+      const result = finding(inputOf(source, name, request, { record: deploy }));
+      expect(result, `${source} ${name}`).toMatchObject({ how: 'deploy', severity: 'high', repairs: [] });
+      expect(result.consequence).toMatch(
+        /Made through a CloudFormation deploy by arn:aws:sts::123456789012:assumed-role\/cdk-hnb659fds-cfn-exec-role\/deploy: the stack now disarms the responder/,
+      );
+    }
   });
 
   it('does not take a CloudFormation user agent alone for a deploy', () => {
@@ -377,14 +444,23 @@ describe('who made the call', () => {
 });
 
 describe('consequences in detail', () => {
-  const update = (variables: unknown) =>
+  const update = (variables: unknown, extra: Json = {}) =>
     finding(
-      inputOf('aws.lambda', LAMBDA[0], { functionName: RESPONDER_FUNCTION_NAME, environment: { variables } }),
+      inputOf('aws.lambda', LAMBDA[0], {
+        functionName: RESPONDER_FUNCTION_NAME,
+        environment: { variables },
+        ...extra,
+      }),
     );
-  const full = { NOTIFICATION_TOPIC_ARN: TOPIC_ARN, STATE_TABLE_NAME: STATE_TABLE, OWN_RESOURCES: '{}' };
+  const full = fullEnvironment;
 
-  it('names a removed environment, a moved topic, a lost scope and a hidden environment', () => {
-    expect(update({}).consequence).toMatch(/environment was removed: the function fails at start/);
+  it('names a removed or unrecorded environment, a moved topic, a lost scope and a hidden environment: all critical', () => {
+    expect(update({})).toMatchObject({
+      severity: 'critical',
+      consequence: expect.stringMatching(
+        /recorded no variables: either the environment was removed .* or the record left the values out/,
+      ),
+    });
     expect(update({ ...full, NOTIFICATION_TOPIC_ARN: `${TOPIC_ARN}-x` }).consequence).toMatch(
       /alerts go to another topic/,
     );
@@ -394,30 +470,148 @@ describe('consequences in detail', () => {
           functionName: RESPONDER_FUNCTION_NAME,
           environment: { variables: { ...full, RESPONDER_SCOPE: 'account' } },
         }),
-        {
-          ...SELF,
-          scope: 'organization',
-        },
+        { ...SELF, scope: 'organization' },
       ).consequence,
     ).toMatch(/RESPONDER_SCOPE changed from organization to account/);
-    const hidden = finding(
-      inputOf('aws.lambda', LAMBDA[0], {
-        functionName: RESPONDER_FUNCTION_NAME,
-        environment: { variables: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
-      }),
-    );
+    const hidden = update('HIDDEN_DUE_TO_SECURITY_REASONS');
     expect(hidden).toMatchObject({
-      severity: 'high',
-      consequence: expect.stringMatching(/did not record its values/),
+      severity: 'critical',
+      consequence: expect.stringMatching(/did not record its values: the responder cannot verify it/),
+    });
+    const noVariables = finding(
+      inputOf('aws.lambda', LAMBDA[0], { functionName: RESPONDER_FUNCTION_NAME, environment: {} }),
+    );
+    expect(noVariables).toMatchObject({
+      severity: 'critical',
+      consequence: expect.stringMatching(/cannot verify/),
     });
   });
 
-  it('keeps an unchanged environment and a memory change at high', () => {
-    expect(update({ ...full, RESPONDER_MODE: 'remediate' }).severity).toBe('high');
+  it.each([
+    ['NODE_OPTIONS', '--require /tmp/x.js', /NODE_OPTIONS set: Node.js loads .* \(code injection\)/],
+    [
+      'AWS_ENDPOINT_URL_SNS',
+      'https://evil.example',
+      /AWS_ENDPOINT_URL_SNS set: the AWS SDK sends its calls there/,
+    ],
+    ['AWS_ENDPOINT_URL', 'https://evil.example', /AWS_ENDPOINT_URL set: the AWS SDK sends its calls there/],
+    [
+      'AWS_LAMBDA_EXEC_WRAPPER',
+      '/opt/wrapper',
+      /AWS_LAMBDA_EXEC_WRAPPER set: the runtime starts through another program/,
+    ],
+    [
+      'HTTPS_PROXY',
+      'http://evil.example:3128',
+      /HTTPS_PROXY set: the responder does not read it, but the runtime/,
+    ],
+  ])('a variable the runtime or the SDK acts on (%s) is critical', (name, value, words) => {
+    const result = update({ ...full, [name]: value });
+    expect(result.severity).toBe('critical');
+    expect(result.consequence).toMatch(words);
+    expect(result.consequence).not.toMatch(/unchanged/);
+  });
+
+  it('OWN_RESOURCES rewritten is critical; the same resources in another key order are not called rewritten', () => {
+    expect(update({ ...full, OWN_RESOURCES: '{"rules":[],"alarmNames":[]}' }).consequence).toMatch(
+      /OWN_RESOURCES rewritten: the tamper watch and the sweep's wiring check now take other/,
+    );
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(OWN).reverse()));
+    const same = update({ ...full, OWN_RESOURCES: reordered });
+    expect(same.consequence).not.toMatch(/rewritten:/);
+    expect(same).toMatchObject({
+      severity: 'critical',
+      consequence: expect.stringMatching(/cannot tell a harmless value from a disarming one.*cdk diff/),
+    });
+  });
+
+  it.each([
+    ['role', `arn:aws:iam::${ACCOUNT}:role/attacker`, /execution role was replaced/],
+    ['handler', 'index.nothing', /another entry point runs/],
+    [
+      'layers',
+      [`arn:aws:lambda:${REGION}:210987654321:layer:x:1`],
+      /a layer's code runs inside the function/,
+    ],
+    ['runtime', 'python3.12', /the code may no longer start/],
+  ])('a changed %s is critical, and says the environment was not part of the call', (field, value, words) => {
+    const result = finding(
+      inputOf('aws.lambda', LAMBDA[0], { functionName: RESPONDER_FUNCTION_NAME, [field]: value }),
+    );
+    expect(result).toMatchObject({ severity: 'critical', disarms: false });
+    expect(result.consequence).toMatch(words);
+    expect(result.consequence).toMatch(/The environment was not part of the call/);
+  });
+
+  it('keeps a memory change at high, and says what it can do', () => {
     const memory = finding(
       inputOf('aws.lambda', LAMBDA[0], { functionName: RESPONDER_FUNCTION_NAME, memorySize: 128 }),
     );
-    expect(memory).toMatchObject({ severity: 'high', consequence: expect.stringMatching(/memorySize/) });
+    expect(memory).toMatchObject({
+      severity: 'high',
+      consequence: expect.stringMatching(
+        /memorySize; a timeout or memory too small makes every invocation fail/,
+      ),
+    });
+  });
+
+  it('matches the state table by its ARN, in this Region and account only', () => {
+    const arn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${STATE_TABLE}`;
+    expect(finding(inputOf('aws.dynamodb', 'DeleteTable', { tableName: arn }))).toMatchObject({
+      severity: 'critical',
+      resource: { kind: 'table', name: STATE_TABLE, ours: true },
+    });
+    expect(
+      reason(
+        inputOf('aws.dynamodb', 'DeleteTable', {
+          tableName: `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/${STATE_TABLE}`,
+        }),
+      ),
+    ).toMatch(/not the state table/);
+    expect(
+      reason(
+        inputOf('aws.dynamodb', 'DeleteTable', {
+          tableName: `arn:aws:dynamodb:${REGION}:210987654321:table/${STATE_TABLE}`,
+        }),
+      ),
+    ).toMatch(/not the state table/);
+  });
+
+  it('judges each subscription attribute of the alert topic, and ignores other topics’ subscriptions', () => {
+    const set = (attributeName: string, subscriptionArn = `${TOPIC_ARN}:0b6f3c1e`) =>
+      inputOf('aws.sns', 'SetSubscriptionAttributes', {
+        subscriptionArn,
+        attributeName,
+        attributeValue: 'x',
+      });
+    expect(finding(set('FilterPolicyScope')).severity).toBe('critical');
+    expect(finding(set('RawMessageDelivery'))).toMatchObject({
+      severity: 'high',
+      consequence: expect.stringMatching(/another format/),
+    });
+    expect(finding(set('RedrivePolicy')).severity).toBe('high');
+    expect(finding(set('SomethingNew')).severity).toBe('high');
+    expect(reason(set('FilterPolicy', `${TOPIC_ARN}-2:0b6f3c1e`))).toMatch(/not one of the alert topic's/);
+  });
+
+  it('a schedule sent by PutRule is critical: the sweep may never run', () => {
+    const result = finding(
+      inputOf('aws.events', 'PutRule', {
+        name: RULE,
+        scheduleExpression: 'cron(0 0 1 1 ? 2099)',
+      }),
+    );
+    expect(result).toMatchObject({
+      severity: 'critical',
+      repairs: [],
+      fix: expect.stringMatching(/cdk deploy/),
+    });
+    expect(result.consequence).toMatch(
+      /schedule is now cron\(0 0 1 1 \? 2099\): if this is the sweep's rule, the sweep .* may run rarely or never/,
+    );
+    const bare = finding(inputOf('aws.events', 'PutRule', { name: RULE, description: 'x' }));
+    expect(bare.severity).toBe('high');
+    expect(bare.consequence).not.toMatch(/as before/);
   });
 
   it('reports PutEventSelectors only when management events are dropped', () => {

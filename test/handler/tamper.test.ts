@@ -2,10 +2,12 @@
  * The tamper watch through the real Lambda entry point, with aws-sdk-client-mock (EventBridge, CloudTrail, SNS...) and
  * the in-memory state table: each branch of a tamper event (repaired, reported, would-repair, denied, deploy, own
  * repair, foreign resource) and each fault (EnableRule fails, the read-back says still disabled, PutTargets reports a
- * failed entry, Publish fails and is retried without a second page), and the sweep's wiring check.
+ * failed entry, Publish fails and is retried without a second page), the state table deleted (paged without a
+ * claim), and the sweep's wiring check (with two parts of a sweep failing: each logged).
  * Over 300 lines: every branch and fault of one trigger, with its small EventBridge model, reads best together.
  */
 import { CloudTrailClient, GetTrailStatusCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { ResourceNotFoundException as TableNotFound, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeRuleCommand,
   EnableRuleCommand,
@@ -14,14 +16,17 @@ import {
   PutTargetsCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-eventbridge';
-import { GetDetectorCommand, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import { GetDetectorCommand, ListDetectorsCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
 import { ListSubscriptionsByTopicCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createResponder } from '../../handlers/composition.js';
+import { JsonLogger } from '../../handlers/logger.js';
 import { expectNoForgery, forged } from '../alerts/hostile-text.js';
 import { expectWellFormedAlert } from '../support/alert-assertions.js';
 import {
   awsFault,
+  DRIFTED,
   FakeStateTable,
   metricPoints,
   mockAws,
@@ -29,8 +34,20 @@ import {
   publishedInputs,
   resetAws,
 } from '../support/aws-mocks.js';
-import { RESPONDER_FUNCTION_NAME, RESPONDER_ROLE_ARN, sweepEvent } from '../support/fixtures.js';
-import { coldStart, type MockedResponder, TOPIC_ARN } from '../support/mocked-responder.js';
+import {
+  lambdaContext,
+  RESPONDER_FUNCTION_NAME,
+  RESPONDER_ROLE_ARN,
+  sweepEvent,
+} from '../support/fixtures.js';
+import {
+  coldStart,
+  type MockedResponder,
+  REGION,
+  responderEnv,
+  STATE_TABLE,
+  TOPIC_ARN,
+} from '../support/mocked-responder.js';
 import {
   CLOUDFORMATION_DEPLOY,
   FUNCTION_ARN,
@@ -241,7 +258,8 @@ describe('a tamper event on the responder’s own rule', () => {
     );
 
     expect(denied).toMatchObject({ tamper: { outcome: 'tamper-denied', severity: 'high' } });
-    expect(deploy).toMatchObject({ tamper: { outcome: 'tamper-deploy', severity: 'low' } });
+    // A deploy that disables the responder's rule disarms it: high, and not repaired (CloudFormation would fight it).
+    expect(deploy).toMatchObject({ tamper: { outcome: 'tamper-deploy', severity: 'high' } });
     expect(events.commandCalls(EnableRuleCommand)).toHaveLength(0);
     expect(publishedInputs(aws)).toHaveLength(2);
   });
@@ -337,6 +355,58 @@ describe('faults', () => {
     expect(metricPoints(aws).filter((point) => point.name === 'TamperDetected')).toEqual([
       { name: 'TamperDetected', value: 1 },
     ]);
+  });
+});
+
+describe('the state table deleted', () => {
+  const tableGone = () =>
+    aws.dynamoDb
+      .on(UpdateItemCommand)
+      .rejects(new TableNotFound({ message: 'Requested resource not found', $metadata: {} }));
+  const deleteTable = (tableName: string) => tamperEvent('aws.dynamodb', 'DeleteTable', { tableName });
+
+  it('pages critical without a claim when the claim fails because the table is gone (name or ARN)', async () => {
+    tableGone();
+
+    const byName = await responder.invoke(deleteTable(STATE_TABLE));
+    const byArn = await responder.invoke(
+      deleteTable(`arn:aws:dynamodb:${REGION}:123456789012:table/${STATE_TABLE}`),
+    );
+
+    for (const result of [byName, byArn]) {
+      expect(result).toMatchObject({
+        tamper: {
+          outcome: 'tamper-reported',
+          severity: 'critical',
+          reason: expect.stringMatching(/paged without a claim: the state table is gone/),
+        },
+      });
+    }
+    const pages = publishedInputs(aws);
+    expect(pages).toHaveLength(2);
+    expect(
+      expectWellFormedAlert(pages[0], { outcome: 'tamper-reported', severity: 'critical' }),
+    ).toMatchObject({
+      resource: { kind: 'table', name: STATE_TABLE, ours: true },
+    });
+  });
+
+  it('still fails (and does not page unclaimed) for another claim fault, or for another call', async () => {
+    aws.dynamoDb.on(UpdateItemCommand).rejects(awsFault('dynamodb', 'throttling'));
+    await expect(responder.invoke(deleteTable(STATE_TABLE))).rejects.toThrow();
+    tableGone();
+    await expect(responder.invoke(disableRule())).rejects.toThrow(/Requested resource not found/);
+    await expect(
+      responder.invoke(
+        tamperEvent(
+          'aws.dynamodb',
+          'DeleteTable',
+          { tableName: STATE_TABLE },
+          { record: { errorCode: 'AccessDenied' } },
+        ),
+      ),
+    ).rejects.toThrow(/Requested resource not found/);
+    expect(publishedInputs(aws)).toHaveLength(0);
   });
 });
 
@@ -447,6 +517,35 @@ describe('the sweep’s wiring check', () => {
     expect(expectWellFormedAlert(pages[0], { outcome: 'wiring-gap', severity: 'high' }).headline).toMatch(
       /could not check/,
     );
+  });
+
+  it('a sweep whose detector part and wiring part both fail logs each failure, then fails with the first', async () => {
+    // Prepare: the detector drifted and a rule is disabled; both are restored, and every Publish fails.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.guardDuty.on(UpdateDetectorCommand).resolves({});
+    aws.sns.on(PublishCommand).rejects(awsFault('sns', 'throttling'));
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+    const lines: Record<string, unknown>[] = [];
+    const handler = createResponder({
+      env: responderEnv({ OWN_RESOURCES: JSON.stringify(OWN) }),
+      logger: new JsonLogger('test', 'INFO', (line) =>
+        lines.push(JSON.parse(line) as Record<string, unknown>),
+      ),
+    });
+
+    // Act
+    const failed = handler.handle(sweepEvent('us-east-1', 'sweep-two-parts'), lambdaContext('us-east-1'));
+
+    // Assess: the first part's error is thrown, and neither is lost from the log.
+    await expect(failed).rejects.toThrow(/sweep failed for 1 of 1 detector/);
+    const parts = lines.filter((line) => line.message === 'part-failed');
+    expect(parts.map((line) => line.part)).toEqual(['detectors', 'wiring']);
+    expect(parts[1]).toMatchObject({
+      eventId: 'sweep-two-parts',
+      failedParts: 2,
+      error: expect.arrayContaining([expect.stringMatching(/wiring check: 1 gap\(s\) not handled/)]),
+    });
   });
 
   it('without OWN_RESOURCES checks only the topic, and says so', async () => {

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-guardduty';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { EVIDENCE_RETENTION_DAYS } from '../../handlers/contract.js';
 import {
   awsFault,
   FakeStateTable,
@@ -303,6 +304,13 @@ describe('DisassociateMembers (organization scope)', () => {
     expect(input.Subject).toContain('Denied attempt: DisassociateMembers');
     expect(metric('DisableDenied')).toEqual([1]);
     expect(lossRecords()).toEqual([]);
+    // The claim is the evidence report's record of the attempt: kept as long as the restore history, not 2 days.
+    const claims = [...table.items.values()].filter(
+      (item) => item.pk?.S?.startsWith('claim#event#') && item.outcome?.S === 'disable-denied',
+    );
+    expect(claims).toHaveLength(1);
+    const days = (Number(claims[0]?.expiresAt?.N) * 1000 - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(EVIDENCE_RETENTION_DAYS - 1);
   });
 
   it('never sends an id that is not 12 digits, and shows it as invalid', async () => {

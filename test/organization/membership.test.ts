@@ -4,6 +4,8 @@
 import { GetOrganizationStatisticsCommand } from '@aws-sdk/client-guardduty';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createResponder } from '../../handlers/composition.js';
+import { JsonLogger } from '../../handlers/logger.js';
 import {
   awsFault,
   FakeStateTable,
@@ -14,9 +16,9 @@ import {
   resetAws,
   structuredAlertOf,
 } from '../support/aws-mocks.js';
-import { FakeOrganization } from '../support/fakes/organization.js';
-import { retarget, sweepEvent, syntheticFixture } from '../support/fixtures.js';
-import { ACCOUNT, coldStart, REGION } from '../support/mocked-responder.js';
+import { FakeOrganization, memberFeatures } from '../support/fakes/organization.js';
+import { lambdaContext, retarget, sweepEvent, syntheticFixture } from '../support/fixtures.js';
+import { ACCOUNT, coldStart, REGION, responderEnv } from '../support/mocked-responder.js';
 
 const mocks = mockAws();
 let organization: FakeOrganization;
@@ -145,6 +147,33 @@ describe('organization sweep: the member count', () => {
     const result = await responder.invoke(sweep());
     expect(result).toMatchObject({ organization: { membership: { outcome: 'member-count-dropped' } } });
     expect(countItem()?.count).toEqual({ N: '9' });
+  });
+
+  it('logs both parts when the drift page and the drop page both fail, then fails with the first', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const handler = createResponder({
+      env: responderEnv({ RESPONDER_SCOPE: 'organization' }),
+      logger: new JsonLogger('test', 'INFO', (line) =>
+        lines.push(JSON.parse(line) as Record<string, unknown>),
+      ),
+    });
+    const run = () => handler.handle(sweep(), lambdaContext(REGION));
+    await run();
+    organization.disassociate(members.slice(0, 1));
+    const drifted = organization.members.get(members[1] ?? '');
+    if (drifted) drifted.features = memberFeatures('DISABLED');
+    mocks.sns.on(PublishCommand).rejects(awsFault('sns', 'throttling'));
+
+    await expect(run()).rejects.toThrow(/remediate alert could not be published/);
+
+    const failed = lines.filter((line) => line.message === 'part-failed');
+    expect(failed.map((line) => line.part)).toEqual(['organization members', 'member count', 'organization']);
+    expect(failed[1]).toMatchObject({
+      failedParts: 2,
+      error: expect.arrayContaining([
+        expect.stringMatching(/member-count-dropped alert could not be published/),
+      ]),
+    });
   });
 
   it('sees a growing organization as no drop', async () => {

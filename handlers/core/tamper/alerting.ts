@@ -19,6 +19,7 @@ export function judgeTopic(input: TamperInput, self: TamperSelf): TamperVerdict 
       fix: `aws sns list-subscriptions-by-topic --topic-arn ${topic}`,
     });
   }
+  if (input.eventName === 'SetSubscriptionAttributes') return judgeSubscription(input, topic);
   if (topicArn !== topic)
     return ignore(`${input.eventName} is on topic ${topicArn ?? 'none'}, not the alert topic`);
   switch (input.eventName) {
@@ -28,6 +29,7 @@ export function judgeTopic(input: TamperInput, self: TamperSelf): TamperVerdict 
         headline: 'Alert topic deleted',
         consequence: 'Alerts no longer reach anyone: every Publish fails.',
         severity: 'critical',
+        disarms: true,
         repairs: [],
         fix: `${REDEPLOY}, then confirm the subscriptions again`,
       });
@@ -58,6 +60,57 @@ export function judgeTopic(input: TamperInput, self: TamperSelf): TamperVerdict 
   }
 }
 
+/** What each subscription attribute does to the alerts it receives (SNS SetSubscriptionAttributes). */
+const SUBSCRIPTION_ATTRIBUTES: Readonly<Record<string, { severity: 'critical' | 'high'; meaning: string }>> =
+  {
+    FilterPolicy: {
+      severity: 'critical',
+      meaning:
+        'A filter policy was set: this subscriber may no longer receive alerts (SNS drops every message the policy does not match), while the subscription stays confirmed and the sweep sees nothing wrong.',
+    },
+    FilterPolicyScope: {
+      severity: 'critical',
+      meaning:
+        'The filter policy now applies to another part of the message: this subscriber may no longer receive alerts, while the subscription stays confirmed.',
+    },
+    RawMessageDelivery: {
+      severity: 'high',
+      meaning:
+        'Raw message delivery was switched: the subscriber receives alerts in another format and may no longer read them.',
+    },
+    RedrivePolicy: {
+      severity: 'high',
+      meaning:
+        "The subscription's dead-letter queue changed: alerts SNS cannot deliver go elsewhere, or are dropped.",
+    },
+    DeliveryPolicy: {
+      severity: 'high',
+      meaning: 'The retry policy changed: alerts that fail to deliver may be retried less, or not at all.',
+    },
+    SubscriptionRoleArn: {
+      severity: 'high',
+      meaning: 'The role SNS delivers with changed: without access to the stream, every alert to it fails.',
+    },
+  };
+
+function judgeSubscription(input: TamperInput, topic: string): TamperVerdict {
+  const { subscriptionArn, attributeName } = input.request;
+  if (subscriptionArn === undefined || !subscriptionArn.startsWith(`${topic}:`)) {
+    return ignore(
+      `SetSubscriptionAttributes of ${subscriptionArn ?? 'no subscription'}, not one of the alert topic's`,
+    );
+  }
+  const known = attributeName === undefined ? undefined : SUBSCRIPTION_ATTRIBUTES[attributeName];
+  return report({
+    resource: { kind: 'topic', name: topic, ours: true },
+    headline: `Alert topic: subscription attribute ${attributeName ?? 'unknown'} changed`,
+    consequence: `Subscription ${subscriptionArn}: ${known?.meaning ?? 'how this subscriber receives alerts may have changed.'}`,
+    severity: known?.severity ?? 'high',
+    repairs: [],
+    fix: `aws sns get-subscription-attributes --subscription-arn ${subscriptionArn} (then ${REDEPLOY}, or set the attribute back)`,
+  });
+}
+
 export function judgeKey(input: TamperInput, self: TamperSelf): TamperVerdict {
   const keyArn = self.own?.topicKeyArn;
   if (keyArn === undefined)
@@ -75,6 +128,7 @@ export function judgeKey(input: TamperInput, self: TamperSelf): TamperVerdict {
       consequence:
         'SNS cannot encrypt with a disabled key: every alert fails, alerts no longer reach anyone.',
       severity: 'critical',
+      disarms: true,
       repairs: [],
       fix: `aws kms enable-key --key-id ${keyArn}`,
     });
@@ -85,6 +139,7 @@ export function judgeKey(input: TamperInput, self: TamperSelf): TamperVerdict {
     headline: "Alert topic's KMS key scheduled for deletion",
     consequence: `The key is deleted in ${days ?? 'a few'} day(s) and disabled until then: every alert fails, alerts no longer reach anyone.`,
     severity: 'critical',
+    disarms: true,
     repairs: [],
     fix: `aws kms cancel-key-deletion --key-id ${keyArn} && aws kms enable-key --key-id ${keyArn}`,
   });
@@ -116,15 +171,30 @@ export function judgeAlarms(input: TamperInput, self: TamperSelf): TamperVerdict
       });
 }
 
+/** DeleteTable takes the table's name or its ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME`). */
+function isStateTable(reference: string, self: TamperSelf): boolean {
+  if (reference === self.tableName) return true;
+  const arn = /^arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table\/(.+)$/.exec(reference);
+  return (
+    arn !== null &&
+    arn[3] === self.tableName &&
+    arn[1] === self.region &&
+    (self.accountId === undefined || arn[2] === self.accountId)
+  );
+}
+
 export function judgeTable(input: TamperInput, self: TamperSelf): TamperVerdict {
   const table = input.request.tableName;
-  if (table !== self.tableName) return ignore(`DeleteTable of ${table ?? 'no table'}, not the state table`);
+  if (table === undefined || !isStateTable(table, self)) {
+    return ignore(`DeleteTable of ${table ?? 'no table'}, not the state table`);
+  }
   return report({
-    resource: { kind: 'table', name: table, ours: true },
-    headline: `State table ${table} deleted`,
+    resource: { kind: 'table', name: self.tableName, ours: true },
+    headline: `State table ${self.tableName} deleted`,
     consequence:
       'Every claim fails, so every invocation fails after its retries (dead-letter queue): no remediation, no page from the function.',
     severity: 'critical',
+    disarms: true,
     repairs: [],
     fix: `${REDEPLOY} (point-in-time recovery can restore the history)`,
   });

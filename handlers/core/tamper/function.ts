@@ -1,13 +1,11 @@
 /** Lambda calls on the responder's own function (name, ARN or partial ARN). Pure (see core/tamper.ts). */
-import { ENV } from '../../contract.js';
+import { configurationChange } from './environment.js';
 import {
   functionRefOf,
   ignore,
   REDEPLOY,
   report,
-  type TamperFinding,
   type TamperInput,
-  type TamperRequest,
   type TamperSelf,
   type TamperVerdict,
 } from './shared.js';
@@ -33,7 +31,7 @@ export function judgeFunction(input: TamperInput, self: TamperSelf): TamperVerdi
         resource,
         ...configurationChange(input.request, self, name),
         repairs: [],
-        fix: REDEPLOY,
+        fix: `${REDEPLOY}; \`aws lambda get-function-configuration --function-name ${name}\` shows what it runs with now`,
       });
     case 'UpdateFunctionCode':
       return report({
@@ -55,6 +53,7 @@ export function judgeFunction(input: TamperInput, self: TamperSelf): TamperVerdi
             ? 'Reserved concurrency 0: the function can never run; every event is throttled and, after the retries, lands in the dead-letter queue.'
             : `At most ${reserved ?? 'a few'} invocation(s) at once: events beyond that are throttled and retried.`,
         severity: reserved === 0 ? 'critical' : 'high',
+        disarms: reserved === 0,
         repairs: [],
         fix: reserved === 0 ? `aws lambda delete-function-concurrency --function-name ${name}` : REDEPLOY,
       });
@@ -84,63 +83,4 @@ export function judgeFunction(input: TamperInput, self: TamperSelf): TamperVerdi
         fix: REDEPLOY,
       });
   }
-}
-
-function configurationChange(
-  request: TamperRequest,
-  self: TamperSelf,
-  name: string,
-): Pick<TamperFinding, 'headline' | 'consequence' | 'severity'> {
-  const headline = `Lambda function ${name}: configuration changed`;
-  const environment = request.environment;
-  if (environment === undefined) {
-    return {
-      headline,
-      consequence: `Changed: ${request.fields.filter((field) => field !== 'functionName').join(', ') || 'nothing recorded'}. The environment (mode, scope, topic) is as before.`,
-      severity: 'high',
-    };
-  }
-  if (environment.kind === 'hidden') {
-    return {
-      headline,
-      consequence:
-        'The environment was replaced; CloudTrail did not record its values: check RESPONDER_MODE, RESPONDER_SCOPE and NOTIFICATION_TOPIC_ARN.',
-      severity: 'high',
-    };
-  }
-  const vars = environment.variables;
-  const lost: string[] = [];
-  const mode = vars[ENV.mode];
-  if (mode !== undefined && mode !== 'remediate') {
-    lost.push(
-      self.mode !== mode
-        ? `${ENV.mode} changed from ${self.mode} to ${mode}: drift is reported, no longer repaired`
-        : `${ENV.mode} set to ${mode}: drift is reported, no longer repaired`,
-    );
-  }
-  const scope = vars[ENV.scope] ?? 'account';
-  if (self.scope === 'organization' && scope !== 'organization') {
-    lost.push(
-      `${ENV.scope} changed from organization to ${scope}: the member accounts are no longer watched`,
-    );
-  }
-  const topic = vars[ENV.notificationTopicArn];
-  if (topic === undefined || vars[ENV.stateTableName] === undefined) {
-    lost.push(
-      Object.keys(vars).length === 0
-        ? 'the environment was removed: the function fails at start, every event lands in the dead-letter queue'
-        : `${topic === undefined ? ENV.notificationTopicArn : ENV.stateTableName} removed: the function fails at start, every event lands in the dead-letter queue`,
-    );
-  } else if (topic !== self.topicArn) {
-    lost.push(`${ENV.notificationTopicArn} changed to ${topic}: alerts go to another topic`);
-  }
-  if (self.own !== undefined && vars[ENV.ownResources] === undefined) {
-    lost.push(`${ENV.ownResources} removed: the tamper watch no longer knows the responder's rules`);
-  }
-  if (lost.length > 0) return { headline, consequence: `${lost.join('; ')}.`, severity: 'critical' };
-  return {
-    headline,
-    consequence: `The environment was rewritten (${Object.keys(vars).join(', ')}); mode, scope and topic are unchanged.`,
-    severity: 'high',
-  };
 }

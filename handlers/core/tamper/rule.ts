@@ -43,6 +43,7 @@ export function judgeRule(
         headline: `EventBridge rule ${ruleName} disabled`,
         consequence: `The rule is off: ${ruleLoss(rule)}.`,
         severity: 'critical',
+        disarms: true,
         repairs: [{ kind: 'enable-rule', rule }],
         fix: enable,
       });
@@ -77,23 +78,34 @@ export function judgeRule(
       });
     }
     case 'PutRule': {
-      const disabled = input.request.ruleState === 'DISABLED';
-      const pattern = input.request.eventPattern !== undefined;
+      // PutRule replaces the whole rule: what it sends is what the rule is now. OWN_RESOURCES does not carry the
+      // deployed pattern or schedule, so a pattern or schedule sent is reported as replaced, never as unchanged.
+      const { ruleState, eventPattern, scheduleExpression } = input.request;
+      const disabled = ruleState === 'DISABLED';
+      const changes = [
+        ...(disabled ? [`The rule is off: ${ruleLoss(rule)}.`] : []),
+        ...(eventPattern !== undefined
+          ? [
+              "Its event pattern was replaced: it may no longer match the calls the responder acts on (not repaired: the pattern is the deployment's).",
+            ]
+          : []),
+        ...(scheduleExpression !== undefined
+          ? [
+              `Its schedule is now ${scheduleExpression}: if this is the sweep's rule, the sweep (and its wiring check) may run rarely or never, and a rule that matched events now also fires on a timer (not repaired: the schedule is the deployment's).`,
+            ]
+          : []),
+      ];
       return report({
         resource,
         headline: `EventBridge rule ${ruleName} replaced (PutRule${disabled ? ', state DISABLED' : ''})`,
-        consequence: [
-          ...(disabled ? [`The rule is off: ${ruleLoss(rule)}.`] : []),
-          ...(pattern
-            ? [
-                "Its event pattern was replaced: it may no longer match the calls the responder acts on (not repaired: the pattern is the deployment's).",
-              ]
-            : []),
-          ...(!disabled && !pattern ? ['The rule was rewritten; its state and pattern are as before.'] : []),
-        ].join(' '),
-        severity: disabled || pattern ? 'critical' : 'high',
+        consequence:
+          changes.length > 0
+            ? changes.join(' ')
+            : `The rule was rewritten without a pattern or schedule in the record (${input.request.fields.join(', ') || 'no parameters recorded'}); check it with \`aws events describe-rule --name ${ruleName}\`.`,
+        severity: changes.length > 0 ? 'critical' : 'high',
+        disarms: disabled,
         repairs: disabled ? [{ kind: 'enable-rule', rule }] : [],
-        fix: pattern ? REDEPLOY : enable,
+        fix: eventPattern !== undefined || scheduleExpression !== undefined ? REDEPLOY : enable,
       });
     }
     default: {

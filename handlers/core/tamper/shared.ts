@@ -26,7 +26,10 @@ export interface RequestedTarget {
   readonly arn: string;
 }
 
-/** The variables of an UpdateFunctionConfiguration request, or `hidden` when CloudTrail did not record the values. */
+/**
+ * The variables of an UpdateFunctionConfiguration request, or `hidden` when CloudTrail did not record them (a
+ * placeholder string instead of the values, or an `environment` without `variables`).
+ */
 export type EnvironmentChange =
   | { readonly kind: 'variables'; readonly variables: Readonly<Record<string, string>> }
   | { readonly kind: 'hidden' };
@@ -41,6 +44,7 @@ export interface TamperRequest {
   readonly eventBusName?: string | undefined;
   readonly ruleState?: string | undefined;
   readonly eventPattern?: string | undefined;
+  readonly scheduleExpression?: string | undefined;
   readonly targets?: readonly RequestedTarget[] | undefined;
   readonly targetIds?: readonly string[] | undefined;
   readonly functionName?: string | undefined;
@@ -113,6 +117,11 @@ export interface TamperFinding {
   readonly repairs: readonly TamperRepair[];
   /** The next step for a person: a command, or `cdk deploy`. */
   readonly fix: string;
+  /**
+   * Whether the change leaves the responder disarmed even when a CloudFormation deploy made it (a rule disabled, the
+   * environment changed, concurrency 0, the topic, key or table deleted): such a deploy is reported high, not low.
+   */
+  readonly disarms: boolean;
 }
 
 export type TamperVerdict =
@@ -123,8 +132,10 @@ export const REDEPLOY = 'redeploy the responder (`cdk deploy`) to restore it';
 
 export const ignore = (reason: string): TamperVerdict => ({ action: 'ignore', reason });
 
-export function report(finding: Omit<TamperFinding, 'how'>): TamperVerdict {
-  return { action: 'report', finding: { ...finding, how: 'call' } };
+export function report(
+  finding: Omit<TamperFinding, 'how' | 'disarms'> & { readonly disarms?: boolean },
+): TamperVerdict {
+  return { action: 'report', finding: { ...finding, how: 'call', disarms: finding.disarms ?? false } };
 }
 
 /** The name of a trail ARN (`arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME`), or the text itself. */

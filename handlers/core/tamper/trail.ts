@@ -56,6 +56,7 @@ export function judgeTrail(input: TamperInput, self: TamperSelf): TamperVerdict 
         headline: `CloudTrail trail ${name} stopped logging`,
         consequence: `${ours ? "The responder's own trail stopped. " : ''}${blind}.${ours && !home ? ` StartLogging works only in the trail's home Region (${ownArn ? trailHomeRegion(ownArn) : 'unknown'}): the responder there restarts it.` : ''}`,
         severity: ours ? 'critical' : 'high',
+        disarms: ours,
         repairs: ours && home && ownArn ? [{ kind: 'start-logging', trailArn: ownArn }] : [],
         fix: `aws cloudtrail start-logging --name ${name}`,
       });

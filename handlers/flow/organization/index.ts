@@ -14,6 +14,7 @@ import type { OrganizationPort } from '../../ports.js';
 import { type CaseSpec, runCase } from '../case.js';
 import type { InvocationContext } from '../context.js';
 import { deniedEventKey, eventKey, organizationHistoryKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
+import { settleAll } from '../settled.js';
 import { deliverOwed, organizationCase } from './claim.js';
 import { CONFIGURATION_TARGET, digestAct, digestFacts, type OrganizationReport, report } from './describe.js';
 import { checkMemberCount, readStatistics } from './membership.js';
@@ -48,19 +49,22 @@ export async function respondForOrganization(
   const statistics = readStatistics(context, organization);
   const read = await readFindings(context, organization, adminDetectorId, reading, breaker.start);
   const findings: Findings = { ...read, statistics: await statistics };
-  // One part's failure must not hide the other's page: both run, then the first failure fails the invocation.
-  const [decided, membership] = await Promise.allSettled([
-    decideAndAct(context, organization, findings, observedAt, breaker.counts),
-    checkMemberCount(context, {
-      members: findings.evaluatedAccounts,
-      observedAt,
-      adminDetectorId,
-      statistics: findings.statistics,
-    }),
-  ]);
-  if (decided.status === 'rejected') throw decided.reason;
-  if (membership.status === 'rejected') throw membership.reason;
-  return { ...decided.value, membership: membership.value };
+  // One part's failure must not hide the other's page: both run, every failure is logged, the first fails the invocation.
+  const [decided, membership] = await settleAll(
+    context.deps.logger,
+    context.trigger.eventId,
+    ['organization members', 'member count'],
+    [
+      decideAndAct(context, organization, findings, observedAt, breaker.counts),
+      checkMemberCount(context, {
+        members: findings.evaluatedAccounts,
+        observedAt,
+        adminDetectorId,
+        statistics: findings.statistics,
+      }),
+    ],
+  );
+  return { ...decided, membership };
 }
 
 /** Remediations in the last hour per target, from the organization's history. */

@@ -22,7 +22,7 @@ import { describeError, ResponderError } from '../../errors.js';
 import type { OrganizationPort } from '../../ports.js';
 import { type CaseAct, runCase } from '../case.js';
 import { alertContext, type InvocationContext } from '../context.js';
-import { eventKey, membershipKey } from '../keys.js';
+import { deniedEventKey, eventKey, membershipKey } from '../keys.js';
 import { findAdminDetector } from './read.js';
 import { type RestoreResult, restoreMembers } from './restore-members.js';
 
@@ -53,7 +53,8 @@ export function respondForLoss(
   const { metrics } = context;
   const denied = input.errorCode !== undefined;
   const { valid, invalid } = splitAccountIds(input.memberAccountIds);
-  const claim = eventKey(input.eventId);
+  // A denied call's claim is its evidence (cli/report-evidence.ts counts `disable-denied` claims): kept 400 days.
+  const claim = denied ? deniedEventKey(input.eventId) : eventKey(input.eventId);
   const base = { scope: 'organization', kind, accounts: valid.length } as const;
   let outcome: MembershipReport['outcome'] = 'membership-lost';
   return runCase<MembershipReport>(context, {

@@ -3,6 +3,7 @@
  * reported once per event id through the shared case pipeline (a retry after a failed Publish sends the kept alert,
  * a crash before it redoes the idempotent repair and pages); in remediate mode its own rule is re-enabled, its
  * target restored, its trail restarted, each read back. Everything else is reported with its fix, never touched.
+ * The one page that cannot be claimed first, the state table's own deletion, is published without a claim.
  */
 import {
   renderTamperAlert,
@@ -80,6 +81,52 @@ export async function respondForTamper(
     return context.log<TamperReport>({ outcome: 'ignored', reason: verdict.reason });
   const { finding } = verdict;
   const summary = { resource: `${finding.resource.kind} ${finding.resource.name}` };
+  try {
+    return await runTamperCase(context, input, finding, summary);
+  } catch (error) {
+    if (!stateTableGone(input, finding, error)) throw error;
+    return pageWithoutClaim(context, finding, summary);
+  }
+}
+
+/** The call deleted the state table and the claim failed for it: the one case a page cannot be claimed first. */
+function stateTableGone(input: TamperInput, finding: TamperFinding, error: unknown): boolean {
+  if (finding.resource.kind !== 'table' || input.errorCode !== undefined) return false;
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current.name === 'ResourceNotFoundException') return true;
+  }
+  return false;
+}
+
+/**
+ * Every page is claimed in the state table first, so a retry never pages twice; with the table deleted no claim can
+ * be taken and the case pipeline fails before it pages. Published without a claim instead: a retry of this event may
+ * page again, which beats no page at all (the dead-function rule also sends the raw DeleteTable to the topic).
+ */
+async function pageWithoutClaim(
+  context: InvocationContext,
+  finding: TamperFinding,
+  summary: { readonly resource: string },
+): Promise<TamperReport> {
+  context.metrics.count(TAMPER_DETECTED_METRIC);
+  const facts = tamperFacts(context, finding, []);
+  const rendered = renderTamperAlert(facts);
+  const messageId = await context.deps.alerts.publish(rendered);
+  return context.log<TamperReport>({
+    outcome: tamperOutcome(facts),
+    ...summary,
+    severity: rendered.attributes.severity,
+    messageId,
+    reason: `${finding.headline}; paged without a claim: the state table is gone`,
+  });
+}
+
+function runTamperCase(
+  context: InvocationContext,
+  input: TamperInput,
+  finding: TamperFinding,
+  summary: { readonly resource: string },
+): Promise<TamperReport> {
   return runCase<TamperReport>(context, {
     claim: eventKey(input.eventId),
     duplicate: (existing) => ({
