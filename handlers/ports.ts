@@ -36,6 +36,8 @@ export interface UnprocessedAccount {
 export interface MemberSummary {
   readonly accountId: string;
   readonly relationshipStatus: string;
+  /** The member's own detector, as ListMembers names it (a Security Hub finding's resource). */
+  readonly detectorId?: string | undefined;
 }
 
 /** A member as GetMembers describes it: the relationship, and the e-mail CreateMembers needs to associate it again. */
@@ -245,9 +247,10 @@ export interface StateStorePort {
   membershipLossesSince(key: string, since: Date, until: Date): Promise<Set<string>>;
   /**
    * Forgets a case's Security Hub finding once Security Hub has it RESOLVED, unless the case holds another one by
-   * now (a conditional write: a new drift's claim in between keeps its own).
+   * now (a conditional write: a new drift's claim in between keeps its own). With `replacement`, writes that instead
+   * (an organization case whose other members' findings are still open).
    */
-  forgetFinding(key: string, finding: string): Promise<void>;
+  forgetFinding(key: string, finding: string, replacement?: string): Promise<void>;
 }
 
 /** Organization scope: how many members a sweep saw, and when its read began. */

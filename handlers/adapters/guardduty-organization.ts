@@ -40,7 +40,13 @@ export function organizationAdapter(client: GuardDutyClient): OrganizationPort {
       );
       yield (page.Members ?? []).flatMap((member) =>
         member.AccountId
-          ? [{ accountId: member.AccountId, relationshipStatus: member.RelationshipStatus ?? 'unknown' }]
+          ? [
+              {
+                accountId: member.AccountId,
+                relationshipStatus: member.RelationshipStatus ?? 'unknown',
+                detectorId: member.DetectorId,
+              },
+            ]
           : [],
       );
       nextToken = page.NextToken;

@@ -253,15 +253,19 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
       return now;
     },
 
-    async forgetFinding(key, finding) {
+    async forgetFinding(key, finding, replacement) {
       try {
         await client.send(
           new UpdateItemCommand({
             TableName: tableName,
             Key: claimKey(key),
-            UpdateExpression: 'REMOVE finding',
+            // An organization case keeps the member findings still open (flow/member-findings.ts).
+            UpdateExpression: replacement === undefined ? 'REMOVE finding' : 'SET finding = :next',
             ConditionExpression: 'finding = :finding',
-            ExpressionAttributeValues: { ':finding': { S: finding } },
+            ExpressionAttributeValues: {
+              ':finding': { S: finding },
+              ...(replacement === undefined ? {} : { ':next': { S: replacement } }),
+            },
           }),
         );
       } catch (error) {

@@ -199,3 +199,41 @@ export function batches<T>(findings: readonly T[]): T[][] {
   }
   return out;
 }
+
+/**
+ * Organization scope: one case for the organization, one finding per drifted member. The case keeps the seed (the
+ * id findingIdOf gives the case's opener, never used as a finding itself) and the members whose finding may still be
+ * open; a member's finding id is a digest of the seed and its account id. The list is bounded: 1,000 account ids are
+ * about 15 KB of the case item (DynamoDB's limit is 400 KB, shared with the kept digest), and 1,000 findings are 10
+ * BatchImportFindings and 10 BatchUpdateFindings calls of 100 per invocation. Members beyond it get no finding of
+ * their own (the digest still lists them); docs/limits.md says so.
+ */
+export const MAX_MEMBER_FINDINGS = 1000;
+
+const memberFindingsSchema = z.object({
+  seed: findingRefSchema.shape.id,
+  firstObservedAt: z.iso.datetime(),
+  open: z.array(z.string().check(z.regex(/^\d{12}$/))).check(z.maxLength(MAX_MEMBER_FINDINGS)),
+});
+export type MemberFindings = z.infer<typeof memberFindingsSchema>;
+
+export function encodeMemberFindings(value: MemberFindings): string {
+  return JSON.stringify(value);
+}
+
+/** The organization case's member findings; undefined when there are none or they do not parse. */
+export function decodeMemberFindings(text: string | undefined): MemberFindings | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed = memberFindingsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The finding id of one member's drift: stable for the case's seed and the member, free of event text. */
+export function memberFindingIdOf(seed: string, accountId: string): string {
+  const digest = createHash('sha256').update(`${seed}\nmember#${accountId}`).digest('hex').slice(0, 40);
+  return `${FINDING_GENERATOR}/${digest}`;
+}

@@ -13,6 +13,7 @@ import type {
 } from '../ports.js';
 import type { FindingSync } from './finding.js';
 import type { ClaimKey } from './keys.js';
+import type { MemberFindingFacts } from './member-findings.js';
 
 export interface DeliveryOptions {
   readonly store: StateStorePort;
@@ -33,7 +34,7 @@ export interface Settlement {
   /** A case remembers who held it, for which drift, and from when it may be claimed again. */
   readonly case?: CaseSettlement | undefined;
   /** The facts of the alert, for the case's Security Hub finding (a drift's; ignored for the other outcomes). */
-  readonly finding?: AlertFacts | undefined;
+  readonly finding?: AlertFacts | MemberFindingFacts | undefined;
 }
 
 export interface AlertOptions extends Settlement {

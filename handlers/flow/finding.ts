@@ -22,9 +22,13 @@ import type { ResponderConfig } from '../core/types.js';
 import { describeError } from '../errors.js';
 import type { CaseClaim, ClaimRecord, FindingsPort, LogPort, StateStorePort } from '../ports.js';
 import type { TriggerFacts } from './context.js';
+import { type MemberFindingFacts, syncMemberFindings } from './member-findings.js';
 
 /** Imports (and resolves) the finding of a case for an alert's facts; resolves to what the case keeps of it. */
-export type FindingSync = (finding: string, facts: AlertFacts) => Promise<string | undefined>;
+export type FindingSync = (
+  finding: string,
+  facts: AlertFacts | MemberFindingFacts,
+) => Promise<string | undefined>;
 
 export interface FindingDeps {
   readonly findings: FindingsPort;
@@ -165,6 +169,8 @@ async function send(deps: FindingDeps, finding: DriftFinding): Promise<boolean> 
 /** The Delivery's hook: the finding of a case's alert, sent alongside its Publish. */
 export function findingSync(deps: FindingDeps): FindingSync {
   return async (text, facts) => {
+    // Organization scope: one finding per drifted member (flow/member-findings.ts).
+    if ('kind' in facts) return syncMemberFindings(deps, text, facts);
     const state = findingState(facts);
     if (state === undefined) return text;
     const ref = decodeFindingRef(text);

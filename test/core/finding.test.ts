@@ -4,8 +4,12 @@ import {
   batches,
   type DriftFinding,
   decodeFindingRef,
+  decodeMemberFindings,
   encodeFindingRef,
+  encodeMemberFindings,
   findingIdOf,
+  MAX_MEMBER_FINDINGS,
+  memberFindingIdOf,
   productArn,
   severityLabel,
   toAsff,
@@ -63,6 +67,43 @@ describe('Security Hub finding ids', () => {
     ).toBeUndefined();
     expect(decodeFindingRef('not json')).toBeUndefined();
     expect(decodeFindingRef(undefined)).toBeUndefined();
+  });
+});
+
+describe('Security Hub findings of organization members', () => {
+  const seed = findingIdOf(`case#${ACCOUNT}#${REGION}#organization`, 'sweep#s-1');
+  const record = { seed, firstObservedAt: '2026-03-01T10:00:00.000Z', open: ['111111111111'] };
+
+  it('gives each member of a case its own stable id, free of event text, and another case other ids', () => {
+    const id = memberFindingIdOf(seed, '111111111111');
+    expect(id).toMatch(/^guardduty-drift-responder\/[0-9a-f]{40}$/);
+    expect(memberFindingIdOf(seed, '111111111111')).toBe(id);
+    expect(memberFindingIdOf(seed, '222222222222')).not.toBe(id);
+    expect(
+      memberFindingIdOf(findingIdOf(`case#${ACCOUNT}#${REGION}#organization`, 'sweep#s-2'), '111111111111'),
+    ).not.toBe(id);
+    expect(id).not.toBe(seed);
+  });
+
+  it('round-trips what the case keeps, and refuses a forged, garbled or oversized record', () => {
+    expect(decodeMemberFindings(encodeMemberFindings(record))).toEqual(record);
+    expect(decodeMemberFindings(JSON.stringify({ ...record, open: ['1111; drop'] }))).toBeUndefined();
+    expect(decodeMemberFindings(JSON.stringify({ ...record, seed: 'someone-else/1' }))).toBeUndefined();
+    const tooMany = Array.from({ length: MAX_MEMBER_FINDINGS + 1 }, (_, index) =>
+      String(100000000000 + index),
+    );
+    expect(decodeMemberFindings(JSON.stringify({ ...record, open: tooMany }))).toBeUndefined();
+    expect(decodeMemberFindings('not json')).toBeUndefined();
+    // A detector's finding is not an organization's, nor the other way round.
+    expect(
+      decodeMemberFindings(encodeFindingRef({ id: seed, firstObservedAt: record.firstObservedAt })),
+    ).toBeUndefined();
+    expect(decodeFindingRef(encodeMemberFindings(record))).toBeUndefined();
+  });
+
+  it(`keeps ${MAX_MEMBER_FINDINGS} open members within 20 KB of the case item (DynamoDB allows 400 KB)`, () => {
+    const open = Array.from({ length: MAX_MEMBER_FINDINGS }, (_, index) => String(100000000000 + index));
+    expect(Buffer.byteLength(encodeMemberFindings({ ...record, open }))).toBeLessThan(20 * 1024);
   });
 });
 

@@ -17,7 +17,15 @@ import {
   organizationHistoryKey,
 } from '../keys.js';
 
-import { CONFIGURATION_TARGET, digestAct, digestFacts, type OrganizationReport, report } from './describe.js';
+import { claimedMemberFindings } from '../member-findings.js';
+import {
+  CONFIGURATION_TARGET,
+  digestAct,
+  digestFacts,
+  membersOf,
+  type OrganizationReport,
+  report,
+} from './describe.js';
 
 import type { Findings } from './read.js';
 
@@ -64,6 +72,7 @@ export async function deliverOwed(
           actor: intent.actor,
           accounts: intent.accounts,
         },
+        membersOf(findings),
       );
     },
   });
@@ -82,6 +91,7 @@ export function organizationCase(
   },
 ): ClaimKey {
   const { trigger, deps } = context;
+  const where = { accountId: trigger.accountId, region: trigger.region, target: ORGANIZATION_TARGET };
   const fingerprint = createHash('sha256')
     .update(
       JSON.stringify([
@@ -94,30 +104,29 @@ export function organizationCase(
   const writes = found.outcome !== 'would-remediate' && found.targets;
   // Only the members the remediation writes: not those GuardDuty could not read or that are not enabled.
   const accounts = found.findings.verdicts.map((verdict) => verdict.accountId);
-  return caseKey(
-    { accountId: trigger.accountId, region: trigger.region, target: ORGANIZATION_TARGET },
-    {
-      owner: trigger.owner,
-      outcome: found.outcome,
-      fingerprint,
-      observedAt: found.observedAt,
-      actor: trigger.caseActor,
-      // Recorded with the claim, before the writes: a crash after them still owes this digest (flow/intent.ts).
-      intent: writes
-        ? encodeIntent({
-            action: `UpdateMemberDetectors/UpdateOrganizationConfiguration for ${accounts.length} target(s)`,
-            generation: 'organization',
-            at: deps.now().toISOString(),
-            eventId: trigger.eventId,
-            actor: trigger.historyActor,
-            accounts: [
-              ...accounts,
-              ...(found.findings.organization && !found.findings.organization.evaluation.compliant
-                ? [CONFIGURATION_TARGET]
-                : []),
-            ],
-          })
-        : undefined,
-    },
-  );
+  const opener = { owner: trigger.owner, outcome: found.outcome, observedAt: found.observedAt };
+  return caseKey(where, {
+    owner: trigger.owner,
+    finding: claimedMemberFindings(deps, caseRecordKey(where).key, opener),
+    outcome: found.outcome,
+    fingerprint,
+    observedAt: found.observedAt,
+    actor: trigger.caseActor,
+    // Recorded with the claim, before the writes: a crash after them still owes this digest (flow/intent.ts).
+    intent: writes
+      ? encodeIntent({
+          action: `UpdateMemberDetectors/UpdateOrganizationConfiguration for ${accounts.length} target(s)`,
+          generation: 'organization',
+          at: deps.now().toISOString(),
+          eventId: trigger.eventId,
+          actor: trigger.historyActor,
+          accounts: [
+            ...accounts,
+            ...(found.findings.organization && !found.findings.organization.evaluation.compliant
+              ? [CONFIGURATION_TARGET]
+              : []),
+          ],
+        })
+      : undefined,
+  });
 }

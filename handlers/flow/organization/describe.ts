@@ -10,6 +10,7 @@ import {
 import type { RemediationRecord } from '../../ports.js';
 import type { CaseAct } from '../case.js';
 import { alertContext, type InvocationContext, timeOffOf } from '../context.js';
+import type { MemberFindingFacts } from '../member-findings.js';
 import type { MembershipReport } from './loss.js';
 import type { Findings } from './read.js';
 
@@ -38,14 +39,42 @@ export function digestAct(
   facts: DigestFacts,
   toReport: (messageId: string) => OrganizationReport,
   remediation?: RemediationRecord,
+  members?: MemberFindings,
 ): Extract<CaseAct<OrganizationReport>, { status: 'alert' }> {
   return {
     status: 'alert',
-    alert: { outcome: facts.outcome, rendered: renderDigest(facts), remediation },
+    alert: {
+      outcome: facts.outcome,
+      rendered: renderDigest(facts),
+      remediation,
+      finding: members && memberFindingFacts(facts, members),
+    },
     report: (messageId) => {
       const base = toReport(messageId);
       return facts.timeOff && digestCounts(facts).remediated > 0 ? { ...base, timeOff: facts.timeOff } : base;
     },
+  };
+}
+
+/** The members a digest is about, for their Security Hub findings (flow/member-findings.ts). */
+export interface MemberFindings {
+  /** The members found drifted (their digest lines say whether they are back). */
+  readonly drifted: readonly string[];
+  /** Members of the case's open findings read compliant (flow/organization/read.ts). */
+  readonly compliant: readonly string[];
+  readonly detectors?: ReadonlyMap<string, string> | undefined;
+}
+
+export function memberFindingFacts(facts: DigestFacts, members: MemberFindings): MemberFindingFacts {
+  return { kind: 'members', digest: facts, ...members };
+}
+
+/** The members of a reading, for their findings: the drifted verdicts, and the watched members read compliant. */
+export function membersOf(findings: Findings): MemberFindings {
+  return {
+    drifted: findings.verdicts.map((verdict) => verdict.accountId),
+    compliant: findings.compliantWatched ?? [],
+    detectors: findings.memberDetectors,
   };
 }
 

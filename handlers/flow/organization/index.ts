@@ -16,7 +16,15 @@ import type { InvocationContext } from '../context.js';
 import { deniedEventKey, eventKey, organizationHistoryKey, STANDING_DRIFT_TTL_SECONDS } from '../keys.js';
 import { settleAll } from '../settled.js';
 import { deliverOwed, organizationCase } from './claim.js';
-import { CONFIGURATION_TARGET, digestAct, digestFacts, type OrganizationReport, report } from './describe.js';
+import {
+  CONFIGURATION_TARGET,
+  digestAct,
+  digestFacts,
+  membersOf,
+  type OrganizationReport,
+  report,
+} from './describe.js';
+import { resolveCompliantWatched, type WatchedFindings, watchMemberFindings } from './findings.js';
 import { checkMemberCount, readStatistics } from './membership.js';
 import { type Findings, findAdminDetector, type OrganizationReading, readFindings } from './read.js';
 import { remediateOrganization } from './remediate.js';
@@ -32,6 +40,9 @@ export async function respondForOrganization(
   organization: OrganizationPort,
   reading: OrganizationReading,
 ): Promise<OrganizationReport> {
+  // SECURITY_HUB=true: the members whose finding is open, read beside the rest (their resolve waits on it alone).
+  const watched = watchMemberFindings(context);
+  const watch = watched.then((found) => found.open);
   const adminDetectorId = await findAdminDetector(context);
   // Taken before the reads: a case that closed after this moment may have fixed what they return.
   const observedAt = context.deps.now();
@@ -40,14 +51,15 @@ export async function respondForOrganization(
     return decideAndAct(
       context,
       organization,
-      await readFindings(context, organization, adminDetectorId, reading, breaker.start),
+      await readFindings(context, organization, adminDetectorId, reading, breaker.start, watch),
       observedAt,
       breaker.counts,
+      watched,
     );
   }
   // The sweep also reads GuardDuty's own count (never fails) and compares its member count with the last sweep's.
   const statistics = readStatistics(context, organization);
-  const read = await readFindings(context, organization, adminDetectorId, reading, breaker.start);
+  const read = await readFindings(context, organization, adminDetectorId, reading, breaker.start, watch);
   const findings: Findings = { ...read, statistics: await statistics };
   // One part's failure must not hide the other's page: both run, every failure is logged, the first fails the invocation.
   const [decided, membership] = await settleAll(
@@ -55,7 +67,7 @@ export async function respondForOrganization(
     context.trigger.eventId,
     ['organization members', 'member count'],
     [
-      decideAndAct(context, organization, findings, observedAt, breaker.counts),
+      decideAndAct(context, organization, findings, observedAt, breaker.counts, watched),
       checkMemberCount(context, {
         members: findings.evaluatedAccounts,
         observedAt,
@@ -153,6 +165,7 @@ async function decideAndAct(
   findings: Findings,
   observedAt: Date,
   recentRemediations: () => Promise<RecentRemediations>,
+  watched: Promise<WatchedFindings>,
 ): Promise<OrganizationReport> {
   const { config, deps, metrics } = context;
   const drifted = findings.verdicts.filter((verdict) => !verdict.evaluation.compliant);
@@ -166,6 +179,8 @@ async function decideAndAct(
   if (affected === 0 && !organizationDrift) {
     metrics.compliance(true, COMPLIANCE_METRIC);
     const owed = context.trigger.mayOweAlert ? await deliverOwed(context, findings) : undefined;
+    // No digest carried the findings of members back since: they are resolved here.
+    if (owed === undefined) await resolveCompliantWatched(context, findings, await watched);
     return (
       owed ?? context.log(report({ outcome: 'compliant', evaluatedAccounts: findings.evaluatedAccounts }))
     );
@@ -242,8 +257,11 @@ async function decideAndAct(
             ? 'Nothing (notify mode). Remediate mode would re-enable each account with UpdateMemberDetectors (50 accounts per call) and restore the auto-enable setting.'
             : 'Nothing could be re-enabled automatically.';
         return {
-          ...digestAct(digestFacts(context, outcome, findings, lines, undefined, action), (messageId) =>
-            report({ outcome, ...counts, messageId }),
+          ...digestAct(
+            digestFacts(context, outcome, findings, lines, undefined, action),
+            (messageId) => report({ outcome, ...counts, messageId }),
+            undefined,
+            membersOf(findings),
           ),
           closes: { claimableAt: new Date(deps.now().getTime() + STANDING_DRIFT_TTL_SECONDS * 1000) },
         };

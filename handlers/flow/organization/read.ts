@@ -36,6 +36,10 @@ export interface Findings {
     | undefined;
   /** The sweep: GuardDuty's own count of the organization (flow/organization/membership.ts). */
   readonly statistics?: StatisticsReading | undefined;
+  /** SECURITY_HUB=true: the members of the case's open findings that read compliant (flow/member-findings.ts). */
+  readonly compliantWatched?: readonly string[] | undefined;
+  /** The drifted members' own detector ids, where ListMembers gave them (their findings' resource). */
+  readonly memberDetectors?: ReadonlyMap<string, string> | undefined;
 }
 
 /** What an organization-level API call asks the target to read. */
@@ -90,6 +94,7 @@ export async function readFindings(
   adminDetectorId: string,
   reading: OrganizationReading,
   onDrift: () => void = () => undefined,
+  watch: Promise<ReadonlySet<string>> = Promise.resolve(new Set()),
 ): Promise<Findings> {
   const configuration = reading.configuration
     ? readConfiguration(context, organization, adminDetectorId).then((found) => {
@@ -100,7 +105,7 @@ export async function readFindings(
   configuration.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
   const pages =
     reading.members === 'all' ? organization.memberPages(adminDetectorId) : named(reading.members);
-  const members = await readMembers(context, organization, adminDetectorId, readAhead(pages), onDrift);
+  const members = await readMembers(context, organization, adminDetectorId, readAhead(pages), onDrift, watch);
   return { adminDetectorId, ...members, organization: await configuration };
 }
 
@@ -137,7 +142,10 @@ async function readMembers(
   adminDetectorId: string,
   pages: AsyncIterable<readonly MemberSummary[]>,
   onDrift: () => void,
-): Promise<Pick<Findings, 'evaluatedAccounts' | 'verdicts' | 'unreadable'>> {
+  watch: Promise<ReadonlySet<string>>,
+): Promise<
+  Pick<Findings, 'evaluatedAccounts' | 'verdicts' | 'unreadable' | 'compliantWatched' | 'memberDetectors'>
+> {
   const { requireAgentManagement, runtimeTarget } = context.config;
   const verdicts: MemberVerdict[] = [];
   const unreadable: AccountLine[] = [];
@@ -145,14 +153,23 @@ async function readMembers(
   const reads: Promise<unknown>[] = [];
   const failures: unknown[] = [];
   let evaluatedAccounts = 0;
-  let pending: string[] = [];
-  const read = (batch: readonly string[]) =>
+  // Kept only for the members that matter to Security Hub: the drifted ones, and the watched ones read compliant.
+  const compliantWatched: string[] = [];
+  const memberDetectors = new Map<string, string>();
+  let pending: MemberSummary[] = [];
+  const read = (batch: readonly MemberSummary[]) =>
     reads.push(
-      limit(() => organization.getMemberDetectors(adminDetectorId, batch)).then((result) => {
+      limit(() =>
+        organization.getMemberDetectors(
+          adminDetectorId,
+          batch.map((member) => member.accountId),
+        ),
+      ).then(async (result) => {
         if (result.status === 'rejected') {
           failures.push(result.reason);
           return;
         }
+        const watched = await watch.catch(() => new Set<string>());
         for (const member of result.value.members) {
           const verdict = evaluateMember(
             member,
@@ -163,6 +180,10 @@ async function readMembers(
           if (!verdict.evaluation.compliant) {
             if (verdicts.length === 0) onDrift();
             verdicts.push(verdict);
+            const detectorId = batch.find((entry) => entry.accountId === member.accountId)?.detectorId;
+            if (detectorId) memberDetectors.set(member.accountId, detectorId);
+          } else if (watched.has(member.accountId)) {
+            compliantWatched.push(member.accountId);
           }
         }
         for (const entry of result.value.unprocessed) {
@@ -178,7 +199,7 @@ async function readMembers(
       // Unprocessed accounts are counted among the evaluated; members whose GuardDuty is not enabled too.
       evaluatedAccounts += 1;
       if (member.relationshipStatus === 'Enabled') {
-        pending.push(member.accountId);
+        pending.push(member);
         continue;
       }
       unreadable.push({
@@ -202,5 +223,6 @@ async function readMembers(
   verdicts.sort((a, b) => a.accountId.localeCompare(b.accountId));
   // The same for what could not be read: the case's fingerprint is built from these lines.
   unreadable.sort((a, b) => a.accountId.localeCompare(b.accountId));
-  return { evaluatedAccounts, verdicts, unreadable };
+  compliantWatched.sort();
+  return { evaluatedAccounts, verdicts, unreadable, compliantWatched, memberDetectors };
 }

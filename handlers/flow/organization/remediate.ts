@@ -22,7 +22,15 @@ import type { ClaimRecord, OrganizationPort, RemediationRecord } from '../../por
 import type { CaseAct } from '../case.js';
 import type { InvocationContext } from '../context.js';
 import { FIGHT_WINDOW_MS } from '../keys.js';
-import { CONFIGURATION_TARGET, digestAct, digestFacts, type OrganizationReport, report } from './describe.js';
+import {
+  CONFIGURATION_TARGET,
+  digestAct,
+  digestFacts,
+  memberFindingFacts,
+  membersOf,
+  type OrganizationReport,
+  report,
+} from './describe.js';
 import { remediateMembers } from './members.js';
 import type { Findings } from './read.js';
 
@@ -165,20 +173,29 @@ export async function remediateOrganization(
         status: 'fold',
         outcome,
         remediation,
+        finding: memberFindingFacts(facts, membersOf(findings)),
         report: () => ({
           ...outcomeReport(undefined),
           reason: `re-enabled again; folded into the fight page of ${lastPage.toISOString()}`,
         }),
       };
     }
-    return { ...digestAct(facts, outcomeReport, remediation), closes: { fightPagedAt: now } };
+    return {
+      ...digestAct(facts, outcomeReport, remediation, membersOf(findings)),
+      closes: { fightPagedAt: now },
+    };
   }
-  if (failures === 0) return digestAct(facts, outcomeReport, remediation);
+  if (failures === 0) return digestAct(facts, outcomeReport, remediation, membersOf(findings));
   const reasons = [...failed].slice(0, 10).map(([accountId, reason]) => `${accountId}: ${reason}`);
   if (organizationResult === 'failed') reasons.unshift('organization configuration: not restored');
   return {
     status: 'failed',
-    failure: { outcome: 'remediate', rendered: renderDigest(facts), remediation },
+    failure: {
+      outcome: 'remediate',
+      rendered: renderDigest(facts),
+      remediation,
+      finding: memberFindingFacts(facts, membersOf(findings)),
+    },
     error: new ResponderError(
       `organization remediation failed for ${failures} target(s): ${reasons.join('; ')}`,
       {
