@@ -203,8 +203,9 @@ export function batches<T>(findings: readonly T[]): T[][] {
 /**
  * Organization scope: one case for the organization, one finding per drifted member. The case keeps the seed (the
  * id findingIdOf gives the case's opener, never used as a finding itself) and the members whose finding may still be
- * open; a member's finding id is a digest of the seed and its account id. The list is bounded: 1,000 account ids are
- * about 15 KB of the case item (DynamoDB's limit is 400 KB, shared with the kept digest), and 1,000 findings are 10
+ * open, each as `<account>` or `<account>:<detector id>` (so a finding keeps the resource it was created with); a
+ * member's finding id is a digest of the seed and its account id. The list is bounded: 1,000 entries are at most
+ * about 50 KB of the case item (DynamoDB's limit is 400 KB, shared with a kept digest of up to 256 KB), and 1,000 findings are 10
  * BatchImportFindings and 10 BatchUpdateFindings calls of 100 per invocation. Members beyond it get no finding of
  * their own (the digest still lists them); docs/limits.md says so.
  */
@@ -213,7 +214,9 @@ export const MAX_MEMBER_FINDINGS = 1000;
 const memberFindingsSchema = z.object({
   seed: findingRefSchema.shape.id,
   firstObservedAt: z.iso.datetime(),
-  open: z.array(z.string().check(z.regex(/^\d{12}$/))).check(z.maxLength(MAX_MEMBER_FINDINGS)),
+  open: z
+    .array(z.string().check(z.regex(/^\d{12}(:[0-9a-z]{1,64})?$/)))
+    .check(z.maxLength(MAX_MEMBER_FINDINGS)),
 });
 export type MemberFindings = z.infer<typeof memberFindingsSchema>;
 
@@ -236,4 +239,13 @@ export function decodeMemberFindings(text: string | undefined): MemberFindings |
 export function memberFindingIdOf(seed: string, accountId: string): string {
   const digest = createHash('sha256').update(`${seed}\nmember#${accountId}`).digest('hex').slice(0, 40);
   return `${FINDING_GENERATOR}/${digest}`;
+}
+
+/** A member of the open list: its account, and its detector when the finding was made with one. */
+export function openMember(entry: string): {
+  readonly accountId: string;
+  readonly detectorId: string | null;
+} {
+  const [accountId = entry, detectorId] = entry.split(':');
+  return { accountId, detectorId: detectorId ?? null };
 }

@@ -17,6 +17,7 @@ import {
   findingIdOf,
   MAX_MEMBER_FINDINGS,
   memberFindingIdOf,
+  openMember,
   toAsff,
 } from '../core/finding.js';
 import { describeError } from '../errors.js';
@@ -61,6 +62,7 @@ function memberFinding(
   facts: MemberFindingFacts,
   accountId: string,
   state: 'open' | 'resolved',
+  detectorId: string | null,
 ): DriftFinding {
   const { digest } = facts;
   const line = digest.accounts.find((entry) => entry.accountId === accountId);
@@ -74,7 +76,7 @@ function memberFinding(
     partition: deps.config.notificationTopicArn.split(':')[1] ?? 'aws',
     accountId: deps.trigger.accountId,
     region: deps.trigger.region,
-    resource: { accountId, region: digest.region, detectorId: facts.detectors?.get(accountId) ?? null },
+    resource: { accountId, region: digest.region, detectorId },
     state,
     severity: digestSeverityOf(digest),
     title:
@@ -146,8 +148,9 @@ export async function syncMemberFindings(
     deps.logger.warn('security-hub-finding-unreadable', { eventId: deps.trigger.eventId });
     return undefined;
   }
-  const open = new Set(kept.open);
-  const { states, capped } = plan(open, facts);
+  // Account → the detector its finding was made with (kept, so a finding's resource never changes).
+  const open = new Map(kept.open.map((entry) => [openMember(entry).accountId, openMember(entry).detectorId]));
+  const { states, capped } = plan(new Set(open.keys()), facts);
   if (capped > 0) {
     deps.logger.warn('security-hub-findings-capped', {
       eventId: deps.trigger.eventId,
@@ -157,18 +160,23 @@ export async function syncMemberFindings(
   }
   if (states.size === 0) return open.size === 0 ? undefined : text;
   const entries = [...states];
+  const detectorOf = (accountId: string) =>
+    open.has(accountId) ? (open.get(accountId) ?? null) : (facts.detectors?.get(accountId) ?? null);
   const findings = entries.map(([accountId, state]) =>
-    toAsff(memberFinding(deps, kept, facts, accountId, state)),
+    toAsff(memberFinding(deps, kept, facts, accountId, state, detectorOf(accountId))),
   );
   const resolved = findings.filter((_finding, index) => entries[index]?.[1] === 'resolved');
   const sent = await send(deps, findings, resolved);
   // Sent: what is still off stays; what is back is forgotten. Not sent: every member tried stays, for the next read.
   for (const [accountId, state] of states) {
-    if (state === 'open' || !sent) open.add(accountId);
+    if (state === 'open' || !sent) open.set(accountId, detectorOf(accountId));
     else open.delete(accountId);
   }
   if (open.size === 0) return undefined;
-  return encodeMemberFindings({ ...kept, open: [...open].slice(0, MAX_MEMBER_FINDINGS) });
+  const list = [...open].map(([accountId, detectorId]) =>
+    detectorId && /^[0-9a-z]{1,64}$/.test(detectorId) ? `${accountId}:${detectorId}` : accountId,
+  );
+  return encodeMemberFindings({ ...kept, open: list.slice(0, MAX_MEMBER_FINDINGS) });
 }
 
 async function send(

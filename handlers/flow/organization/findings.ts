@@ -3,7 +3,7 @@
  * the member reads (so a read can say which of them are compliant again), and their resolve when no digest carries it
  * (a compliant read after the case settled). The findings themselves: flow/member-findings.ts.
  */
-import { decodeMemberFindings } from '../../core/finding.js';
+import { decodeMemberFindings, openMember } from '../../core/finding.js';
 import { describeError } from '../../errors.js';
 import type { ClaimRecord } from '../../ports.js';
 import type { InvocationContext } from '../context.js';
@@ -30,7 +30,12 @@ export function watchMemberFindings(context: InvocationContext): Promise<Watched
   if (context.deps.findings === undefined) return Promise.resolve(NONE);
   return context.deps.store
     .readClaim(organizationCaseKey(context))
-    .then((record) => ({ record, open: new Set(decodeMemberFindings(record?.finding)?.open ?? []) }))
+    .then((record) => ({
+      record,
+      open: new Set(
+        (decodeMemberFindings(record?.finding)?.open ?? []).map((entry) => openMember(entry).accountId),
+      ),
+    }))
     .catch((error: unknown) => {
       // Only the resolve of findings waits on it: the next read tries again.
       context.deps.logger.warn('security-hub-finding-read-failed', {

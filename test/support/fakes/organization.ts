@@ -174,7 +174,7 @@ export class FakeOrganization {
   private readonly detail: 'minimal' | 'as-aws';
   private listed: { readonly size: number; readonly ids: readonly string[] } | undefined;
 
-  constructor(mocks?: AwsMocks, options: FakeOrganizationOptions = {}) {
+  constructor(mocks?: Pick<AwsMocks, 'guardDuty'>, options: FakeOrganizationOptions = {}) {
     this.detail = options.scale?.detail ?? 'minimal';
     if (options.scale) {
       const { members, driftedEvery = 0 } = options.scale;
@@ -469,7 +469,7 @@ export class FakeOrganization {
   }
 
   /** Answers the administrator's calls behind aws-sdk-client-mock, as the tests use it. */
-  private attach(mocks: AwsMocks, forgetStubHistory: boolean): void {
+  private attach(mocks: Pick<AwsMocks, 'guardDuty'>, forgetStubHistory: boolean): void {
     const answer =
       <I, O>(handler: (input: I) => O) =>
       (input: I): O => {
