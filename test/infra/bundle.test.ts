@@ -54,8 +54,10 @@ describe('Function bundle (real esbuild run)', () => {
     expect(code.includes('PutMetricDataCommand')).toBe(true);
   });
 
-  it('is minified and stays under 1 MiB', () => {
-    expect(statSync(bundle).size).toBeLessThan(1024 * 1024);
+  it('is minified and stays under 1 MiB + 8 KiB', () => {
+    // The budget was 1 MiB until the organization's member findings (Security Hub, about 6 KB minified) took main's
+    // 1,045,702 bytes past it: 8 KiB more, so the next feature still has to argue for its bytes.
+    expect(statSync(bundle).size).toBeLessThan(1024 * 1024 + 8 * 1024);
     // Minified: the bundle is a few very long lines, not one statement per line.
     expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
   });
