@@ -1,3 +1,4 @@
+import { actorOf, cloudTrailRecordFields } from './cloudtrail-record.js';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
   GUARDDUTY_EVENT_SOURCE,
@@ -46,24 +47,7 @@ const additionalConfigurationSchema = () =>
 const cloudTrailDetailSchema = z.once(() =>
   z.looseObject({
     eventSource: z.literal(GUARDDUTY_EVENT_SOURCE),
-    eventName: z.string().check(z.minLength(1)),
-    eventID: z.string().check(z.minLength(1)),
-    eventTime: z.string(),
-    awsRegion: z.optional(z.string()),
-    recipientAccountId: z.optional(z.string()),
-    userIdentity: z.optional(
-      z.looseObject({
-        type: z.optional(z.string()),
-        arn: z.optional(z.string()),
-        sessionContext: z.optional(
-          z.looseObject({ sessionIssuer: z.optional(z.looseObject({ arn: z.optional(z.string()) })) }),
-        ),
-      }),
-    ),
-    sourceIPAddress: z.optional(z.string()),
-    userAgent: z.optional(z.string()),
-    errorCode: z.optional(z.string()),
-    errorMessage: z.optional(z.string()),
+    ...cloudTrailRecordFields(),
     requestParameters: z.nullish(
       z.looseObject({
         detectorId: z.optional(z.string()),
@@ -260,13 +244,7 @@ export function parseEvent(raw: unknown): ParsedEvent {
     accountId: record.recipientAccountId ?? event.account,
     region: record.awsRegion ?? event.region,
     detectorId: request?.detectorId ?? record.responseElements?.detectorId ?? undefined,
-    actor: {
-      type: record.userIdentity?.type,
-      principalArn: record.userIdentity?.arn,
-      sessionIssuerArn: record.userIdentity?.sessionContext?.sessionIssuer?.arn,
-      sourceIp: record.sourceIPAddress,
-      userAgent: record.userAgent,
-    },
+    actor: actorOf(record),
     errorCode: record.errorCode,
     errorMessage: record.errorMessage,
     change: describeChange(record.eventName, request),

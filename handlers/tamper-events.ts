@@ -5,6 +5,7 @@
  * GuardDuty records.
  */
 
+import { actorOf, cloudTrailRecordFields } from './cloudtrail-record.js';
 import { TAMPER_CALLS, type TamperSource } from './contract.js';
 import type { EnvironmentChange, TamperInput } from './core/tamper.js';
 import * as z from './schema.js';
@@ -72,25 +73,7 @@ const requestSchema = z.once(() =>
 const detailSchema = z.once(() =>
   z.looseObject({
     eventSource: z.string(),
-    eventName: z.string().check(z.minLength(1)),
-    eventID: z.string().check(z.minLength(1)),
-    eventTime: z.string(),
-    awsRegion: z.optional(z.string()),
-    recipientAccountId: z.optional(z.string()),
-    userIdentity: z.optional(
-      z.looseObject({
-        type: z.optional(z.string()),
-        arn: z.optional(z.string()),
-        invokedBy: z.optional(z.string()),
-        sessionContext: z.optional(
-          z.looseObject({ sessionIssuer: z.optional(z.looseObject({ arn: z.optional(z.string()) })) }),
-        ),
-      }),
-    ),
-    sourceIPAddress: z.optional(z.string()),
-    userAgent: z.optional(z.string()),
-    errorCode: z.optional(z.string()),
-    errorMessage: z.optional(z.string()),
+    ...cloudTrailRecordFields(),
     requestParameters: z.nullish(requestSchema()),
     resources: z.nullish(z.array(z.looseObject({ ARN: z.optional(z.string()) }))),
   }),
@@ -146,13 +129,7 @@ export function parseTamperDetail(
     region: record.awsRegion ?? envelope.region,
     source: envelope.source,
     eventName: record.eventName,
-    actor: {
-      type: record.userIdentity?.type,
-      principalArn: record.userIdentity?.arn,
-      sessionIssuerArn: record.userIdentity?.sessionContext?.sessionIssuer?.arn,
-      sourceIp: record.sourceIPAddress,
-      userAgent: record.userAgent,
-    },
+    actor: actorOf(record),
     invokedBy: record.userIdentity?.invokedBy,
     errorCode: record.errorCode,
     errorMessage: record.errorMessage,
