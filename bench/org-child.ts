@@ -16,6 +16,7 @@ import { lambdaContext } from '../test/support/fixtures.js';
 import { StubClient } from '../test/support/stub-client.js';
 import type { RateLimit } from '../test/support/stub-server.js';
 import { AwsCallRecorder, tally } from './aws-recorder.js';
+import { type MinimalResult, planMinimal, runMinimal } from './org-minimal.js';
 import { childMain, FUNCTION_ENV, sinkLogger } from './support.js';
 
 export const ORG_REGION = 'us-east-1';
@@ -29,6 +30,8 @@ export interface OrgScenario {
   readonly mode: 'remediate' | 'notify';
   readonly latencyMs: number;
   readonly rateLimit?: RateLimit;
+  /** Also send the same calls again on the floor's schedule with nothing around them (bench/org-minimal.ts). */
+  readonly minimal?: boolean;
 }
 
 /** One stretch of the run: from the first call of a kind starting to the last one ending, in ms from the start. */
@@ -58,6 +61,8 @@ export interface OrgChildResult {
   readonly cpuMs: number;
   readonly phases: readonly PhaseSpan[];
   readonly digest: { readonly bytes: number; readonly subject: string } | undefined;
+  /** The minimal sweep of the same calls, in this process right after the responder's (state reset in between). */
+  readonly minimal: MinimalResult | undefined;
   readonly memory: {
     readonly rssAfterImport: number;
     /** After the warm-up and a full GC. */
@@ -165,6 +170,17 @@ async function main(): Promise<OrgChildResult> {
     };
   });
   const digest = state.published.at(-1);
+  let minimal: MinimalResult | undefined;
+  if (scenario.minimal) {
+    // The same organization from scratch, so every replayed call finds what the responder's call found.
+    await stub.settings({ latencyMs: 0, rateLimit: undefined });
+    await stub.reset(organization(scenario.members));
+    await stub.settings({ latencyMs: scenario.latencyMs, rateLimit: scenario.rateLimit });
+    await stub.takeCalls();
+    collectGarbage();
+    minimal = await runMinimal(clients, planMinimal(calls));
+    recorder.take();
+  }
   return {
     outcome,
     remediated,
@@ -176,6 +192,7 @@ async function main(): Promise<OrgChildResult> {
     cpuMs: (cpu.user + cpu.system) / 1000,
     phases,
     digest,
+    minimal,
     memory: {
       rssAfterImport,
       rssBeforeSweep,

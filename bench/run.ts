@@ -57,6 +57,8 @@ const BUDGET = {
   coldStartRatio: 1.2,
   warmCpuOverMs: 1.5,
   orgRatio: 1.2,
+  /** The responder's sweep over the same calls sent with nothing around them (bench/org-minimal.ts). */
+  orgOverMinimal: 1.1,
   orgRssShare: 0.6,
   beforeWrite: 2,
   beforePage: 3,
@@ -91,7 +93,7 @@ const backgroundLanes: OrgPlan[][] = [
   [{ scenario: scenario(50_000, 150), rounds: 1, stopAtRatio: 1.5, background: true }],
   [{ scenario: scenario(50_000, 20, { rateLimit: TEN_RPS }), rounds: 1, stopAtRatio: 1.5, background: true }],
   [
-    { scenario: scenario(50_000, 20), rounds: 1, stopAtRatio: 2, background: true },
+    { scenario: scenario(50_000, 20, { minimal: true }), rounds: 1, stopAtRatio: 2, background: true },
     { scenario: scenario(10_000, 150), rounds: 2, stopAtRatio: 1.5, background: true },
     { scenario: scenario(10_000, 50), rounds: 2, stopAtRatio: 1.5, background: true },
   ],
@@ -104,7 +106,7 @@ const backgroundPlans = backgroundLanes.flat();
 const foregroundPlans: OrgPlan[] = [
   { scenario: scenario(10_000, 20, { driftedEvery: 0 }), rounds: 1, stopAtRatio: 2 },
   { scenario: scenario(10_000, 20, { mode: 'notify' }), rounds: 1, stopAtRatio: 2 },
-  { scenario: scenario(10_000, 20), rounds: 3, stopAtRatio: 2 },
+  { scenario: scenario(10_000, 20, { minimal: true }), rounds: 3, stopAtRatio: 2 },
 ];
 // The all-compliant one is named for what it is.
 Object.assign(foregroundPlans[0]?.scenario ?? {}, { name: '10k-compliant-20ms' });
@@ -435,6 +437,44 @@ for (const { plan, rounds } of lanes) {
     status: status(done.length > 0 && !stopped && worst && ratioSpread.median <= BUDGET.orgRatio),
   });
   if (stoppedText) notes.push(`7 org sweep: ${label}: ${stoppedText}.`);
+  const paired = done.flatMap((result) =>
+    result.minimal ? [{ ours: result, minimal: result.minimal }] : [],
+  );
+  if (scenario.minimal) {
+    const replayed = paired.every(({ minimal }) => minimal.failed === 0 && minimal.calls > 0);
+    const minimalRatios = spread(paired.map(({ minimal }) => minimal.wallMs / floorWall.ms));
+    const over = spread(paired.map(({ ours, minimal }) => ours.wallMs / minimal.wallMs));
+    rows.push({
+      section: '7 org sweep',
+      metric: `${label}: the same calls with nothing around them (minimal SDK sweep, the floor's schedule)`,
+      ours: paired.length
+        ? `${ms(median(paired.map(({ minimal }) => minimal.wallMs)), 0)} (CPU ${ms(median(paired.map(({ minimal }) => minimal.cpuMs)), 0)})`
+        : 'n/a',
+      reference: `${ms(floorWall.ms, 0)} (the floor above)`,
+      ratio: paired.length
+        ? `${ratioText(minimalRatios.median)} (${ratioText(minimalRatios.low)}-${ratioText(minimalRatios.high)}, n=${paired.length})`
+        : '',
+      budget: '',
+      status: '',
+    });
+    rows.push({
+      section: '7 org sweep',
+      metric: `${label}:   ours / minimal SDK sweep, paired (same process, same stub state)`,
+      ours: paired.length
+        ? `+${ms(median(paired.map(({ ours, minimal }) => ours.wallMs - minimal.wallMs)), 0)}`
+        : 'n/a',
+      reference: '',
+      ratio: paired.length
+        ? `${ratioText(over.median)} (${ratioText(over.low)}-${ratioText(over.high)}, n=${paired.length})`
+        : '',
+      budget: `<= ${BUDGET.orgOverMinimal}x`,
+      status: status(paired.length > 0 && replayed && over.median <= BUDGET.orgOverMinimal),
+    });
+    if (!replayed)
+      notes.push(
+        `7 org sweep: ${label}: the minimal sweep's replay failed (${paired.map(({ minimal }) => `${minimal.failed} of ${minimal.calls}`).join(', ')}).`,
+      );
+  }
   for (const result of done.slice(0, 1)) {
     const phase = (name: string) => result.phases.find((entry) => entry.phase === name);
     const listing = phase('ListMembers');
