@@ -1,8 +1,10 @@
 /**
  * The edge of the tamper watch: CloudTrail records of the calls in TAMPER_CALLS, validated with zod and reduced to a
- * TamperInput. Request parameters differ per service; each field is optional, but one of the wrong type makes the
- * record invalid (it claims to be ours and must not be silently dropped). Split from events.ts, which keeps the
- * GuardDuty records.
+ * TamperInput. Request parameters differ per service; each field is optional. A record whose own fields read but
+ * whose request parameters do not (a field of an unexpected type or shape) is still a watched call: it is kept, its
+ * request marked unreadable, and reported as possibly about the responder's own (core/tamper.ts), never dropped or
+ * left to the dead-letter queue. A record whose own fields do not read is invalid. Split from events.ts, which keeps
+ * the GuardDuty records.
  */
 
 import { actorOf, cloudTrailRecordFields } from './cloudtrail-record.js';
@@ -70,14 +72,18 @@ const requestSchema = z.once(() =>
   }),
 );
 
+const recordShape = () => ({
+  eventSource: z.string(),
+  ...cloudTrailRecordFields(),
+  resources: z.nullish(z.array(z.looseObject({ ARN: z.optional(z.string()) }))),
+});
 const detailSchema = z.once(() =>
-  z.looseObject({
-    eventSource: z.string(),
-    ...cloudTrailRecordFields(),
-    requestParameters: z.nullish(requestSchema()),
-    resources: z.nullish(z.array(z.looseObject({ ARN: z.optional(z.string()) }))),
-  }),
+  z.looseObject({ ...recordShape(), requestParameters: z.nullish(requestSchema()) }),
 );
+/** The record without its request parameters: read when the parameters do not. */
+const recordSchema = z.once(() => z.looseObject({ ...recordShape(), requestParameters: z.unknown() }));
+
+type Request = z.infer<ReturnType<typeof requestSchema>>;
 
 export function isTamperSource(source: string): source is TamperSource {
   return Object.hasOwn(TAMPER_CALLS, source);
@@ -88,9 +94,7 @@ export type ParsedTamper =
   | { readonly status: 'unsupported'; readonly reason: string }
   | { readonly status: 'invalid'; readonly problems: readonly string[] };
 
-function environmentOf(
-  environment: z.infer<ReturnType<typeof requestSchema>>['environment'],
-): EnvironmentChange | undefined {
+function environmentOf(environment: Request['environment']): EnvironmentChange | undefined {
   if (environment === undefined) return undefined;
   if (typeof environment === 'string' || typeof environment.variables === 'string') return { kind: 'hidden' };
   return { kind: 'variables', variables: environment.variables ?? {} };
@@ -102,9 +106,14 @@ export function parseTamperDetail(
   detail: unknown,
   problemsOf: (error: z.core.$ZodError, prefix: string) => string[],
 ): ParsedTamper {
-  const parsed = detailSchema().safeParse(detail);
-  if (!parsed.success) return { status: 'invalid', problems: problemsOf(parsed.error, 'detail') };
-  const record = parsed.data;
+  const strict = detailSchema().safeParse(detail);
+  const read = strict.success ? strict : recordSchema().safeParse(detail);
+  if (!read.success) return { status: 'invalid', problems: problemsOf(strict.error ?? read.error, 'detail') };
+  const record = read.data;
+  const unreadable = strict.success ? undefined : problemsOf(strict.error, 'detail');
+  const request: Request = strict.success ? (strict.data.requestParameters ?? {}) : {};
+  const raw = record.requestParameters;
+  const fields = raw !== null && typeof raw === 'object' ? Object.keys(raw) : [];
   const calls = TAMPER_CALLS[envelope.source];
   if (record.eventSource !== calls.eventSource) {
     return {
@@ -120,7 +129,6 @@ export function parseTamperDetail(
       reason: `${record.eventName} from ${envelope.source} is not a call the tamper watch acts on`,
     };
   }
-  const request = record.requestParameters ?? {};
   const input: TamperInput = {
     kind: 'tamper',
     eventId: record.eventID,
@@ -158,7 +166,8 @@ export function parseTamperDetail(
       alarmNames: request.alarmNames,
       tableName: request.tableName,
       resourceArns: (record.resources ?? []).flatMap((resource) => (resource.ARN ? [resource.ARN] : [])),
-      fields: Object.keys(request),
+      fields,
+      ...(unreadable ? { unreadable } : {}),
     },
   };
   return { status: 'ok', input };

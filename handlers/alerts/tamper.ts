@@ -4,7 +4,7 @@
  * Plain facts in, one rendering per SNS protocol out (the shared pipeline of render.ts); every string from the event
  * is scrubbed first.
  */
-import type { TamperSeverity } from '../core/tamper.js';
+import type { Ownership, TamperSeverity } from '../core/tamper.js';
 import type { Actor, ResponderMode } from '../core/types.js';
 import type { RenderedNotification } from '../ports.js';
 import { invalidIdentifiers } from './detector.js';
@@ -47,7 +47,7 @@ export interface TamperAlertFacts {
   readonly eventTime: string;
   readonly eventName: string | null;
   readonly actor: Actor | undefined;
-  readonly resource: { readonly kind: string; readonly name: string; readonly ours: boolean };
+  readonly resource: { readonly kind: string; readonly name: string; readonly ours: Ownership };
   readonly headline: string;
   readonly consequence: string;
   readonly severity: TamperSeverity;
@@ -95,9 +95,15 @@ const KIND_TEXT: Record<string, string> = {
   table: 'DynamoDB table',
 };
 
+const OWNERSHIP_TEXT: Record<string, string> = {
+  true: "the responder's own",
+  false: 'not created by the responder: reported, not touched',
+  unknown: "which one the record does not say: it may be the responder's own",
+};
+
 function resourceText(facts: TamperAlertFacts): string {
   const { kind, name, ours } = facts.resource;
-  return `${KIND_TEXT[kind] ?? clean(kind, 32)} ${clean(name, 300)} (${ours ? "the responder's own" : 'not created by the responder: reported, not touched'})`;
+  return `${KIND_TEXT[kind] ?? clean(kind, 32)} ${clean(name, 300)} (${OWNERSHIP_TEXT[String(ours)] ?? ''})`;
 }
 
 const STATUS_TEXT: Record<RepairResult['status'], string> = {

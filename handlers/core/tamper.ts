@@ -13,6 +13,9 @@ import {
   expectedTargetArn,
   ignore,
   ownRule,
+  REDEPLOY,
+  type ResourceKind,
+  report,
   type TamperFinding,
   type TamperInput,
   type TamperSelf,
@@ -77,7 +80,7 @@ export function judgeTamper(input: TamperInput, self: TamperSelf, functionArn?: 
   if (input.errorCode === undefined && isOwnRepair(input, self, functionArn)) {
     return ignore("the responder's own repair of its rule's target");
   }
-  const verdict = judgeCall(input, self, functionArn);
+  const verdict = input.request.unreadable ? unreadableRequest(input) : judgeCall(input, self, functionArn);
   if (verdict.action === 'ignore') return verdict;
   return { action: 'report', finding: adjusted(input, verdict.finding) };
 }
@@ -125,6 +128,41 @@ function adjusted(input: TamperInput, finding: TamperFinding): TamperFinding {
     };
   }
   return finding;
+}
+
+const SOURCE_KIND: Record<TamperInput['source'], ResourceKind> = {
+  'aws.cloudtrail': 'trail',
+  'aws.events': 'rule',
+  'aws.lambda': 'function',
+  'aws.sns': 'topic',
+  'aws.kms': 'key',
+  'aws.monitoring': 'alarms',
+  'aws.dynamodb': 'table',
+};
+
+/**
+ * A watched call whose request parameters did not read: which resource it changed, and how, is unknown. It may have
+ * been about the responder's own, so it is reported high (a deploy that did it too: it may disarm), nothing is
+ * repaired from parameters that could not be read, and the responder checks its own wiring at once (flow/dispatch.ts).
+ */
+function unreadableRequest(input: TamperInput): TamperVerdict {
+  const problems = (input.request.unreadable ?? []).slice(0, 3).join('; ');
+  return report({
+    resource: {
+      kind: SOURCE_KIND[input.source],
+      name: input.request.resourceArns[0] ?? 'not named in the record',
+      ours: 'unknown',
+    },
+    headline: `${input.eventName} with request parameters the watch could not read`,
+    consequence:
+      `CloudTrail recorded the call, but not in a shape the tamper watch knows (${problems}), so it cannot tell which ` +
+      "resource the call changed or how. If it was one of the responder's own, protection may be blinded or disarmed. " +
+      'The responder checks its own rules, trail and topic now: a gap is paged (and repaired in remediate mode) on its own.',
+    severity: 'high',
+    repairs: [],
+    fix: `look up event ${input.eventId} in CloudTrail and check the resource it names; if it is the responder's, ${REDEPLOY}`,
+    disarms: true,
+  });
 }
 
 function judgeCall(input: TamperInput, self: TamperSelf, functionArn: string | undefined): TamperVerdict {

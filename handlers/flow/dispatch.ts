@@ -7,6 +7,7 @@
 import { loweredFeature } from '../core/auto-enable.js';
 import { reducesProtection } from '../core/change.js';
 import { type ResponderIdentity, triage } from '../core/decide.js';
+import { judgeTamper, type TamperInput } from '../core/tamper.js';
 import type {
   ApiCallInput,
   CoverageEventInput,
@@ -40,7 +41,8 @@ import {
 } from './organization/index.js';
 import { type MembershipReport, respondForLoss } from './organization/loss.js';
 import { settleAll } from './settled.js';
-import { respondForTamper, type TamperReport } from './tamper/index.js';
+import { respondForTamper, type TamperReport, tamperSelf } from './tamper/index.js';
+import { functionArnOf } from './tamper/repair.js';
 import { sweepWiring, type WiringReport } from './tamper/wiring.js';
 
 export interface DispatchOptions {
@@ -82,12 +84,7 @@ export async function dispatch(
       case 'coverage':
         return await routeCoverage(context, input);
       case 'tamper':
-        return {
-          eventId: input.eventId,
-          trigger: input.kind,
-          reports: [],
-          tamper: await respondForTamper(context, input),
-        };
+        return await routeTamper(context, input);
       default:
         return assertNever(input);
     }
@@ -273,6 +270,17 @@ async function routeSweep(context: InvocationContext, input: SweepInput): Promis
     coverage,
     wiring,
   };
+}
+
+async function routeTamper(context: InvocationContext, input: TamperInput): Promise<DispatchResult> {
+  const tamper = await respondForTamper(context, input);
+  // A call whose request could not be read may have changed any of the responder's own resources: check them all
+  // now rather than at the next sweep (each gap is its own case, so a retry does not page twice).
+  const checkWiring =
+    input.request.unreadable !== undefined &&
+    judgeTamper(input, tamperSelf(context), functionArnOf(context)).action === 'report';
+  const wiring = checkWiring ? await sweepWiring(context) : undefined;
+  return { eventId: input.eventId, trigger: input.kind, reports: [], tamper, ...(wiring ? { wiring } : {}) };
 }
 
 async function routeCoverage(context: InvocationContext, input: CoverageEventInput): Promise<DispatchResult> {

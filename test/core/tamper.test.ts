@@ -695,3 +695,46 @@ describe('consequences in detail', () => {
     expect(functionRefOf('not a name')).toBeUndefined();
   });
 });
+
+describe('a watched call whose request parameters did not read', () => {
+  // `targets` an object where PutTargets records a list: the watch cannot tell which rule or target it changed.
+  const shapeless = { rule: 'guardduty-drift-events', targets: { id: 'Target0' } };
+
+  it('is reported high as possibly about the responder’s own, repairing nothing, whatever the name says', () => {
+    const named = { resources: [{ ARN: `arn:aws:events:${REGION}:${ACCOUNT}:rule/guardduty-drift-events` }] };
+    expect(finding(inputOf('aws.events', 'PutTargets', shapeless, { record: named }))).toMatchObject({
+      resource: { kind: 'rule', ours: 'unknown', name: named.resources[0]?.ARN },
+      severity: 'high',
+      how: 'call',
+      repairs: [],
+      disarms: true,
+      headline: 'PutTargets with request parameters the watch could not read',
+      consequence: expect.stringMatching(/requestParameters\.targets/),
+    });
+  });
+
+  it('names the kind of resource by the service, and keeps the denied and deploy rules', () => {
+    const concurrency = { functionName: 'f', reservedConcurrentExecutions: 'none' };
+    expect(finding(inputOf('aws.lambda', 'PutFunctionConcurrency20171031', concurrency)).resource).toEqual({
+      kind: 'function',
+      name: 'not named in the record',
+      ours: 'unknown',
+    });
+    const denied = { errorCode: 'AccessDenied', errorMessage: 'not authorized' };
+    expect(finding(inputOf('aws.events', 'PutTargets', shapeless, { record: denied }))).toMatchObject({
+      how: 'denied',
+      severity: 'medium',
+    });
+    const deploy = { ...CLOUDFORMATION_DEPLOY };
+    expect(finding(inputOf('aws.events', 'PutTargets', shapeless, { record: deploy }))).toMatchObject({
+      how: 'deploy',
+      severity: 'high',
+    });
+  });
+
+  it('for another account or Region is ignored like any other call', () => {
+    expect(reason(inputOf('aws.events', 'PutTargets', shapeless, { region: 'eu-west-1' }))).toMatch(
+      /Region eu-west-1/,
+    );
+  });
+});

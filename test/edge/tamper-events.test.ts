@@ -1,7 +1,7 @@
 /*
  * The edge of the tamper watch (handlers/tamper-events.ts through parseEvent, and OWN_RESOURCES in config.ts): each
- * service's request shape, hostile strings kept verbatim for the alert to scrub, malformed records invalid (never
- * dropped), and the variable's own validation. Records are synthetic (test/support/tamper-events.ts).
+ * service's request shape, hostile strings kept verbatim for the alert to scrub, an unreadable request kept and marked
+ * (never dropped), malformed records invalid, and the variable's own validation. Records are synthetic (test/support/tamper-events.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, loadConfig, parseOwnResources } from '../../handlers/config.js';
@@ -148,21 +148,43 @@ describe('tamper records that are not well-formed', () => {
     return result.status === 'invalid' ? result.problems.join('; ') : '';
   };
 
-  it('a wrong type in a request field is invalid, naming the field', () => {
-    expect(invalid(tamperEvent('aws.events', 'RemoveTargets', { rule: 'r', ids: 'Target0' }))).toMatch(
-      /requestParameters\.ids/,
-    );
+  it('a wrong type in a request field keeps the call, its request marked unreadable and naming the field', () => {
+    const unreadable = (source: TamperSource, name: string, request: Json) => {
+      const input = parsed(source, name, request);
+      // Nothing is read from parameters that did not read: no rule, target or function to act on.
+      expect(input.request).toMatchObject({
+        ruleName: undefined,
+        targets: undefined,
+        functionName: undefined,
+      });
+      expect(input.eventName).toBe(name);
+      return { problems: (input.request.unreadable ?? []).join('; '), fields: input.request.fields };
+    };
+    expect(unreadable('aws.events', 'RemoveTargets', { rule: 'r', ids: 'Target0' })).toEqual({
+      problems: expect.stringMatching(/requestParameters\.ids/),
+      fields: ['rule', 'ids'],
+    });
     expect(
-      invalid(
-        tamperEvent('aws.lambda', 'PutFunctionConcurrency20171031', {
-          functionName: 'f',
-          reservedConcurrentExecutions: '0',
-        }),
-      ),
+      unreadable('aws.lambda', 'PutFunctionConcurrency20171031', {
+        functionName: 'f',
+        reservedConcurrentExecutions: '0',
+      }).problems,
     ).toMatch(/reservedConcurrentExecutions/);
-    expect(invalid(tamperEvent('aws.events', 'PutTargets', { rule: 'r', targets: [{ id: 'x' }] }))).toMatch(
+    expect(unreadable('aws.events', 'PutTargets', { rule: 'r', targets: [{ id: 'x' }] }).problems).toMatch(
       /targets\.0\.arn/,
     );
+  });
+
+  it('a well-formed request has nothing unreadable', () => {
+    expect(parsed('aws.events', 'DisableRule', { name: 'r' }).request.unreadable).toBeUndefined();
+  });
+
+  it('a record whose own fields do not read is invalid, even with a request that does not read either', () => {
+    const event = tamperEvent('aws.events', 'RemoveTargets', { rule: 'r', ids: 'Target0' });
+    delete (event.detail as Json).eventTime;
+    const problems = invalid(event);
+    expect(problems).toMatch(/eventTime/);
+    expect(problems).toMatch(/requestParameters\.ids/);
   });
 
   it('an eventSource that does not belong to the source is invalid', () => {

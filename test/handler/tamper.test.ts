@@ -468,6 +468,59 @@ describe('hostile text', () => {
   });
 });
 
+describe('a tamper call whose request could not be read', () => {
+  // RemoveTargets with `ids` a string, not a list: CloudTrail's record in a shape the watch does not know.
+  const unreadable = (region = REGION) =>
+    tamperEvent('aws.events', 'RemoveTargets', { rule: RULE, ids: 'Target0' }, { region });
+
+  it('pages high that it may be about the responder’s own, then checks the wiring at once and restores the gap', async () => {
+    const rule = rules.get(RULE);
+    if (rule) rule.targets = [];
+
+    const result = await responder.invoke(unreadable());
+
+    expect(result).toMatchObject({
+      tamper: { outcome: 'tamper-reported', severity: 'high' },
+      wiring: { outcome: 'wiring-gaps', gaps: [`rule#${RULE}: tamper-repaired`] },
+    });
+    expect(rules.get(RULE)?.targets).toEqual([{ Id: 'Target0', Arn: FUNCTION_ARN }]);
+    const [report, repair, ...rest] = publishedInputs(aws);
+    expect(rest).toHaveLength(0);
+    expect(expectWellFormedAlert(report, { outcome: 'tamper-reported', severity: 'high' })).toMatchObject({
+      eventName: 'RemoveTargets',
+      resource: { kind: 'rule', ours: 'unknown' },
+      repairs: [],
+    });
+    expect(report?.Message).toMatch(/requestParameters\.ids/);
+    expect(expectWellFormedAlert(repair, { outcome: 'tamper-repaired', severity: 'critical' })).toMatchObject(
+      {
+        repairs: [{ status: 'confirmed' }],
+      },
+    );
+  });
+
+  it('with the wiring intact pages once and writes nothing', async () => {
+    const result = await responder.invoke(unreadable());
+
+    expect(result).toMatchObject({
+      tamper: { outcome: 'tamper-reported' },
+      wiring: { outcome: 'compliant' },
+    });
+    expect(publishedInputs(aws)).toHaveLength(1);
+    expect(events.commandCalls(PutTargetsCommand)).toHaveLength(0);
+    expect(events.commandCalls(EnableRuleCommand)).toHaveLength(0);
+  });
+
+  it('for another Region is ignored and checks nothing', async () => {
+    const result = await responder.invoke(unreadable('eu-west-1'));
+
+    expect(result).toMatchObject({ tamper: { outcome: 'ignored' } });
+    expect(result).not.toHaveProperty('wiring');
+    expect(publishedInputs(aws)).toHaveLength(0);
+    expect(events.commandCalls(DescribeRuleCommand)).toHaveLength(0);
+  });
+});
+
 describe('the sweep’s wiring check', () => {
   it('finds a disabled rule, re-enables it and pages once; the next sweep finds nothing', async () => {
     const rule = rules.get(RULE);

@@ -63,6 +63,11 @@ export interface TamperRequest {
   readonly resourceArns: readonly string[];
   /** The names of the request's parameters, for a change the watch has no words of its own for. */
   readonly fields: readonly string[];
+  /**
+   * Set when the request parameters did not read (a field of an unexpected type or shape): what was wrong with them.
+   * Every other request field is then undefined, and the call is reported as possibly about the responder's own.
+   */
+  readonly unreadable?: readonly string[] | undefined;
 }
 
 /** A CloudTrail record of a call that can blind or disarm the responder (TAMPER_CALLS). */
@@ -104,8 +109,11 @@ export type TamperRepair =
   | { readonly kind: 'restore-target'; readonly rule: OwnRule }
   | { readonly kind: 'start-logging'; readonly trailArn: string };
 
+/** Whether the resource is the responder's own; `unknown` when the record does not say which resource it was. */
+export type Ownership = boolean | 'unknown';
+
 export interface TamperFinding {
-  readonly resource: { readonly kind: ResourceKind; readonly name: string; readonly ours: boolean };
+  readonly resource: { readonly kind: ResourceKind; readonly name: string; readonly ours: Ownership };
   /** What happened, e.g. `EventBridge rule x disabled`. */
   readonly headline: string;
   /** What it means for protection, in plain words. */
