@@ -71,6 +71,11 @@ const notes: string[] = [];
 const progress = (message: string) =>
   process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0)} s] ${message}\n`);
 mkdirSync(DIST_DIR, { recursive: true });
+/** A ratio's median with its range, or alone for one round. */
+const pairedText = (value: Spread) =>
+  value.n > 1
+    ? `${ratioText(value.median)} (${ratioText(value.low)}-${ratioText(value.high)}, n=${value.n})`
+    : `${ratioText(value.median)} (n=${value.n})`;
 const spreadText = (value: Spread, format: (x: number) => string) =>
   `${format(value.median)} (95% CI ${format(value.low)}-${format(value.high)}, n=${value.n})`;
 
@@ -451,9 +456,7 @@ for (const { plan, rounds } of lanes) {
         ? `${ms(median(paired.map(({ minimal }) => minimal.wallMs)), 0)} (CPU ${ms(median(paired.map(({ minimal }) => minimal.cpuMs)), 0)})`
         : 'n/a',
       reference: `${ms(floorWall.ms, 0)} (the floor above)`,
-      ratio: paired.length
-        ? `${ratioText(minimalRatios.median)} (${ratioText(minimalRatios.low)}-${ratioText(minimalRatios.high)}, n=${paired.length})`
-        : '',
+      ratio: paired.length ? pairedText(minimalRatios) : '',
       budget: '',
       status: '',
     });
@@ -464,9 +467,7 @@ for (const { plan, rounds } of lanes) {
         ? `+${ms(median(paired.map(({ ours, minimal }) => ours.wallMs - minimal.wallMs)), 0)}`
         : 'n/a',
       reference: '',
-      ratio: paired.length
-        ? `${ratioText(over.median)} (${ratioText(over.low)}-${ratioText(over.high)}, n=${paired.length})`
-        : '',
+      ratio: paired.length ? pairedText(over) : '',
       budget: `<= ${BUDGET.orgOverMinimal}x`,
       status: status(paired.length > 0 && replayed && over.median <= BUDGET.orgOverMinimal),
     });
