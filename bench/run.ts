@@ -71,6 +71,8 @@ const notes: string[] = [];
 const progress = (message: string) =>
   process.stderr.write(`[bench ${((performance.now() - benchStarted) / 1000).toFixed(0)} s] ${message}\n`);
 mkdirSync(DIST_DIR, { recursive: true });
+/** A difference with its sign: `+0.64 ms`, `-0.78 ms` (a negative text already carries its minus). */
+const signed = (text: string, value: number) => (value < 0 ? text : `+${text}`);
 /** A ratio's median with its range, or alone for one round. */
 const pairedText = (value: Spread) =>
   value.n > 1
@@ -293,7 +295,10 @@ const overAll = spread(pairs.map((pair) => pair.oursCpuMs - pair.minimalCpuMs));
 rows.push({
   section: '4 warm CPU',
   metric: 'CPU per event over a minimal responder, paired',
-  ours: `+${spreadText(overAll, (value) => ms(value, 2))}`,
+  ours: signed(
+    spreadText(overAll, (value) => ms(value, 2)),
+    overAll.median,
+  ),
   reference: `minimal ${ms(median(pairs.map((pair) => pair.minimalCpuMs)), 2)}`,
   ratio: '',
   budget: `<= +${BUDGET.warmCpuOverMs} ms`,
@@ -305,7 +310,10 @@ for (const outcome of [...new Set(pairs.map((pair) => pair.outcome))]) {
   rows.push({
     section: '4 warm CPU',
     metric: `  ${outcome} (${group[0]?.calls ?? 0} calls)`,
-    ours: `+${spreadText(over, (value) => ms(value, 2))}`,
+    ours: signed(
+      spreadText(over, (value) => ms(value, 2)),
+      over.median,
+    ),
     reference: `ours ${ms(median(group.map((pair) => pair.oursCpuMs)), 2)} / minimal ${ms(median(group.map((pair) => pair.minimalCpuMs)), 2)}`,
     ratio: '',
     budget: '',
@@ -464,7 +472,10 @@ for (const { plan, rounds } of lanes) {
       section: '7 org sweep',
       metric: `${label}:   ours / minimal SDK sweep, paired (same process, same stub state)`,
       ours: paired.length
-        ? `+${ms(median(paired.map(({ ours, minimal }) => ours.wallMs - minimal.wallMs)), 0)}`
+        ? (() => {
+            const difference = median(paired.map(({ ours, minimal }) => ours.wallMs - minimal.wallMs));
+            return signed(ms(difference, 0), difference);
+          })()
         : 'n/a',
       reference: '',
       ratio: paired.length ? pairedText(over) : '',
