@@ -95,7 +95,7 @@ const KIND_TEXT: Record<string, string> = {
   table: 'DynamoDB table',
 };
 
-const OWNERSHIP_TEXT: Record<string, string> = {
+const OWNERSHIP_TEXT: Record<`${Ownership}`, string> = {
   true: "the responder's own",
   false: 'not created by the responder: reported, not touched',
   unknown: "which one the record does not say: it may be the responder's own",
@@ -103,7 +103,7 @@ const OWNERSHIP_TEXT: Record<string, string> = {
 
 function resourceText(facts: TamperAlertFacts): string {
   const { kind, name, ours } = facts.resource;
-  return `${KIND_TEXT[kind] ?? clean(kind, 32)} ${clean(name, 300)} (${OWNERSHIP_TEXT[String(ours)] ?? ''})`;
+  return `${KIND_TEXT[kind] ?? clean(kind, 32)} ${clean(name, 300)} (${OWNERSHIP_TEXT[`${ours}`]})`;
 }
 
 const STATUS_TEXT: Record<RepairResult['status'], string> = {
@@ -146,7 +146,7 @@ function emailText(facts: TamperAlertFacts): string[] {
     `Region:    ${regionText(facts.region)}`,
     `Resource:  ${resourceText(facts)}`,
     ...(facts.trigger === 'sweep'
-      ? [`Found by:  the scheduled sweep's wiring check (${clean(facts.eventId, 128)}); nobody is named`]
+      ? [`Found by:  the responder's wiring check (${clean(facts.eventId, 128)}); nobody is named`]
       : whoLines(facts)),
     '',
     'What it means:',
@@ -178,7 +178,7 @@ function chatPayload(facts: TamperAlertFacts, subject: string, _budget: Budget):
   const link = cloudTrailEventUrl(facts.region, facts.eventId);
   const who =
     facts.trigger === 'sweep'
-      ? '*Found by* the scheduled sweep (nobody named)'
+      ? "*Found by* the responder's wiring check (nobody named)"
       : `*Who* ${codeSpan(actorLabel(facts.actor), 256)} · *Call* ${codeSpan(facts.eventName ?? '', 64)}`;
   return chatbotNotification({
     id: cut(facts.eventId, 128),

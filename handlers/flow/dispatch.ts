@@ -273,13 +273,25 @@ async function routeSweep(context: InvocationContext, input: SweepInput): Promis
 }
 
 async function routeTamper(context: InvocationContext, input: TamperInput): Promise<DispatchResult> {
-  const tamper = await respondForTamper(context, input);
   // A call whose request could not be read may have changed any of the responder's own resources: check them all
-  // now rather than at the next sweep (each gap is its own case, so a retry does not page twice).
-  const checkWiring =
-    input.request.unreadable !== undefined &&
-    judgeTamper(input, tamperSelf(context), functionArnOf(context)).action === 'report';
-  const wiring = checkWiring ? await sweepWiring(context) : undefined;
+  // now rather than at the next sweep. Only a call that went through (a denied one changed nothing; a deploy is not
+  // repaired), and as the wiring check: its gaps are the sweep's cases (same outcome, so a standing gap pages once a
+  // day whichever trigger finds it), named after nobody (the gap may be older than the call).
+  const verdict = input.request.unreadable
+    ? judgeTamper(input, tamperSelf(context), functionArnOf(context))
+    : undefined;
+  const checkWiring = verdict?.action === 'report' && verdict.finding.how === 'call';
+  const wiringCheck: InvocationContext = {
+    ...context,
+    trigger: { ...context.trigger, scheduled: true, actor: undefined, caseActor: undefined },
+  };
+  // Both run, whatever the other does: a page that cannot be published must not hold up a repair.
+  const [tamper, wiring] = await settleAll(
+    context.deps.logger,
+    input.eventId,
+    ['tamper', 'wiring'],
+    [respondForTamper(context, input), checkWiring ? sweepWiring(wiringCheck) : Promise.resolve(undefined)],
+  );
   return { eventId: input.eventId, trigger: input.kind, reports: [], tamper, ...(wiring ? { wiring } : {}) };
 }
 

@@ -481,22 +481,85 @@ describe('a tamper call whose request could not be read', () => {
 
     expect(result).toMatchObject({
       tamper: { outcome: 'tamper-reported', severity: 'high' },
-      wiring: { outcome: 'wiring-gaps', gaps: [`rule#${RULE}: tamper-repaired`] },
+      wiring: { outcome: 'wiring-gaps', gaps: [`rule#${RULE}: wiring-repaired`] },
     });
     expect(rules.get(RULE)?.targets).toEqual([{ Id: 'Target0', Arn: FUNCTION_ARN }]);
-    const [report, repair, ...rest] = publishedInputs(aws);
-    expect(rest).toHaveLength(0);
+    // The page and the wiring check run side by side: found by what each says, not by their order.
+    const pages = publishedInputs(aws);
+    expect(pages).toHaveLength(2);
+    const byOutcome = (outcome: string) =>
+      pages.find((page) => page?.MessageAttributes?.outcome?.StringValue === outcome);
+    const report = byOutcome('tamper-reported');
+    const repair = byOutcome('wiring-repaired');
     expect(expectWellFormedAlert(report, { outcome: 'tamper-reported', severity: 'high' })).toMatchObject({
       eventName: 'RemoveTargets',
       resource: { kind: 'rule', ours: 'unknown' },
       repairs: [],
     });
     expect(report?.Message).toMatch(/requestParameters\.ids/);
-    expect(expectWellFormedAlert(repair, { outcome: 'tamper-repaired', severity: 'critical' })).toMatchObject(
+    // The gap is the sweep's case, named after nobody: it may be older than the call.
+    expect(expectWellFormedAlert(repair, { outcome: 'wiring-repaired', severity: 'critical' })).toMatchObject(
       {
+        actor: 'scheduled sweep',
         repairs: [{ status: 'confirmed' }],
       },
     );
+  });
+
+  it('a gap it finds is the same case as the sweep’s: the next sweep does not page it again', async () => {
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+    aws.sns.on(ListSubscriptionsByTopicCommand).resolves({
+      Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', TopicArn: TOPIC_ARN }],
+    });
+
+    const first = await responder.invoke(unreadable());
+    const sweep = await responder.invoke(sweepEvent('us-east-1', 'sweep-after-unreadable'));
+
+    // The topic's standing gap (no confirmed subscription) pages once; the rule was repaired by the first check.
+    expect(first).toMatchObject({ wiring: { outcome: 'wiring-gaps' } });
+    expect(sweep).toMatchObject({ wiring: { outcome: 'wiring-gaps' } });
+    const outcomes = publishedInputs(aws).map((page) => page?.MessageAttributes?.outcome?.StringValue);
+    expect(outcomes.filter((outcome) => outcome === 'wiring-gap')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'wiring-repaired')).toHaveLength(1);
+  });
+
+  it('a page that cannot be published does not hold up the wiring repair; the retry pages once', async () => {
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+    aws.sns
+      .on(PublishCommand)
+      .rejectsOnce(awsFault('sns', 'throttling'))
+      .callsFake(async () => ({ MessageId: `message-${++messages}` }));
+    const event = unreadable();
+
+    await expect(responder.invoke(event)).rejects.toThrow();
+    expect(rules.get(RULE)?.state).toBe('ENABLED');
+    const retry = await responder.invoke(event);
+
+    expect(retry).toMatchObject({ tamper: { outcome: 'tamper-reported' } });
+    expect(events.commandCalls(EnableRuleCommand)).toHaveLength(1);
+    const outcomes = publishedInputs(aws).map((page) => page?.MessageAttributes?.outcome?.StringValue);
+    // Every Publish sent: the tamper page refused, the repair's page delivered meanwhile, the retry's tamper page.
+    expect(outcomes).toEqual(['tamper-reported', 'wiring-repaired', 'tamper-reported']);
+  });
+
+  it('a denied call changed nothing: reported one step lower, the wiring left to the sweep', async () => {
+    const rule = rules.get(RULE);
+    if (rule) rule.state = 'DISABLED';
+    const denied = tamperEvent(
+      'aws.events',
+      'RemoveTargets',
+      { rule: RULE, ids: 'Target0' },
+      { record: { errorCode: 'AccessDenied', errorMessage: 'not authorized' } },
+    );
+
+    const result = await responder.invoke(denied);
+
+    expect(result).toMatchObject({ tamper: { outcome: 'tamper-denied', severity: 'medium' } });
+    expect(result).not.toHaveProperty('wiring');
+    expect(events.commandCalls(DescribeRuleCommand)).toHaveLength(0);
+    expect(events.commandCalls(EnableRuleCommand)).toHaveLength(0);
   });
 
   it('with the wiring intact pages once and writes nothing', async () => {
