@@ -10,51 +10,8 @@
  * together if need be; then the tail one step at a time — the claim (with the writes beside it), every
  * UpdateMemberDetectors, every read-back, the Publish, and what comes after it (the settle, the metrics) together.
  */
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  BatchWriteItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DescribeOrganizationConfigurationCommand,
-  GetCoverageStatisticsCommand,
-  GetDetectorCommand,
-  GetMemberDetectorsCommand,
-  GetOrganizationStatisticsCommand,
-  ListCoverageCommand,
-  ListDetectorsCommand,
-  ListMembersCommand,
-  UpdateMemberDetectorsCommand,
-} from '@aws-sdk/client-guardduty';
-import { ListSubscriptionsByTopicCommand, PublishCommand } from '@aws-sdk/client-sns';
-import type { createClients } from '../handlers/clients.js';
 import type { AwsCall } from './aws-recorder.js';
-
-type Clients = ReturnType<typeof createClients>;
-type Send = (clients: Clients, input: object) => Promise<unknown>;
-
-const SENDS: Record<string, Send> = {
-  ListDetectors: (c, input) => c.guardDuty.send(new ListDetectorsCommand(input as never)),
-  GetDetector: (c, input) => c.guardDuty.send(new GetDetectorCommand(input as never)),
-  ListMembers: (c, input) => c.guardDuty.send(new ListMembersCommand(input as never)),
-  GetMemberDetectors: (c, input) => c.guardDuty.send(new GetMemberDetectorsCommand(input as never)),
-  UpdateMemberDetectors: (c, input) => c.guardDuty.send(new UpdateMemberDetectorsCommand(input as never)),
-  DescribeOrganizationConfiguration: (c, input) =>
-    c.guardDuty.send(new DescribeOrganizationConfigurationCommand(input as never)),
-  GetOrganizationStatistics: (c, input) =>
-    c.guardDuty.send(new GetOrganizationStatisticsCommand(input as never)),
-  ListCoverage: (c, input) => c.guardDuty.send(new ListCoverageCommand(input as never)),
-  GetCoverageStatistics: (c, input) => c.guardDuty.send(new GetCoverageStatisticsCommand(input as never)),
-  Query: (c, input) => c.dynamoDb.send(new QueryCommand(input as never)),
-  UpdateItem: (c, input) => c.dynamoDb.send(new UpdateItemCommand(input as never)),
-  PutItem: (c, input) => c.dynamoDb.send(new PutItemCommand(input as never)),
-  BatchWriteItem: (c, input) => c.dynamoDb.send(new BatchWriteItemCommand(input as never)),
-  Publish: (c, input) => c.sns.send(new PublishCommand(input as never)),
-  ListSubscriptionsByTopic: (c, input) => c.sns.send(new ListSubscriptionsByTopicCommand(input as never)),
-  PutMetricData: (c, input) => c.cloudWatch.send(new PutMetricDataCommand(input as never)),
-};
+import { type Clients, replay } from './replay.js';
 
 /** The recorded calls of one sweep, sorted into the floor's steps. */
 export interface MinimalPlan {
@@ -105,14 +62,10 @@ export async function runMinimal(clients: Clients, plan: MinimalPlan): Promise<M
   let sent = 0;
   let failed = 0;
   const send = async (call: AwsCall): Promise<void> => {
-    const run = SENDS[call.command];
-    if (!run) throw new Error(`no replay for ${call.command}`);
     sent += 1;
-    try {
-      await run(clients, call.input);
-    } catch {
+    await replay(clients, call).catch(() => {
       failed += 1;
-    }
+    });
   };
   const cpuBefore = process.cpuUsage();
   const started = performance.now();

@@ -7,15 +7,6 @@
  * after another, and nothing else. The two CPU times form one pair; the difference is our own work: parsing and
  * validating the event, deciding, rendering the alert, logging.
  */
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  BatchWriteItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { GetDetectorCommand, ListDetectorsCommand, UpdateDetectorCommand } from '@aws-sdk/client-guardduty';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { createClients } from '../handlers/clients.js';
 import { createResponder } from '../handlers/composition.js';
 import disableFixture from '../test/fixtures/UpdateDetector.disable-runtime-monitoring.synthetic.json' with {
@@ -24,6 +15,7 @@ import disableFixture from '../test/fixtures/UpdateDetector.disable-runtime-moni
 import { lambdaContext, retarget } from '../test/support/fixtures.js';
 import { StubClient } from '../test/support/stub-client.js';
 import { AwsCallRecorder } from './aws-recorder.js';
+import { replay } from './replay.js';
 import { childMain, FUNCTION_ENV, sinkLogger } from './support.js';
 
 /** Ten days ahead: within the MAX_EXEMPTION_DAYS default (30), so the exemption is honoured. */
@@ -34,22 +26,6 @@ const WARM_UP_CYCLES = 3;
 const EXEMPT_TAGS = {
   'drift-responder:exempt-until': EXEMPT_UNTIL,
   'drift-responder:exempt-reason': 'CHG-1234 benchmark exemption',
-};
-
-type Clients = ReturnType<typeof createClients>;
-type Send = (clients: Clients, input: object) => Promise<unknown>;
-
-/** The commands the responder sends, each with the client it goes through. */
-const REPLAY: Record<string, Send> = {
-  GetDetector: (c, input) => c.guardDuty.send(new GetDetectorCommand(input as never)),
-  ListDetectors: (c, input) => c.guardDuty.send(new ListDetectorsCommand(input as never)),
-  UpdateDetector: (c, input) => c.guardDuty.send(new UpdateDetectorCommand(input as never)),
-  Query: (c, input) => c.dynamoDb.send(new QueryCommand(input as never)),
-  UpdateItem: (c, input) => c.dynamoDb.send(new UpdateItemCommand(input as never)),
-  PutItem: (c, input) => c.dynamoDb.send(new PutItemCommand(input as never)),
-  BatchWriteItem: (c, input) => c.dynamoDb.send(new BatchWriteItemCommand(input as never)),
-  Publish: (c, input) => c.sns.send(new PublishCommand(input as never)),
-  PutMetricData: (c, input) => c.cloudWatch.send(new PutMetricDataCommand(input as never)),
 };
 
 export interface WarmPair {
@@ -111,11 +87,7 @@ async function main(): Promise<{ pairs: WarmPair[]; unexpected: string[] }> {
     await stub.restore();
     started = performance.now();
     cpu = process.cpuUsage();
-    for (const call of calls) {
-      const send = REPLAY[call.command];
-      if (!send) throw new Error(`no replay for ${call.command}`);
-      await send(clients, call.input).catch(() => undefined);
-    }
+    for (const call of calls) await replay(clients, call).catch(() => undefined);
     const minimalCpuMs = cpuMs(process.cpuUsage(cpu));
     const minimalWallMs = performance.now() - started;
     recorder.take();

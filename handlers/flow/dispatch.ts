@@ -7,7 +7,6 @@
 import { loweredFeature } from '../core/auto-enable.js';
 import { reducesProtection } from '../core/change.js';
 import { type ResponderIdentity, triage } from '../core/decide.js';
-import { judgeTamper, type TamperInput } from '../core/tamper.js';
 import type {
   ApiCallInput,
   CoverageEventInput,
@@ -41,8 +40,8 @@ import {
 } from './organization/index.js';
 import { type MembershipReport, respondForLoss } from './organization/loss.js';
 import { settleAll } from './settled.js';
-import { respondForTamper, type TamperReport, tamperSelf } from './tamper/index.js';
-import { functionArnOf } from './tamper/repair.js';
+import type { TamperReport } from './tamper/index.js';
+import { respondForTamperCall } from './tamper/route.js';
 import { sweepWiring, type WiringReport } from './tamper/wiring.js';
 
 export interface DispatchOptions {
@@ -84,7 +83,12 @@ export async function dispatch(
       case 'coverage':
         return await routeCoverage(context, input);
       case 'tamper':
-        return await routeTamper(context, input);
+        return {
+          eventId: input.eventId,
+          trigger: input.kind,
+          reports: [],
+          ...(await respondForTamperCall(context, input)),
+        };
       default:
         return assertNever(input);
     }
@@ -270,29 +274,6 @@ async function routeSweep(context: InvocationContext, input: SweepInput): Promis
     coverage,
     wiring,
   };
-}
-
-async function routeTamper(context: InvocationContext, input: TamperInput): Promise<DispatchResult> {
-  // A call whose request could not be read may have changed any of the responder's own resources: check them all
-  // now rather than at the next sweep. Only a call that went through (a denied one changed nothing; a deploy is not
-  // repaired), and as the wiring check: its gaps are the sweep's cases (same outcome, so a standing gap pages once a
-  // day whichever trigger finds it), named after nobody (the gap may be older than the call).
-  const verdict = input.request.unreadable
-    ? judgeTamper(input, tamperSelf(context), functionArnOf(context))
-    : undefined;
-  const checkWiring = verdict?.action === 'report' && verdict.finding.how === 'call';
-  const wiringCheck: InvocationContext = {
-    ...context,
-    trigger: { ...context.trigger, scheduled: true, actor: undefined, caseActor: undefined },
-  };
-  // Both run, whatever the other does: a page that cannot be published must not hold up a repair.
-  const [tamper, wiring] = await settleAll(
-    context.deps.logger,
-    input.eventId,
-    ['tamper', 'wiring'],
-    [respondForTamper(context, input), checkWiring ? sweepWiring(wiringCheck) : Promise.resolve(undefined)],
-  );
-  return { eventId: input.eventId, trigger: input.kind, reports: [], tamper, ...(wiring ? { wiring } : {}) };
 }
 
 async function routeCoverage(context: InvocationContext, input: CoverageEventInput): Promise<DispatchResult> {

@@ -1,7 +1,3 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GuardDutyClient } from '@aws-sdk/client-guardduty';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AwsCall, AwsCallRecorder } from '../../bench/aws-recorder.js';
 import { planMinimal, runMinimal } from '../../bench/org-minimal.js';
@@ -9,26 +5,12 @@ import { createResponder } from '../../handlers/composition.js';
 import { JsonLogger } from '../../handlers/logger.js';
 import { lambdaContext, sweepEvent } from '../support/fixtures.js';
 import { responderEnv } from '../support/mocked-responder.js';
+import { motoClients } from '../support/moto-aws.js';
 import { type StubServer, startStubServer } from '../support/stub-server.js';
 
 const REGION = 'eu-north-1';
 const ORGANIZATION = { organization: { region: REGION, scale: { members: 230, driftedEvery: 50 } } };
 let stub: StubServer;
-
-const clientsFor = (endpoint: string) => {
-  const options = {
-    endpoint,
-    region: REGION,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  };
-  return {
-    guardDuty: new GuardDutyClient(options),
-    sns: new SNSClient(options),
-    cloudWatch: new CloudWatchClient(options),
-    dynamoDb: new DynamoDBClient(options),
-  };
-};
 
 const call = (command: string, start: number): AwsCall => ({
   command,
@@ -92,7 +74,9 @@ describe('the minimal organization sweep of the benchmark (bench/org-minimal.ts)
   it("replays a real sweep's calls against the same organization without a failure and restores it again", async () => {
     // Prepare: the responder sweeps an organization through the real SDK, every call recorded
     stub.reset(ORGANIZATION);
-    const clients = clientsFor(stub.endpoint);
+    // The SDK clients the moto tests use, pointed at the stub (it speaks the same protocols).
+    const { guardDuty, sns, cloudWatch, dynamoDb } = motoClients(stub.endpoint, REGION);
+    const clients = { guardDuty, sns, cloudWatch, dynamoDb };
     const recorder = new AwsCallRecorder();
     for (const client of Object.values(clients)) recorder.instrument(client.middlewareStack);
     const responder = createResponder({

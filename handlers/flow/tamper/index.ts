@@ -12,7 +12,13 @@ import {
   tamperOutcome,
 } from '../../alerts/tamper.js';
 import { TAMPER_DETECTED_METRIC } from '../../contract.js';
-import { judgeTamper, type TamperFinding, type TamperInput, type TamperSelf } from '../../core/tamper.js';
+import {
+  judgeTamper,
+  type TamperFinding,
+  type TamperInput,
+  type TamperSelf,
+  type TamperVerdict,
+} from '../../core/tamper.js';
 import { ResponderError } from '../../errors.js';
 import { runCase } from '../case.js';
 import type { DecisionReport, InvocationContext } from '../context.js';
@@ -72,11 +78,12 @@ export function tamperFacts(
   };
 }
 
+/** Judges the call (unless the caller already did) and reports it, repairing what the verdict names. */
 export async function respondForTamper(
   context: InvocationContext,
   input: TamperInput,
+  verdict: TamperVerdict = judgeTamper(input, tamperSelf(context), functionArnOf(context)),
 ): Promise<TamperReport> {
-  const verdict = judgeTamper(input, tamperSelf(context), functionArnOf(context));
   if (verdict.action === 'ignore')
     return context.log<TamperReport>({ outcome: 'ignored', reason: verdict.reason });
   const { finding } = verdict;
