@@ -7,6 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { EVIDENCE_RETENTION_DAYS } from '../contract.js';
+import { exemptionEnd } from '../core/exemption.js';
 import type { ClaimRecord, RemediationRecord, SettleOptions, StateStorePort } from '../ports.js';
 import { membershipStore } from './membership-store.js';
 
@@ -25,6 +26,19 @@ const HISTORY_TTL_SECONDS = EVIDENCE_RETENTION_DAYS * 24 * 60 * 60;
 
 /** MAX_EXEMPTION_DAYS' upper bound, and a day. */
 const EXEMPTION_MEMORY_SECONDS = 366 * 24 * 60 * 60;
+const DAY_SECONDS = 24 * 60 * 60;
+
+/**
+ * When the first sighting of an exemption may be forgotten: not before its end (and a day), however far that is. A
+ * refused end years away must stay refused: were the record to expire first, the next read would count from then,
+ * and the same tags would become an exemption within reach with no one touching them.
+ */
+function exemptionMemoryExpiry(until: string, now: Date): string {
+  const end = exemptionEnd(until);
+  const floor = Math.floor(now.getTime() / 1000) + EXEMPTION_MEMORY_SECONDS;
+  const pastTheEnd = end === undefined ? floor : Math.floor(end.getTime() / 1000) + DAY_SECONDS;
+  return String(Math.max(floor, pastTheEnd));
+}
 /** Lambda's longest timeout, plus a minute. */
 const MAX_LEASE_MS = 16 * 60 * 1000;
 /** A standing drift's day, plus an hour. */
@@ -245,8 +259,7 @@ export function dynamoDbStateStore(client: DynamoDBClient, tableName: string): S
             ...item,
             untilValue: { S: until },
             firstSeenAt: number(now),
-            // Kept for as long as an exemption may last, and a day.
-            expiresAt: { N: epochSeconds(now, EXEMPTION_MEMORY_SECONDS) },
+            expiresAt: { N: exemptionMemoryExpiry(until, now) },
           },
         }),
       );

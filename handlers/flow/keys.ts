@@ -26,6 +26,15 @@ export const CASE_TTL_SECONDS = 2 * 24 * 60 * 60;
 /** A fight (the same target turned off again and again) pages critical once in this window; the rest fold in. */
 export const FIGHT_WINDOW_MS = 60 * 60 * 1000;
 
+/**
+ * Whether a restore at `now` folds into the fight page last sent at `lastPage`: within the window, and not dated
+ * after now (no invocation writes that: a forged record would silence every fight page after it).
+ */
+export function foldsIntoFightPage(lastPage: Date, now: Date): boolean {
+  const since = now.getTime() - lastPage.getTime();
+  return since >= 0 && since < FIGHT_WINDOW_MS;
+}
+
 /** The trigger a case is claimed by: an event, or one sweep run. */
 export function eventOwner(eventId: string): string {
   return `event#${eventId}`;

@@ -311,6 +311,31 @@ describe('Defect 2: the exemption tags are a signal', () => {
     });
   });
 
+  it('remembers when a refused exemption first appeared until past its end, not only for a year', async () => {
+    // Prepare: an end 20 years away, refused; DynamoDB's TTL deletes the first sighting at its expiresAt, after
+    // which the same tags would count from that day.
+    const until = '2046-12-31';
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(
+        detectorResponse([runtimeFeature('RUNTIME_MONITORING', 'DISABLED', 'DISABLED')], {
+          tags: {
+            'drift-responder:exempt-until': until,
+            'drift-responder:exempt-reason': 'outwait the record',
+          },
+        }),
+      )
+      .resolves(PROTECTED);
+
+    // Act
+    await invoke(syntheticFixture(DISABLE));
+
+    // Assess: kept until a day after the end (2047-01-01T00:00Z plus a day), not for 366 days.
+    const seen = table.items.get(`exemption#${ACCOUNT}#${REGION}#${DETECTOR}|first-seen`);
+    expect(seen?.untilValue?.S).toBe(until);
+    expect(Number(seen?.expiresAt?.N)).toBe(Date.UTC(2047, 0, 2) / 1000);
+  });
+
   it('reports a valid exemption and its removal at medium severity, without touching a compliant detector', async () => {
     // Prepare
     aws.guardDuty.on(GetDetectorCommand).resolves(PROTECTED);
@@ -430,6 +455,34 @@ describe('Review findings: protection is never left off by a stuck page, a busy 
       /held by event#.*retrying after its lease/,
     );
     expect(publishedInputs(aws)).toHaveLength(0);
+  });
+
+  it('has the retry of an attempt that died inside its write come back after the lease, not report it handled', async () => {
+    // Prepare: the first attempt claims the case and never returns from its UpdateDetector (a killed sandbox).
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(DRIFTED)
+      .resolves(PROTECTED);
+    aws.guardDuty
+      .on(UpdateDetectorCommand)
+      .callsFakeOnce(() => new Promise(() => undefined))
+      .resolves({});
+    invoke(syntheticFixture(DISABLE), 200).catch(() => undefined);
+    await sleep(20);
+
+    // Act: Lambda's retry of the same event, once while the lease runs and once after it.
+    await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(
+      /held by an earlier attempt of this trigger; retrying after its lease/,
+    );
+    await sleep(250);
+    const retry = await invoke(syntheticFixture(DISABLE));
+
+    // Assess: the drift is restored and paged once.
+    expect(retry).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(2);
+    expect(publishedInputs(aws)).toHaveLength(1);
   });
 
   it('takes over a case whose lease or closing date no invocation could have written', async () => {

@@ -1,6 +1,5 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  type AttributeValue,
   BatchWriteItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -450,6 +449,32 @@ describe('Function: handler, remediate mode', () => {
     expect([...table.items.values()].filter((item) => item.pk?.S === DETECTOR_KEY)).toHaveLength(5);
   });
 
+  it('never lets a fight page dated in the future fold the next fight page', async () => {
+    // Prepare: a fight (three re-enables in the hour) and a case whose last fight page someone dated 2099.
+    detectorReads(DRIFTED);
+    const now = Date.now();
+    table.seedRemediations(
+      DETECTOR_KEY,
+      [10, 20, 30].map((minutes) => new Date(now - minutes * 60_000)),
+    );
+    table.seedClaim(`case#${ACCOUNT}#${REGION}#${DETECTOR}`, {
+      status: { S: 'COMPLETED' },
+      owner: { S: 'event#forged' },
+      fingerprint: { S: 'forged' },
+      claimableAt: { N: String(now - HOUR_MS) },
+      fightPagedAt: { N: String(Date.parse('2099-01-01T00:00:00Z')) },
+      expiresAt: { N: String(Math.floor(now / 1000) + 3600) },
+    });
+
+    // Act
+    const result = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
+
+    // Assess: restored, and paged critical, not folded into a page that never went out.
+    expect(result).toMatchObject({ reports: [{ outcome: 'circuit-open', remediation: 'succeeded' }] });
+    expect(result).not.toMatchObject({ reports: [{ reason: expect.stringMatching(/folded/) }] });
+    expectWellFormedAlert(publishedInputs(aws)[0], { outcome: 'circuit-open', severity: 'critical' });
+  });
+
   it('never lets history entries dated in the future keep a fight going', async () => {
     // Prepare: someone who can write the table adds "remediations" in 2099.
     detectorReads(DRIFTED);
@@ -704,40 +729,40 @@ describe('Function: handler, remediate mode', () => {
   });
 
   describe('a duplicate delivery', () => {
-    const earlierClaims: { state: string; claim: Record<string, AttributeValue>; reason: RegExp }[] = [
-      {
-        state: 'completed',
-        claim: { status: { S: 'COMPLETED' }, owner: { S: 'event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01' } },
-        reason: /already handled/,
-      },
-      {
-        state: 'in progress in another invocation',
-        claim: {
-          status: { S: 'IN_PROGRESS' },
-          // A real lease: the invocation's remaining time, at most Lambda's 15 minutes.
-          leaseUntil: { N: String(Date.now() + 5 * 60 * 1000) },
-          owner: { S: 'event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01' },
-        },
-        reason: /already being handled/,
-      },
-    ];
-    it.each(earlierClaims)(
-      'of an event $state is ignored: no UpdateDetector, no Publish',
-      async ({ claim, reason }) => {
-        // Prepare
-        detectorReads(DRIFTED);
-        table.seedClaim(`case#${ACCOUNT}#${REGION}#${DETECTOR}`, claim);
+    it('of an event already completed is ignored: no UpdateDetector, no Publish', async () => {
+      // Prepare
+      detectorReads(DRIFTED);
+      table.seedClaim(`case#${ACCOUNT}#${REGION}#${DETECTOR}`, {
+        status: { S: 'COMPLETED' },
+        owner: { S: 'event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01' },
+      });
 
-        // Act
-        const result = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
+      // Act
+      const result = await responder.invoke(syntheticFixture(DISABLE_RUNTIME));
 
-        // Assess
-        expect(result).toMatchObject({
-          reports: [{ outcome: 'ignored', reason: expect.stringMatching(reason) }],
-        });
-        expect(callCounts()).toMatchObject({ updateDetector: 0, publish: 0 });
-      },
-    );
+      // Assess
+      expect(result).toMatchObject({
+        reports: [{ outcome: 'ignored', reason: expect.stringMatching(/already handled/) }],
+      });
+      expect(callCounts()).toMatchObject({ updateDetector: 0, publish: 0 });
+    });
+
+    it('of an event still in progress in another invocation asks Lambda to retry after its lease, and writes nothing', async () => {
+      // Prepare: the other invocation may be a crashed attempt of this event, dead before its write.
+      detectorReads(DRIFTED);
+      table.seedClaim(`case#${ACCOUNT}#${REGION}#${DETECTOR}`, {
+        status: { S: 'IN_PROGRESS' },
+        // A real lease: the invocation's remaining time, at most Lambda's 15 minutes.
+        leaseUntil: { N: String(Date.now() + 5 * 60 * 1000) },
+        owner: { S: 'event#7d3f9a42-1b6c-4e0d-9a51-2f8e6c4b1a01' },
+      });
+
+      // Act + Assess
+      await expect(responder.invoke(syntheticFixture(DISABLE_RUNTIME))).rejects.toThrow(
+        /still held by an earlier attempt of this trigger; retrying after its lease/,
+      );
+      expect(callCounts()).toMatchObject({ updateDetector: 0, publish: 0 });
+    });
 
     it('is ignored when the claim is refused with ConditionalCheckFailedException and no old item', async () => {
       // Prepare

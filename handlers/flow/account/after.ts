@@ -39,20 +39,23 @@ export async function joinCase(
     detectorId,
     reason: `duplicate: this drift is already ${state} by ${owner} (${claim.key})`,
   });
-  if (existing === undefined || owner === context.trigger.owner) {
-    return ignored(existing?.status === 'COMPLETED' ? 'handled' : 'being handled');
-  }
+  if (existing === undefined) return ignored('being handled');
   if (existing.status === 'IN_PROGRESS') {
     // Another trigger is restoring it. What this one read may be a newer drift the other's read-back missed, and
     // its author may be someone the other cannot name: an event tries again once that case is settled (Lambda's
-    // retry re-reads); a sweep leaves it to the next sweep.
+    // retry re-reads); a sweep leaves it to the next sweep. The holder may also be an earlier attempt of this very
+    // trigger that died inside its lease, before or during its write: then the retry must come back once the lease
+    // is over, not report the drift as handled while protection is off.
     if (context.trigger.retriesWhenBusy) {
       throw new ResponderError(
-        `${claim.key} is being handled by ${owner}; retrying to read the detector again`,
+        owner === context.trigger.owner
+          ? `${claim.key} is still held by an earlier attempt of this trigger; retrying after its lease`
+          : `${claim.key} is being handled by ${owner}; retrying to read the detector again`,
       );
     }
     return ignored('being handled');
   }
+  if (owner === context.trigger.owner) return ignored('handled');
   // The case closed after this trigger's read began: what it read may be the drift the case just fixed. Once.
   if (existing.closedAt && existing.closedAt.getTime() >= target.observedAt.getTime() && join.reread) {
     return join.reread();

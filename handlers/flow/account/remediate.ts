@@ -13,7 +13,7 @@ import { describeError, ResponderError } from '../../errors.js';
 import type { ClaimRecord, RemediationRecord } from '../../ports.js';
 import type { CaseAct } from '../case.js';
 import type { InvocationContext } from '../context.js';
-import { detectorHistoryKey, FIGHT_WINDOW_MS } from '../keys.js';
+import { detectorHistoryKey, foldsIntoFightPage } from '../keys.js';
 import { alertAct, type DetectorReport, facts, type Target } from './describe.js';
 
 export interface RemediationWork {
@@ -225,7 +225,7 @@ function fightAct(
   const now = context.deps.now();
   const lastPage = work.previous?.fightPagedAt;
   const detectorId = work.alertFacts.detectorId;
-  if (lastPage && now.getTime() - lastPage.getTime() < FIGHT_WINDOW_MS) {
+  if (lastPage && foldsIntoFightPage(lastPage, now)) {
     return {
       status: 'fold',
       outcome: 'circuit-open',

@@ -21,7 +21,7 @@ import { describeError, ResponderError } from '../../errors.js';
 import type { ClaimRecord, OrganizationPort, RemediationRecord } from '../../ports.js';
 import type { CaseAct } from '../case.js';
 import type { InvocationContext } from '../context.js';
-import { FIGHT_WINDOW_MS } from '../keys.js';
+import { foldsIntoFightPage } from '../keys.js';
 import {
   CONFIGURATION_TARGET,
   digestAct,
@@ -168,7 +168,7 @@ export async function remediateOrganization(
   if (failures === 0 && work.fight) {
     const now = deps.now();
     const lastPage = work.fight.previous?.fightPagedAt;
-    if (lastPage && now.getTime() - lastPage.getTime() < FIGHT_WINDOW_MS) {
+    if (lastPage && foldsIntoFightPage(lastPage, now)) {
       return {
         status: 'fold',
         outcome,
