@@ -523,6 +523,24 @@ describe('Review findings: protection is never left off by a stuck page, a busy 
     expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(2);
   });
 
+  it('restores at once when an exemption is removed while the topic fails, not after the report is out', async () => {
+    // Prepare: the exemption is removed from a detector that is off; every Publish fails.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.sns.on(PublishCommand).rejects(awsFault('sns', 'server error (500)'));
+
+    // Act
+    const untag = syntheticFixture('UntagResource.remove-exemption.synthetic.json');
+    await expect(invoke(untag)).rejects.toThrow(/could not be published/);
+
+    // Assess: protection is back on the first attempt; both alerts are kept for the retry.
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(1);
+    expect(table.claimOf(CASE_KEY)?.pendingNotification?.S).toBeDefined();
+    // The report's claim is named after the CloudTrail record's eventID.
+    expect(table.claimOf('event#9a1e2b3c-4d5e-4f60-8a71-b2c3d4e5f612')?.pendingNotification?.S).toMatch(
+      /exemption-change/,
+    );
+  });
+
   it('never reports as its own restore a write GuardDuty refused, once someone else fixed the detector', async () => {
     // Prepare: the responder's UpdateDetector is denied (403); an operator then re-enables by hand.
     aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);

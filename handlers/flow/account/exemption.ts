@@ -9,6 +9,7 @@ import type { ApiCallInput } from '../../core/types.js';
 import { runCase } from '../case.js';
 import type { InvocationContext } from '../context.js';
 import { eventKey } from '../keys.js';
+import { settleAll } from '../settled.js';
 import { alertAct, type DetectorReport, facts, pendingReport } from './describe.js';
 import { handleDetector, readTarget } from './index.js';
 
@@ -19,7 +20,7 @@ export async function reportExemptionChange(
 ): Promise<DetectorReport[]> {
   const target = await readTarget(context, detectorId);
   const claim = eventKey(input.eventId);
-  const report = await runCase<DetectorReport>(context, {
+  const report = runCase<DetectorReport>(context, {
     claim,
     duplicate: () => ({ outcome: 'ignored', detectorId, reason: `duplicate: ${claim.key} already handled` }),
     pending: (previous, messageId) => pendingReport(previous, detectorId, messageId),
@@ -30,10 +31,16 @@ export async function reportExemptionChange(
       }),
   });
   // An exemption that no longer excuses a drift (removed, expired, refused): restore protection now, not at the sweep.
+  // Beside the report, never after it: a Publish that keeps failing must not hold up the restore. Also on a
+  // redelivery (the report is then a duplicate): a failed restore is retried, not dropped.
   const drifted = target.evaluation !== undefined && !target.evaluation.compliant;
-  // Also on a redelivery (the report is then a duplicate): a failed restore is retried, not dropped.
-  if (!drifted || target.exemption.status === 'active') return [report];
-  return [report, await handleDetector(context, target)];
+  if (!drifted || target.exemption.status === 'active') return [await report];
+  return settleAll(
+    context.deps.logger,
+    context.trigger.eventId,
+    ['exemption report', 'restore'],
+    [report, handleDetector(context, target)],
+  );
 }
 
 function describe(context: InvocationContext, input: ApiCallInput, exemption: Exemption): string {
