@@ -314,3 +314,9 @@ export interface OwnRule {
   readonly retryAttempts?: number | undefined;
   readonly maxEventAgeSeconds?: number | undefined;
 }
+
+/**
+ * An AWS Region name: a partition prefix of 2 to 4 letters (`eu`, `us-gov`, `cn`, `eusc` for the European Sovereign
+ * Cloud), words, a number. The one pattern every input and rendering checks a Region against.
+ */
+export const AWS_REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;

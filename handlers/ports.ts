@@ -155,8 +155,13 @@ export interface ClaimOptions {
 export interface ClaimRecord {
   readonly status: ClaimStatus;
   readonly outcome?: string | undefined;
-  /** A rendered alert whose remediation succeeded but whose Publish failed: the retry sends it. */
+  /**
+   * Rendered alerts whose Publish failed (one, or a JSON list, oldest first): the retry sends them. Unless
+   * `actFailed`, the work they report is done and the retry of the same trigger only sends them.
+   */
   readonly pendingNotification?: string | undefined;
+  /** The attempt's remediation failed: its retry acts again (and sends what is kept on the way). */
+  readonly actFailed?: boolean | undefined;
   /** A failure alert already went out for this case: retries stay quiet until they succeed (or a day has passed). */
   readonly failureAlerted?: boolean | undefined;
   readonly failureAlertedAt?: Date | undefined;
@@ -211,6 +216,7 @@ export interface SettleOptions {
   readonly ttlSeconds: number;
   readonly outcome?: string | undefined;
   readonly pendingNotification?: string | undefined;
+  readonly actFailed?: boolean | undefined;
   readonly failureAlerted?: boolean | undefined;
   readonly failureAlertedAt?: Date | undefined;
   /** Written in the same request, so the history never misses a remediation that was settled. */

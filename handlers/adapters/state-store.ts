@@ -59,6 +59,7 @@ function toClaimRecord(item: Record<string, AttributeValue> | undefined): ClaimR
     status,
     outcome: item.outcome?.S,
     pendingNotification: item.pendingNotification?.S,
+    actFailed: item.actFailed?.BOOL,
     failureAlerted: item.failureAlerted?.BOOL,
     failureAlertedAt: millis(item.failureAlertedAt),
     owner: item.owner?.S,
@@ -117,6 +118,7 @@ function settledItem(options: SettleOptions): Record<string, AttributeValue> {
     expiresAt: { N: epochSeconds(options.now, options.ttlSeconds) },
     ...(options.outcome ? { outcome: { S: options.outcome } } : {}),
     ...(options.pendingNotification ? { pendingNotification: { S: options.pendingNotification } } : {}),
+    ...(options.actFailed ? { actFailed: { BOOL: true } } : {}),
     ...(options.failureAlerted ? { failureAlerted: { BOOL: true } } : {}),
     ...(options.failureAlertedAt ? { failureAlertedAt: number(options.failureAlertedAt) } : {}),
     ...(settled

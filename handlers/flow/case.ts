@@ -6,7 +6,7 @@
  */
 import type { CaseSettlement, ClaimRecord } from '../ports.js';
 import type { DecisionReport, InvocationContext } from './context.js';
-import type { AlertOptions, FailureOptions } from './delivery.js';
+import { type AlertOptions, AlertsStillOwed, type FailureOptions } from './delivery.js';
 import type { ClaimKey } from './keys.js';
 
 /** How a case closes: from when another trigger may claim it again, and when its fight was last paged. */
@@ -68,38 +68,63 @@ export async function runCase<R extends DecisionReport>(
   const previous = claim.previous;
   if (previous?.status !== 'RETRYABLE') spec.firstAttempt?.();
   const sameTrigger = spec.claim.case === undefined || previous?.owner === spec.claim.case.owner;
-  if (previous?.pendingNotification && sameTrigger) {
+  if (previous?.pendingNotification && sameTrigger && !previous.actFailed) {
     // The retry of the same trigger: its work is done, only its alert is owed.
-    const messageId = await delivery.deliverPending(spec.claim, previous, {
-      case: settlement(context, spec.claim, previous, { claimableAt: previous.claimableAt }),
-    });
-    return context.log(spec.pending(previous, messageId));
+    return loggedEvenIfOwed(
+      context,
+      () =>
+        delivery.deliverPending(spec.claim, previous, {
+          case: settlement(context, spec.claim, previous, { claimableAt: previous.claimableAt }),
+        }),
+      (messageId) => spec.pending(previous, messageId ?? ''),
+    );
   }
   // Another trigger reads a drift while an earlier alert of the case is still owed: restore first, whatever the
   // topic does (a Publish that keeps failing must never keep protection off), then the earlier alert, then this one.
+  // What the topic still refuses of the earlier alerts is kept with this attempt's own (never dropped).
   const act = await spec.act(previous);
-  if (previous?.pendingNotification) await delivery.publishKept(previous);
+  const earlier = previous?.pendingNotification ? await delivery.publishKept(previous) : [];
   switch (act.status) {
     case 'alert': {
       const kase = settlement(context, spec.claim, previous, act.closes);
-      const messageId = await delivery.alert({ claim: spec.claim, case: kase, ...act.alert });
-      return context.log(act.report(messageId));
+      // A fight page that cannot be published is not a fight page sent: the case keeps the last one that was.
+      const unsentCase = act.closes?.fightPagedAt
+        ? settlement(context, spec.claim, previous, { ...act.closes, fightPagedAt: undefined })
+        : undefined;
+      return loggedEvenIfOwed(
+        context,
+        () => delivery.alert({ claim: spec.claim, case: kase, unsentCase, earlier, ...act.alert }),
+        (messageId) => act.report(messageId ?? ''),
+      );
     }
     case 'fold': {
       const kase = settlement(context, spec.claim, previous, act.closes);
-      await delivery.fold({
-        claim: spec.claim,
-        case: kase,
-        outcome: act.outcome,
-        remediation: act.remediation,
-        finding: act.finding,
-      });
-      return context.log(act.report());
+      return loggedEvenIfOwed(
+        context,
+        async () => {
+          await delivery.fold({
+            claim: spec.claim,
+            case: kase,
+            outcome: act.outcome,
+            remediation: act.remediation,
+            finding: act.finding,
+            earlier,
+          });
+          return undefined;
+        },
+        () => act.report(),
+      );
     }
     case 'failed': {
       const settled = settlement(context, spec.claim, previous, undefined);
       const kase = settled && act.written === false ? { ...settled, intent: undefined } : settled;
-      const messageId = await delivery.failure({ claim: spec.claim, previous, case: kase, ...act.failure });
+      const messageId = await delivery.failure({
+        claim: spec.claim,
+        previous,
+        case: kase,
+        earlier,
+        ...act.failure,
+      });
       context.log(act.report(messageId));
       throw act.error;
     }
@@ -132,12 +157,34 @@ export async function runOwed<R extends DecisionReport>(
   if (previous === undefined) return undefined;
   const kase = previous.owner ? settlement(context, spec.claim, previous, undefined) : undefined;
   if (previous.pendingNotification) {
-    const messageId = await delivery.deliverPending(spec.claim, previous, { case: kase });
-    return context.log(spec.pending(previous, messageId));
+    return loggedEvenIfOwed(
+      context,
+      () => delivery.deliverPending(spec.claim, previous, { case: kase }),
+      (messageId) => spec.pending(previous, messageId ?? ''),
+    );
   }
   const back = spec.back(previous);
   const messageId = await delivery.alert({ claim: spec.claim, case: kase, ...back.alert });
   return context.log(back.report(messageId));
+}
+
+/**
+ * Sends, then logs the decision line. When earlier alerts of the case are still owed the line is logged all the same
+ * (this attempt's own work and alert are done) before the invocation fails for the retry that sends them.
+ */
+async function loggedEvenIfOwed<R extends DecisionReport>(
+  context: InvocationContext,
+  send: () => Promise<string | undefined>,
+  report: (messageId: string | undefined) => R,
+): Promise<R> {
+  let messageId: string | undefined;
+  try {
+    messageId = await send();
+  } catch (error) {
+    if (error instanceof AlertsStillOwed) context.log(report(error.messageId));
+    throw error;
+  }
+  return context.log(report(messageId));
 }
 
 /** What a case remembers when it is settled: the previous attempt's facts unless this one has newer ones. */

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { AlertFacts } from '../alerts/detector.js';
 import { describeError, ResponderError } from '../errors.js';
 import type {
@@ -37,18 +38,50 @@ export interface Settlement {
   readonly finding?: AlertFacts | MemberFindingFacts | undefined;
 }
 
-export interface AlertOptions extends Settlement {
+/** Alerts an earlier attempt of the case kept and this one could not publish either: kept again, never dropped. */
+interface Earlier {
+  readonly earlier?: readonly RenderedNotification[] | undefined;
+}
+
+export interface AlertOptions extends Settlement, Earlier {
   readonly claim: ClaimKey;
   readonly outcome: string;
   readonly rendered: RenderedNotification;
+  /**
+   * The case as it settles when this alert cannot be published (default: `case`): a fight page that did not go out
+   * must not count as sent, or the next restore would fold into it and on-call would never hear of the fight.
+   */
+  readonly unsentCase?: CaseSettlement | undefined;
 }
 
-export interface FailureOptions extends Settlement {
+export interface FailureOptions extends Settlement, Earlier {
   readonly claim: ClaimKey;
   readonly outcome: string;
   readonly rendered: RenderedNotification;
   readonly previous: ClaimRecord | undefined;
 }
+
+/**
+ * What a claim keeps of unsent alerts: DynamoDB's 400 KB item less room for the rest of the claim. One alert is at
+ * most 240 KiB (alerts/fit.ts), so two of the largest do not fit: the older ones are then kept reduced (their e-mail
+ * text, cut) rather than dropped.
+ */
+export const KEPT_ALERTS_LIMIT_BYTES = 300 * 1024;
+
+/**
+ * This attempt's own work and alert are done, but alerts of the case an earlier attempt kept still cannot be
+ * published: they are kept again, and the invocation fails so Lambda's retry sends them.
+ */
+export class AlertsStillOwed extends ResponderError {
+  constructor(
+    readonly owed: number,
+    /** The MessageId of this attempt's own alert, when it had one. */
+    readonly messageId: string | undefined,
+  ) {
+    super(`${owed} earlier alert(s) of this case could not be published; kept for the retry`);
+  }
+}
+const REDUCED_TEXT_CHARS = 16_000;
 
 /** A failure page is repeated after this long if the case is still failing (e.g. a permission that stays missing). */
 const FAILURE_REPAGE_MS = 24 * 60 * 60 * 1000;
@@ -89,10 +122,15 @@ export class Delivery {
     return result.claimed && owesAlert(result.previous) ? result.previous : undefined;
   }
 
-  /** Publishes the alert and settles the claim; a failed Publish keeps the rendered alert for the retry. */
+  /**
+   * Publishes the alert and settles the claim; a failed Publish keeps the rendered alert for the retry, after the
+   * earlier ones still owed. Earlier ones still owed after a successful Publish are kept, and the invocation fails so
+   * Lambda's retry sends them.
+   */
   async alert(alert: AlertOptions): Promise<string> {
     // The finding goes to Security Hub while the alert is published: neither waits for the other.
     const kase = this.withFinding(alert);
+    const earlier = alert.earlier ?? [];
     const settle = {
       key: alert.claim.key,
       ttlSeconds: alert.claim.ttlSeconds,
@@ -103,13 +141,23 @@ export class Delivery {
     try {
       messageId = await this.options.alerts.publish(alert.rendered);
     } catch (error) {
+      const settled = await kase;
+      await this.settleQuietly({
+        ...settle,
+        case: alert.unsentCase ? { ...alert.unsentCase, finding: settled?.finding } : settled,
+        status: 'RETRYABLE',
+        pendingNotification: this.keep([...earlier, alert.rendered]),
+      });
+      throw new ResponderError(`the ${alert.outcome} alert could not be published`, { cause: error });
+    }
+    if (earlier.length > 0) {
       await this.settleQuietly({
         ...settle,
         case: await kase,
         status: 'RETRYABLE',
-        pendingNotification: JSON.stringify(alert.rendered),
+        pendingNotification: this.keep(earlier),
       });
-      throw new ResponderError(`the ${alert.outcome} alert could not be published`, { cause: error });
+      throw new AlertsStillOwed(earlier.length, messageId);
     }
     await this.settleQuietly({ ...settle, case: await kase, status: 'COMPLETED' });
     return messageId;
@@ -136,42 +184,91 @@ export class Delivery {
     return { ...kase, finding };
   }
 
-  /** Settles a claim whose page is folded into an earlier one (a fight already paged this hour). */
+  /**
+   * Settles a claim whose page is folded into an earlier one (a fight already paged this hour). Earlier alerts still
+   * owed are kept, and the invocation fails so Lambda's retry sends them: a fold never drops a page.
+   */
   async fold(options: Omit<AlertOptions, 'rendered'>): Promise<void> {
+    const earlier = options.earlier ?? [];
     await this.settleQuietly({
       key: options.claim.key,
       ttlSeconds: options.claim.ttlSeconds,
-      status: 'COMPLETED',
+      status: earlier.length > 0 ? 'RETRYABLE' : 'COMPLETED',
       outcome: options.outcome,
       remediation: options.remediation,
       case: await this.withFinding(options),
+      ...(earlier.length > 0 ? { pendingNotification: this.keep(earlier) } : {}),
     });
+    if (earlier.length > 0) throw new AlertsStillOwed(earlier.length, undefined);
   }
 
-  /** A retry after a failed Publish: the remediation is done, only the alert is owed. */
-  deliverPending(claim: ClaimKey, previous: ClaimRecord, settlement: Settlement = {}): Promise<string> {
+  /** A retry after a failed Publish: the remediation is done, only the alerts it kept are owed, oldest first. */
+  async deliverPending(claim: ClaimKey, previous: ClaimRecord, settlement: Settlement = {}): Promise<string> {
+    const kept = keptAlerts(previous.pendingNotification);
+    const last = kept.at(-1);
+    if (last === undefined) throw new ResponderError('the claim keeps no alert to send');
+    const earlier = await this.publishEach(kept.slice(0, -1));
     return this.alert({
       claim,
       outcome: previous.outcome ?? 'unknown',
-      rendered: storedAlert(previous.pendingNotification),
+      rendered: last,
+      earlier,
       ...settlement,
     });
   }
 
   /**
-   * Sends the alert an earlier attempt kept, before a new one of the same case; a failure is logged, not thrown (the
-   * new alert follows, and is kept in turn if the topic still fails).
+   * Sends the alerts an earlier attempt kept, before a new one of the same case; returns those that still could not be
+   * published (logged, not thrown: the new alert follows, and keeps them with it).
    */
-  async publishKept(previous: ClaimRecord): Promise<string | undefined> {
+  publishKept(previous: ClaimRecord): Promise<RenderedNotification[]> {
+    let kept: RenderedNotification[];
     try {
-      return await this.options.alerts.publish(storedAlert(previous.pendingNotification));
+      kept = keptAlerts(previous.pendingNotification);
     } catch (error) {
+      // Damaged beyond sending: logged, never published as nonsense (this attempt's own alert follows).
       this.options.logger.error('kept-alert-failed', {
         eventId: this.options.eventId,
         error: describeError(error),
       });
-      return undefined;
+      return Promise.resolve([]);
     }
+    return this.publishEach(kept);
+  }
+
+  private async publishEach(alerts: readonly RenderedNotification[]): Promise<RenderedNotification[]> {
+    const unsent: RenderedNotification[] = [];
+    for (const alert of alerts) {
+      try {
+        await this.options.alerts.publish(alert);
+      } catch (error) {
+        unsent.push(alert);
+        this.options.logger.error('kept-alert-failed', {
+          eventId: this.options.eventId,
+          subject: alert.subject,
+          error: describeError(error),
+        });
+      }
+    }
+    return unsent;
+  }
+
+  /** The unsent alerts as a claim keeps them: within KEPT_ALERTS_LIMIT_BYTES, the newest whole. */
+  private keep(alerts: readonly RenderedNotification[]): string {
+    const kept = [...alerts];
+    const text = () => JSON.stringify(kept.length === 1 ? kept[0] : kept);
+    for (let index = 0; index < kept.length - 1 && byteLength(text()) > KEPT_ALERTS_LIMIT_BYTES; index += 1) {
+      const alert = kept[index];
+      if (alert !== undefined) kept[index] = reducedAlert(alert);
+    }
+    while (kept.length > 1 && byteLength(text()) > KEPT_ALERTS_LIMIT_BYTES) {
+      const [dropped] = kept.splice(0, 1);
+      this.options.logger.error('kept-alert-dropped', {
+        eventId: this.options.eventId,
+        subject: dropped?.subject,
+      });
+    }
+    return text();
   }
 
   /**
@@ -197,11 +294,15 @@ export class Delivery {
         });
       }
     }
+    const earlier = failure.earlier ?? [];
     await this.settleQuietly({
       key: failure.claim.key,
       ttlSeconds: failure.claim.ttlSeconds,
       status: 'RETRYABLE',
       outcome: failure.outcome,
+      // The retry must act again, not only send what is kept: the earlier alerts wait beside a failed remediation.
+      actFailed: true,
+      ...(earlier.length > 0 ? { pendingNotification: this.keep(earlier) } : {}),
       failureAlerted: failureAlertedAt !== undefined,
       failureAlertedAt,
       remediation: failure.remediation,
@@ -235,14 +336,40 @@ export function owesAlert(record: ClaimRecord | undefined): boolean {
   );
 }
 
-/** The rendered alert a failed attempt kept in its claim; a corrupt one fails loudly rather than pages nonsense. */
-function storedAlert(text: string | undefined): RenderedNotification {
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/** An older kept alert made small enough to keep beside a newer one: its e-mail text, cut, for every protocol. */
+function reducedAlert(alert: RenderedNotification): RenderedNotification {
+  let text = alert.subject;
+  try {
+    const document: unknown = JSON.parse(alert.message);
+    const email = (document as { default?: unknown } | null)?.default;
+    if (typeof email === 'string') text = email;
+  } catch {
+    // A message that is not the protocol document: the subject alone still says what happened.
+  }
+  const cutText =
+    text.length > REDUCED_TEXT_CHARS
+      ? `${text.slice(0, REDUCED_TEXT_CHARS)}\n[cut: this alert waited beside newer ones while the topic failed]`
+      : text;
+  return { ...alert, message: JSON.stringify({ default: cutText }) };
+}
+
+/**
+ * The rendered alerts a failed attempt kept in its claim, oldest first (one alert, or a list); a corrupt one fails
+ * loudly rather than pages nonsense.
+ */
+export function keptAlerts(text: string | undefined): RenderedNotification[] {
   let value: unknown;
   try {
     value = JSON.parse(text ?? '');
   } catch (error) {
     throw new ResponderError('the alert kept by a previous attempt is not JSON', { cause: error });
   }
+  return (Array.isArray(value) ? value : [value]).map(storedAlert);
+}
+
+function storedAlert(value: unknown): RenderedNotification {
   const candidate = value as Partial<RenderedNotification> | null;
   if (
     typeof candidate?.subject !== 'string' ||

@@ -387,6 +387,152 @@ describe('Defect 2: the exemption tags are a signal', () => {
   });
 });
 
+describe('Review findings: a page kept while the topic fails is never dropped by a newer attempt of its case', () => {
+  const kept = () => {
+    const text = table.claimOf(CASE_KEY)?.pendingNotification?.S;
+    const value: unknown = text === undefined ? [] : JSON.parse(text);
+    return (Array.isArray(value) ? value : [value]) as { subject: string; message: string }[];
+  };
+  const outcomeOf = (page: { message: string } | undefined) =>
+    JSON.parse(JSON.parse(page?.message ?? '{}').sqs ?? '{}').outcome;
+
+  it('keeps the critical fight page of a failed Publish, so the next restore pages critical instead of folding', async () => {
+    // Prepare: a fight (three re-enables in the last hour); the topic fails while two more disables come in.
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(PROTECTED)
+      .resolvesOnce(DRIFTED)
+      .resolves(PROTECTED);
+    const now = Date.now();
+    table.seedRemediations(
+      HISTORY_KEY,
+      [40, 30, 20].map((minutes) => new Date(now - minutes * 60_000)),
+    );
+    aws.sns.on(PublishCommand).rejects(awsFault('sns', 'server error (500)'));
+    const second = retarget(syntheticFixture(DISABLE), { eventId: 'second-disable-in-the-fight' });
+
+    // Act
+    await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(/could not be published/);
+    await expect(invoke(second)).rejects.toThrow(/could not be published/);
+
+    // Assess: both restores happened, neither folded into a page that never went out; both pages are kept.
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(2);
+    expect(kept().map(outcomeOf)).toEqual(['circuit-open', 'circuit-open']);
+
+    // Act: the topic works again; Lambda retries the second event.
+    aws.sns.on(PublishCommand).resolves({ MessageId: 'after-the-outage' });
+    aws.sns.resetHistory();
+    await invoke(second);
+
+    // Assess: both fight pages go out, oldest first, and the case is settled.
+    const pages = publishedInputs(aws);
+    expect(pages).toHaveLength(2);
+    for (const page of pages) expectWellFormedAlert(page, { outcome: 'circuit-open', severity: 'critical' });
+    expect(table.claimOf(CASE_KEY)?.status?.S).toBe('COMPLETED');
+    expect(table.claimOf(CASE_KEY)?.pendingNotification).toBeUndefined();
+  });
+
+  it("keeps an earlier attempt's page when only the new attempt's own page gets through, and fails for the retry", async () => {
+    // Prepare: E1 restores and its page is kept; the detector is turned off again; the topic refuses the kept page
+    // once more but takes E2's own.
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(PROTECTED)
+      .resolvesOnce(DRIFTED)
+      .resolves(PROTECTED);
+    aws.sns
+      .on(PublishCommand)
+      .rejectsOnce(awsFault('sns', 'server error (500)'))
+      .rejectsOnce(awsFault('sns', 'server error (500)'))
+      .resolves({ MessageId: 'e2-page' });
+    await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(/could not be published/);
+    const first = kept()[0]?.subject;
+    const second = retarget(syntheticFixture(DISABLE), { eventId: 'e2-after-the-kept-page' });
+
+    // Act
+    await expect(invoke(second)).rejects.toThrow(/1 earlier alert\(s\) of this case could not be published/);
+
+    // Assess: E2's page went out, E1's is still kept; E2's retry sends it and settles the case.
+    expect(publishedInputs(aws)).toHaveLength(3);
+    expect(kept().map((page) => page.subject)).toEqual([first]);
+    await invoke(second);
+    expect(publishedInputs(aws).at(-1)?.Subject).toBe(first);
+    expect(table.claimOf(CASE_KEY)?.status?.S).toBe('COMPLETED');
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(2);
+  });
+
+  it('restores on the retry of an attempt whose write failed beside a kept page, not only sends the page', async () => {
+    // Prepare: E1 restores, its page is kept; the detector is off again; E2's write and Publish both fail.
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(PROTECTED)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(DRIFTED)
+      .resolves(PROTECTED);
+    aws.guardDuty
+      .on(UpdateDetectorCommand)
+      .resolvesOnce({})
+      .rejectsOnce(awsFault('guardduty', 'server error (500)'))
+      .resolves({});
+    aws.sns.on(PublishCommand).rejects(awsFault('sns', 'server error (500)'));
+    await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(/could not be published/);
+    const second = retarget(syntheticFixture(DISABLE), { eventId: 'e2-write-fails' });
+    await expect(invoke(second)).rejects.toThrow();
+    expect(kept()).toHaveLength(1);
+
+    // Act: the retry of E2, with GuardDuty and the topic working again.
+    aws.sns.on(PublishCommand).resolves({ MessageId: 'back' });
+    aws.sns.resetHistory();
+    const retry = await invoke(second);
+
+    // Assess: restored this time, E1's kept page and E2's own both sent.
+    expect(retry).toMatchObject({ reports: [{ outcome: 'remediate', remediation: 'succeeded' }] });
+    expect(aws.guardDuty.commandCalls(UpdateDetectorCommand)).toHaveLength(3);
+    expect(publishedInputs(aws)).toHaveLength(2);
+  });
+
+  it('keeps older pages reduced, not dropped, when they and the new one would not fit in one claim', async () => {
+    // Prepare: the case keeps two large pages of earlier attempts; the detector is off; the topic still fails.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.sns.on(PublishCommand).rejects(awsFault('sns', 'server error (500)'));
+    const large = (name: string) => {
+      const text = `${name}: ${'x'.repeat(150_000)}`;
+      return {
+        subject: `GuardDuty drift ${name}`,
+        message: JSON.stringify({ default: text, email: text, sqs: '{}', lambda: '{}' }),
+        attributes: { severity: 'high', outcome: 'remediate', accountId: ACCOUNT, region: REGION },
+      };
+    };
+    table.seedClaim(CASE_KEY, {
+      status: { S: 'RETRYABLE' },
+      outcome: { S: 'remediate' },
+      owner: { S: 'sweep#an-earlier-sweep' },
+      pendingNotification: { S: JSON.stringify([large('one'), large('two')]) },
+    });
+
+    // Act
+    await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(/could not be published/);
+
+    // Assess: all three are kept within the claim's budget, oldest first, the new one whole.
+    const pages = kept();
+    expect(pages.map((page) => page.subject)).toEqual([
+      'GuardDuty drift one',
+      'GuardDuty drift two',
+      expect.stringMatching(/./),
+    ]);
+    expect(Buffer.byteLength(table.claimOf(CASE_KEY)?.pendingNotification?.S ?? '')).toBeLessThanOrEqual(
+      300 * 1024,
+    );
+    expect(JSON.parse(pages[0]?.message ?? '{}')).toEqual({
+      default: expect.stringMatching(/^one: x+\n\[cut/),
+    });
+    expect(outcomeOf(pages[2])).toBe('remediate');
+  });
+});
+
 describe('Review findings: protection is never left off by a stuck page, a busy case or a forged record', () => {
   it('restores a new drift although the alert of an earlier one still cannot be published', async () => {
     // Prepare: E1 restores, its Publish fails (the alert is kept); the detector is turned off again; the topic
