@@ -6,7 +6,7 @@
  * responder watched and what it saw. The report says which period each can vouch for.
  */
 import { scrub } from '../handlers/alerts/text.js';
-import { EVIDENCE_RETENTION_DAYS } from '../handlers/contract.js';
+import { AWS_REGION_NAME, EVIDENCE_RETENTION_DAYS } from '../handlers/contract.js';
 import { describeWatch, HOURLY_RETENTION_DAYS, type RegionWatch } from './report-watch.js';
 
 /** How long the state table keeps what the report reads (handlers/adapters/state-store.ts, handlers/flow/keys.ts). */
@@ -119,7 +119,7 @@ export function regionsNamed(items: readonly StateItem[]): string[] {
         : kind === 'claim' && rest[0] === 'case'
           ? where(rest.slice(1))
           : undefined;
-    if (at !== undefined && /^[a-z]{2}(-[a-z]+)+-\d$/.test(at.region)) regions.add(at.region);
+    if (at !== undefined && AWS_REGION_NAME.test(at.region)) regions.add(at.region);
   }
   return [...regions];
 }

@@ -1,5 +1,6 @@
 import { actorOf, cloudTrailRecordFields } from './cloudtrail-record.js';
 import {
+  AWS_REGION_NAME,
   CLOUDTRAIL_DETAIL_TYPE,
   GUARDDUTY_EVENT_SOURCE,
   GUARDDUTY_SOURCE,
@@ -29,7 +30,7 @@ const envelopeSchema = z.once(() =>
     source: z.string(),
     account: z.string().check(z.minLength(1)),
     time: z.string(),
-    region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS Region name' })),
+    region: z.string().check(z.regex(AWS_REGION_NAME, { error: 'expected an AWS Region name' })),
     detail: z.unknown(),
   }),
 );

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import {
+  AWS_REGION_NAME,
   DEFAULTS,
   MAX_EXEMPTION_DAYS,
   MAX_EXEMPTION_DAYS_EXPECTED,
@@ -116,7 +117,6 @@ const fromNumber = (value: unknown): unknown =>
 /** `"a", "b"`, for the messages of the enumerated keys. */
 const oneOf = (values: readonly string[]): string => values.map((value) => `"${value}"`).join(', ');
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
 const SLACK_CHANNEL_ID = /^[A-Za-z0-9]+$/;
 // The TargetId pattern of organizations:AttachPolicy: a root, an account or an organizational unit.
@@ -140,7 +140,7 @@ const schema = z.object({
   regions: z.preprocess(
     fromList,
     z
-      .array(z.string().regex(REGION, { error: 'must be Region names such as "eu-west-1"' }), {
+      .array(z.string().regex(AWS_REGION_NAME, { error: 'must be Region names such as "eu-west-1"' }), {
         error: 'must be a list of Region names (JSON array, or comma-separated on the command line)',
       })
       .refine((regions) => new Set(regions).size === regions.length, { error: 'must not repeat a Region' })

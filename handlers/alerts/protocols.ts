@@ -31,7 +31,9 @@ export function chatbotNotification(parts: {
     },
     metadata: {
       ...(parts.threadId === undefined ? {} : { threadId: parts.threadId }),
-      summary: parts.summary,
+      // The SNS subject, printable ASCII but not escaped: what a request field put in a headline (`<!here>`) must
+      // not become a mention wherever Chatbot shows the summary.
+      summary: parts.summary.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
       eventType: parts.eventType,
       additionalContext: { accountId: parts.accountId, region: parts.region, eventId: parts.id },
     },

@@ -3,6 +3,7 @@
  * facts safe to show before any rendering starts (no line breaks, no invisible or direction-changing characters), then
  * `clean` (or `codeSpan` for chat) cuts each field to its length, and identifiers are shown only when well-formed.
  */
+import { AWS_REGION_NAME } from '../contract.js';
 import type { Actor } from '../core/types.js';
 
 export const LIMITS = { principal: 256, userAgent: 200, sourceIp: 64, text: 400 } as const;
@@ -24,8 +25,11 @@ const VARIATION_SELECTORS = /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/gu;
  * the reader sees that something was there instead of text silently joined.
  */
 const INVISIBLE = /[\p{Cf}\p{Co}\p{Cn}\p{Cs}\p{Default_Ignorable_Code_Point}]+/gu;
-/** Runs of spaces of any width fold to one: padding cannot push text onto a line of its own when a client wraps. */
-const SPACES = /[\p{Zs}]+/gu;
+/**
+ * Runs of spaces of any width fold to one: padding cannot push text onto a line of its own when a client wraps. With
+ * them the symbols that render as blank though Unicode does not call them spaces (BRAILLE PATTERN BLANK).
+ */
+const SPACES = /[\p{Zs}\u2800]+/gu;
 
 /** Makes one string safe to show on one line, whatever its length (cutting is `clean`'s job). */
 export function scrub(text: string): string {
@@ -88,7 +92,6 @@ const ACCOUNT_ID = /^\d{12}$/;
  * real detector into an "invalid" one; anything else (separators, spaces, upper case, another length) is not an id.
  */
 const DETECTOR_ID = /^[a-z0-9]{32}$/;
-const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 
 export function validAccountId(id: string): string | undefined {
   return ACCOUNT_ID.test(id) ? id : undefined;
@@ -99,7 +102,7 @@ export function validDetectorId(id: string | null): string | undefined {
 }
 
 export function validRegion(region: string): string | undefined {
-  return REGION.test(region) ? region : undefined;
+  return AWS_REGION_NAME.test(region) ? region : undefined;
 }
 
 /** How an invalid identifier is quoted: scrubbed, cut short, with no double quote that could close the quote early. */

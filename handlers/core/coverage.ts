@@ -8,6 +8,7 @@
  *
  * Over 300 lines on purpose: the issue-type table and its next steps are one table, kept in one place.
  */
+import { AWS_REGION_NAME } from '../contract.js';
 
 /** The detail-types GuardDuty sends to EventBridge itself (durable delivery, no trail needed). */
 export const COVERAGE_UNHEALTHY_DETAIL_TYPE = 'GuardDuty Runtime Protection Unhealthy';
@@ -211,7 +212,6 @@ export const COVERAGE_DOCS = {
 
 /** EKS cluster names (CreateCluster): a letter or digit, then letters, digits, `-` and `_`, at most 100. */
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
-const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const DETECTOR_ID = /^[a-z0-9]{32}$/;
 
@@ -230,7 +230,7 @@ function partition(region: string): { arn: string; service: string; dns: string 
 
 /** The documented fix for the cluster's issue (the user guide's troubleshooting tables, in its order of precedence). */
 export function nextStep(cluster: ClusterCoverage, context: StepContext): NextStep {
-  const region = safe(context.region, REGION_NAME, 'REGION');
+  const region = safe(context.region, AWS_REGION_NAME, 'REGION');
   const name = safe(cluster.clusterName, CLUSTER_NAME, 'CLUSTER_NAME');
   const account = safe(cluster.accountId, ACCOUNT_ID, 'ACCOUNT_ID');
   const { arn, service, dns } = partition(region);

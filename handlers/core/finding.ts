@@ -5,8 +5,10 @@
  * drift after a confirmed restore opens a new case and a new finding. Every string that may come from an event is
  * scrubbed and cut here to ASFF's limits, whatever the caller passed (it uses the alerts' own scrub).
  */
+
 import { createHash } from 'node:crypto';
 import { cut, scrub } from '../alerts/text.js';
+import { AWS_REGION_NAME } from '../contract.js';
 import type { AsffFinding } from '../ports.js';
 import * as z from '../schema.js';
 
@@ -104,7 +106,6 @@ export interface DriftFinding {
 }
 
 const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const DETECTOR = /^[0-9a-z]{1,300}$/;
 const PARTITION = /^aws(-[a-z]+)*$/;
 
@@ -117,7 +118,7 @@ export function productArn(partition: string, region: string, accountId: string)
 function resourceOf(finding: DriftFinding): Record<string, unknown> {
   const { partition, resource } = finding;
   const account = ACCOUNT.test(resource.accountId) ? resource.accountId : finding.accountId;
-  const region = REGION.test(resource.region) ? resource.region : finding.region;
+  const region = AWS_REGION_NAME.test(resource.region) ? resource.region : finding.region;
   if (resource.detectorId !== null && DETECTOR.test(resource.detectorId)) {
     return {
       Type: 'AwsGuardDutyDetector',

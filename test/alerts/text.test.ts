@@ -27,6 +27,8 @@ describe('Function: clean', () => {
 
   it('folds runs of spaces, so that padding cannot push forged text onto a line of its own', () => {
     expect(clean(`a${' '.repeat(300)}\u00a0\u3000b`)).toBe('a b');
+    // A symbol that renders blank (BRAILLE PATTERN BLANK) pads as well as a space does.
+    expect(clean(`a ${'\u2800'.repeat(150)} b`)).toBe('a b');
   });
 
   it('never cuts a character in half', () => {

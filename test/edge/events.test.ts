@@ -154,6 +154,18 @@ describe('Function: parseEvent', () => {
   });
 
   it.each([
+    'us-east-1',
+    'ap-southeast-5',
+    'us-gov-west-1',
+    'cn-northwest-1',
+    'us-isob-east-1',
+    // The AWS European Sovereign Cloud: a four-letter partition prefix.
+    'eusc-de-east-1',
+  ])('reads a sweep in %s (every partition the SDK knows)', (region) => {
+    expect(parseEvent(sweepEvent(region, 'sweep-1'))).toMatchObject({ status: 'ok' });
+  });
+
+  it.each([
     ['not an object', 'UpdateDetector'],
     ['null', null],
     ['no envelope', realFixture('cloudtrail/DeleteDetector.cloudtrail.elastic-integrations.json')],
