@@ -145,6 +145,11 @@ describe('Function: loadAppConfig', () => {
     ]);
   });
 
+  it('accepts the Region names of every partition, the European Sovereign Cloud included', () => {
+    const regions = ['us-gov-west-1', 'cn-north-1', 'us-isob-east-1', 'eusc-de-east-1'];
+    expect(loadAppConfig({ regions: regions.join(',') }).regions).toEqual(regions);
+  });
+
   it('rejects a repeated Region, which would define the same stack twice', () => {
     expect(problemsOf({ regions: ['eu-west-1', 'eu-west-1'] })[0]).toMatch(
       /^regions must not repeat a Region/,
