@@ -156,16 +156,21 @@ export async function runOwed<R extends DecisionReport>(
   const previous = await delivery.claimOwed(spec.claim, spec.known);
   if (previous === undefined) return undefined;
   const kase = previous.owner ? settlement(context, spec.claim, previous, undefined) : undefined;
-  if (previous.pendingNotification) {
+  if (previous.pendingNotification && !previous.actFailed) {
     return loggedEvenIfOwed(
       context,
       () => delivery.deliverPending(spec.claim, previous, { case: kase }),
       (messageId) => spec.pending(previous, messageId ?? ''),
     );
   }
+  // A failed remediation may wait beside alerts it kept: those go first, then the news that protection is back.
+  const earlier = previous.pendingNotification ? await delivery.publishKept(previous) : [];
   const back = spec.back(previous);
-  const messageId = await delivery.alert({ claim: spec.claim, case: kase, ...back.alert });
-  return context.log(back.report(messageId));
+  return loggedEvenIfOwed(
+    context,
+    () => delivery.alert({ claim: spec.claim, case: kase, earlier, ...back.alert }),
+    (messageId) => back.report(messageId ?? ''),
+  );
 }
 
 /**

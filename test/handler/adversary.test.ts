@@ -494,6 +494,36 @@ describe('Review findings: a page kept while the topic fails is never dropped by
     expect(publishedInputs(aws)).toHaveLength(2);
   });
 
+  it('sends the kept page and the news that protection is back when the sweep finds a failed restore fixed', async () => {
+    // Prepare: as above, E1's page is kept and E2's write and Publish fail; then someone re-enables by hand.
+    aws.guardDuty
+      .on(GetDetectorCommand)
+      .resolvesOnce(DRIFTED)
+      .resolvesOnce(PROTECTED)
+      .resolvesOnce(DRIFTED)
+      .resolves(PROTECTED);
+    aws.guardDuty
+      .on(UpdateDetectorCommand)
+      .resolvesOnce({})
+      .rejects(awsFault('guardduty', 'server error (500)'));
+    aws.sns.on(PublishCommand).rejects(awsFault('sns', 'server error (500)'));
+    await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(/could not be published/);
+    await expect(
+      invoke(retarget(syntheticFixture(DISABLE), { eventId: 'e2-write-fails' })),
+    ).rejects.toThrow();
+
+    // Act: the sweep, with the topic working again, reads the detector protected.
+    aws.sns.on(PublishCommand).resolves({ MessageId: 'back' });
+    aws.sns.resetHistory();
+    await invoke(sweepEvent(REGION, 'sweep-after-the-outage'));
+
+    // Assess: E1's kept page, then the news about E2's drift: nothing of either is lost.
+    const pages = publishedInputs(aws).map((input) => structuredAlertOf(input));
+    expect(pages).toHaveLength(2);
+    expect(String(pages[1]?.action)).toMatch(/could not confirm its re-enable|protection is back/);
+    expect(table.claimOf(CASE_KEY)?.status?.S).toBe('COMPLETED');
+  });
+
   it('keeps older pages reduced, not dropped, when they and the new one would not fit in one claim', async () => {
     // Prepare: the case keeps two large pages of earlier attempts; the detector is off; the topic still fails.
     aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
