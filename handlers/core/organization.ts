@@ -47,12 +47,28 @@ export interface OrganizationEvaluation {
   readonly unifiedMeets: boolean;
   /** Whether EKS_RUNTIME_MONITORING still auto-enables (NEW or ALL): members then get, and pay for, it too. */
   readonly legacyAutoEnabled: boolean;
+  /** Whether accounts of the organization become GuardDuty members on their own at the target level. */
+  readonly membersMeet: boolean;
+}
+
+/**
+ * How accounts of the organization become members: `autoEnableOrganizationMembers`, else the deprecated boolean
+ * `autoEnable` (true: new accounts), else unknown.
+ */
+export function memberAutoEnable(configuration: OrganizationConfiguration): string | undefined {
+  if (configuration.autoEnableOrganizationMembers !== undefined)
+    return configuration.autoEnableOrganizationMembers;
+  if (configuration.autoEnable === undefined) return undefined;
+  return configuration.autoEnable ? 'NEW' : 'NONE';
 }
 
 /**
  * The organization configuration is compliant when one runtime feature auto-enables at the target level (`ALL` by
- * default: every member, not only new ones) and, when agent management is required, so does its EKS_ADDON_MANAGEMENT.
- * Under RUNTIME_TARGET=unified only RUNTIME_MONITORING counts, and the legacy feature must no longer auto-enable.
+ * default: every member, not only new ones) and, when agent management is required, so does its EKS_ADDON_MANAGEMENT;
+ * and when the organization's accounts become members at that level too (`autoEnableOrganizationMembers`): lowered
+ * to `NONE`, an account that joins the organization never becomes a member, so no sweep ever sees it, and below `ALL`
+ * GuardDuty no longer refuses to disassociate or stop monitoring a member. Under RUNTIME_TARGET=unified only
+ * RUNTIME_MONITORING counts, and the legacy feature must no longer auto-enable.
  */
 export function evaluateOrganization(
   configuration: OrganizationConfiguration,
@@ -99,13 +115,25 @@ export function evaluateOrganization(
       );
     }
   }
+  const members = memberAutoEnable(configuration);
+  // Unknown (neither field listed) is not read as lowered: a missing entry means unknown, never disabled.
+  const membersMeet = members === undefined || level(members) >= level(target);
+  if (!membersMeet) {
+    problems.push(
+      `autoEnableOrganizationMembers is ${members}; target ${target}: accounts that join the organization ` +
+        (level(members) === level('NONE')
+          ? 'do not become GuardDuty members'
+          : 'are enrolled, existing ones are not'),
+    );
+  }
   return {
-    compliant: protecting !== undefined && !retireNeeded,
+    compliant: protecting !== undefined && !retireNeeded && membersMeet,
     generationInUse: inUse && isRuntimeFeature(inUse.name) ? inUse.name : undefined,
     problems,
     runtimeTarget,
     unifiedMeets: unified !== undefined && meets(unified),
     legacyAutoEnabled,
+    membersMeet,
   };
 }
 
@@ -117,7 +145,7 @@ export interface OrganizationPlan {
     readonly autoEnable: string;
     readonly additionalConfiguration: readonly { readonly name: string; readonly autoEnable: string }[];
   };
-  /** UpdateOrganizationConfiguration requires exactly one of these; the current value is sent back unchanged. */
+  /** UpdateOrganizationConfiguration requires exactly one of these: the current value, raised to the target if below. */
   readonly members: { readonly autoEnableOrganizationMembers: string } | { readonly autoEnable: boolean };
   /**
    * RUNTIME_TARGET=unified with the legacy feature still auto-enabled: a second request, EKS_RUNTIME_MONITORING
@@ -152,10 +180,12 @@ export function planOrganization(
   if (!current.some((config) => config.name === EKS_ADDON_MANAGEMENT)) {
     additionalConfiguration.unshift({ name: EKS_ADDON_MANAGEMENT, autoEnable: target });
   }
+  // Sent back unchanged when it meets the target, raised to it when it does not (never lowered).
+  const memberLevel = memberAutoEnable(configuration);
   const members =
-    configuration.autoEnableOrganizationMembers !== undefined
-      ? { autoEnableOrganizationMembers: configuration.autoEnableOrganizationMembers }
-      : { autoEnable: configuration.autoEnable ?? false };
+    evaluation.membersMeet && configuration.autoEnableOrganizationMembers === undefined
+      ? { autoEnable: configuration.autoEnable ?? false }
+      : { autoEnableOrganizationMembers: evaluation.membersMeet ? (memberLevel ?? target) : target };
   const legacy = configuration.features.find((feature) => feature.name === LEGACY_FEATURE);
   const retire: OrganizationPlan | undefined =
     unified && legacy !== undefined && level(legacy.autoEnable) > level('NONE')

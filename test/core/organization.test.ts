@@ -53,6 +53,31 @@ describe('Function: evaluateOrganization', () => {
     expect(evaluation.problems.length === 0).toBe(expected);
   });
 
+  it.each([
+    ['NONE', 'ALL', false, /accounts that join the organization do not become GuardDuty members/],
+    ['NONE', 'NEW', false, /do not become GuardDuty members/],
+    ['NEW', 'ALL', false, /autoEnableOrganizationMembers is NEW; target ALL/],
+    ['NEW', 'NEW', true, undefined],
+    ['ALL', 'ALL', true, undefined],
+    // Neither field listed: unknown, never read as lowered.
+    [undefined, 'ALL', true, undefined],
+  ] as const)(
+    'members auto-enable %s under target %s → compliant %s',
+    (members, target, expected, problem) => {
+      // Spread, not the helper's parameter: its default would turn an undefined into ALL.
+      const configuration = {
+        ...orgConfig([['RUNTIME_MONITORING', 'ALL', 'ALL']]),
+        autoEnableOrganizationMembers: members,
+      };
+      const evaluation = evaluateOrganization(configuration, target, true);
+
+      expect(evaluation.compliant).toBe(expected);
+      expect(evaluation.membersMeet).toBe(expected);
+      if (problem) expect(evaluation.problems).toEqual([expect.stringMatching(problem)]);
+      else expect(evaluation.problems).toEqual([]);
+    },
+  );
+
   it('ignores agent management when it is not required', () => {
     expect(
       evaluateOrganization(orgConfig([['RUNTIME_MONITORING', 'ALL', 'NONE']]), 'ALL', false).compliant,
@@ -61,7 +86,7 @@ describe('Function: evaluateOrganization', () => {
 });
 
 describe('Function: planOrganization', () => {
-  it('restores one generation at the target and sends the members setting back unchanged', () => {
+  it('restores one generation at the target and raises the members setting to it', () => {
     const configuration = orgConfig([['RUNTIME_MONITORING', 'NONE', 'NONE']], 'NEW');
     const plan = planOrganization(
       configuration,
@@ -77,8 +102,21 @@ describe('Function: planOrganization', () => {
         autoEnable: 'ALL',
         additionalConfiguration: [{ name: 'EKS_ADDON_MANAGEMENT', autoEnable: 'ALL' }],
       },
-      members: { autoEnableOrganizationMembers: 'NEW' },
+      members: { autoEnableOrganizationMembers: 'ALL' },
     });
+  });
+
+  it('sends the members setting back unchanged when it meets the target', () => {
+    const configuration = orgConfig([['RUNTIME_MONITORING', 'NONE', 'NONE']], 'ALL');
+    const plan = planOrganization(
+      configuration,
+      evaluateOrganization(configuration, 'NEW', true),
+      'NEW',
+      true,
+      undefined,
+    );
+
+    expect(plan.members).toEqual({ autoEnableOrganizationMembers: 'ALL' });
   });
 
   it('falls back to the deprecated boolean when only it is set (the API needs exactly one of the two)', () => {
@@ -89,13 +127,26 @@ describe('Function: planOrganization', () => {
     };
     const plan = planOrganization(
       configuration,
-      evaluateOrganization(configuration, 'ALL', true),
-      'ALL',
+      evaluateOrganization(configuration, 'NEW', true),
+      'NEW',
       true,
       undefined,
     );
 
     expect(plan.members).toEqual({ autoEnable: true });
+  });
+
+  it('raises the deprecated boolean to the members setting at the target when it falls short', () => {
+    const configuration = {
+      ...orgConfig([['RUNTIME_MONITORING', 'ALL', 'ALL']]),
+      autoEnableOrganizationMembers: undefined,
+      autoEnable: false,
+    };
+    const evaluation = evaluateOrganization(configuration, 'NEW', true);
+    const plan = planOrganization(configuration, evaluation, 'NEW', true, undefined);
+
+    expect(evaluation.compliant).toBe(false);
+    expect(plan.members).toEqual({ autoEnableOrganizationMembers: 'NEW' });
   });
 
   it('restores the generation the change lowered and keeps other additional configuration', () => {

@@ -452,6 +452,34 @@ describe('organization scope: the organization configuration', () => {
     expect(metric('OrganizationAutoEnableCompliant')).toEqual([0]);
   });
 
+  it('restores the members setting lowered to NONE, features untouched: new accounts become members again', async () => {
+    // Prepare: the features auto-enable at ALL, but accounts joining the organization no longer become members.
+    organization.configuration = {
+      AutoEnableOrganizationMembers: 'NONE',
+      Features: [
+        {
+          Name: 'RUNTIME_MONITORING',
+          AutoEnable: 'ALL',
+          AdditionalConfiguration: [{ Name: 'EKS_ADDON_MANAGEMENT', AutoEnable: 'ALL' }],
+        },
+      ],
+    };
+    const responder = await organizationScope();
+
+    // Act: the sweep (the event of the change may never arrive).
+    const result = await responder.invoke(sweepEvent(REGION, `sweep-members-none-${++sweepCounter}`));
+
+    // Assess: raised to the target and read back; the page says what was wrong.
+    expect(result).toMatchObject({ organization: { outcome: 'remediate', failedAccounts: 0 } });
+    expect(calls(UpdateOrganizationConfigurationCommand)).toEqual([
+      expect.objectContaining({ DetectorId: ADMIN_DETECTOR, AutoEnableOrganizationMembers: 'ALL' }),
+    ]);
+    expect(organization.configuration.AutoEnableOrganizationMembers).toBe('ALL');
+    const alert = structuredAlertOf(publishedInputs(mocks)[0] ?? {});
+    expect(JSON.stringify(alert)).toMatch(/autoEnableOrganizationMembers is NONE; target ALL/);
+    expect(alert).toMatchObject({ after: { organizationResult: 'remediated' } });
+  });
+
   it('leaves a configuration that meets the target alone (a change that raised auto-enable)', async () => {
     const responder = await organizationScope();
 

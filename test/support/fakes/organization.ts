@@ -319,6 +319,9 @@ export class FakeOrganization {
     if (hasMembers === (input.AutoEnable !== undefined)) {
       throw badRequest('Provide exactly one of autoEnableOrganizationMembers or autoEnable');
     }
+    // The members setting is applied as sent (the deprecated boolean when that is the one sent).
+    if (hasMembers) this.configuration.AutoEnableOrganizationMembers = input.AutoEnableOrganizationMembers;
+    else this.configuration.AutoEnable = input.AutoEnable;
     for (const requested of input.Features ?? []) {
       this.configuration.Features = [
         ...(this.configuration.Features ?? []).filter((feature) => feature.Name !== requested.Name),
