@@ -260,7 +260,9 @@ export type TamperSource = keyof typeof TAMPER_CALLS;
  * so with the table gone the function cannot page.
  */
 export const DEAD_FUNCTION_CALLS = {
-  'aws.events': ['DisableRule', 'DeleteRule', 'RemoveTargets'],
+  // PutRule and PutTargets as well: a pattern or target replaced on the tamper rule itself blinds the function to
+  // its own event (EventBridge matches the record against the rule as it is by then) and to every later one.
+  'aws.events': ['DisableRule', 'DeleteRule', 'RemoveTargets', 'PutRule', 'PutTargets'],
   'aws.lambda': [
     'DeleteFunction20150331',
     'PutFunctionConcurrency20171031',

@@ -137,7 +137,8 @@ export function tamperEventPattern(own: TamperWatchTargets): events.EventPattern
 /**
  * The DEAD_FUNCTION_CALLS, each narrowed to our resources exactly as the tamper rule narrows it (NARROWED_BRANCHES:
  * our rules, our function, our table by name or ARN); PutFunctionConcurrency only when it reserves 0 (any other
- * value leaves the function running, and the tamper rule reports it through the function).
+ * value leaves the function running, and the tamper rule reports it through the function); PutRule and PutTargets
+ * only when CloudFormation did not send them.
  */
 export function deadFunctionPattern(own: TamperWatchTargets): events.EventPattern {
   const sources = Object.keys(DEAD_FUNCTION_CALLS) as DeadFunctionSource[];
@@ -152,14 +153,25 @@ export function deadFunctionPattern(own: TamperWatchTargets): events.EventPatter
 
 type DeadFunctionSource = keyof typeof DEAD_FUNCTION_CALLS;
 
+/**
+ * The EventBridge calls that replace a rule's pattern or target: straight to the topic only when CloudFormation did
+ * not make them (a deploy of the stack replaces its own rules; the function reports those through the tamper rule).
+ */
+const REPLACE_CALLS: readonly string[] = ['PutRule', 'PutTargets'];
+const NOT_CLOUDFORMATION = { sourceIPAddress: [{ 'anything-but': ['cloudformation.amazonaws.com'] }] };
+
 function deadFunctionBranches(
   own: TamperWatchTargets,
   source: DeadFunctionSource,
   eventNames: readonly string[],
 ): Branch[] {
-  const always = eventNames.filter((name) => name !== CONCURRENCY_CALL);
+  const always = eventNames.filter((name) => name !== CONCURRENCY_CALL && !REPLACE_CALLS.includes(name));
+  const replacing = eventNames.filter((name) => REPLACE_CALLS.includes(name));
   return [
     ...(always.length > 0 ? NARROWED_BRANCHES[source](own, always) : []),
+    ...(replacing.length > 0
+      ? NARROWED_BRANCHES[source](own, replacing).map((narrowed) => ({ ...narrowed, ...NOT_CLOUDFORMATION }))
+      : []),
     ...(eventNames.includes(CONCURRENCY_CALL)
       ? [
           branch('aws.lambda', [CONCURRENCY_CALL], {

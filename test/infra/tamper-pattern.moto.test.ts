@@ -133,7 +133,19 @@ const CASES: readonly [string, () => Json, boolean, boolean][] = [
     'PutTargets on the tamper rule',
     () => fixture('aws.events.PutTargets.own-rule.synthetic.json'),
     true,
-    false,
+    true,
+  ],
+  [
+    'PutRule replacing the tamper rule pattern, not by CloudFormation (it would miss its own event)',
+    () => {
+      const event = withRequest(fixture('aws.events.PutRule.own-rule.cloudformation.synthetic.json'), {
+        name: rule('TamperEventRule'),
+        eventPattern: '{"source":["none"]}',
+      });
+      return { ...event, detail: { ...(event.detail as object), sourceIPAddress: '203.0.113.7' } };
+    },
+    true,
+    true,
   ],
   // Lambda: our function by name, ARN or partial ARN, with or without a qualifier.
   [

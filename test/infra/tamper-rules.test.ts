@@ -144,6 +144,18 @@ describe('Construct: the tamper watch (default configuration)', () => {
           requestParameters: { rule: ownRuleNames },
         },
         {
+          eventSource: ['events.amazonaws.com'],
+          eventName: ['PutRule'],
+          requestParameters: { name: ownRuleNames },
+          sourceIPAddress: [{ 'anything-but': ['cloudformation.amazonaws.com'] }],
+        },
+        {
+          eventSource: ['events.amazonaws.com'],
+          eventName: ['PutTargets'],
+          requestParameters: { rule: ownRuleNames },
+          sourceIPAddress: [{ 'anything-but': ['cloudformation.amazonaws.com'] }],
+        },
+        {
           eventSource: ['lambda.amazonaws.com'],
           eventName: [
             'DeleteFunction20150331',
