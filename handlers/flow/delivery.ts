@@ -62,11 +62,12 @@ export interface FailureOptions extends Settlement, Earlier {
 }
 
 /**
- * What a claim keeps of unsent alerts: DynamoDB's 400 KB item less room for the rest of the claim. One alert is at
- * most 240 KiB (alerts/fit.ts), so two of the largest do not fit: the older ones are then kept reduced (their e-mail
- * text, cut) rather than dropped.
+ * What a claim keeps of unsent alerts when there are several: DynamoDB's 400 KB item also holds the case's intent and
+ * finding (an organization's intent names every drifted member), so the list stays well under it. Older alerts are
+ * reduced first, then merged into one, then the newest is reduced: no alert is dropped. One alert alone
+ * is kept as it is (at most 240 KiB, alerts/fit.ts), as it always was.
  */
-export const KEPT_ALERTS_LIMIT_BYTES = 300 * 1024;
+export const KEPT_ALERTS_LIMIT_BYTES = 160 * 1024;
 
 /**
  * This attempt's own work and alert are done, but alerts of the case an earlier attempt kept still cannot be
@@ -81,7 +82,7 @@ export class AlertsStillOwed extends ResponderError {
     super(`${owed} earlier alert(s) of this case could not be published; kept for the retry`);
   }
 }
-const REDUCED_TEXT_CHARS = 16_000;
+const REDUCED_TEXT_CHARS = 12_000;
 
 /** A failure page is repeated after this long if the case is still failing (e.g. a permission that stays missing). */
 const FAILURE_REPAGE_MS = 24 * 60 * 60 * 1000;
@@ -208,12 +209,20 @@ export class Delivery {
     const last = kept.at(-1);
     if (last === undefined) throw new ResponderError('the claim keeps no alert to send');
     const earlier = await this.publishEach(kept.slice(0, -1));
+    // A kept fight page that goes out now is the fight's page: restores within the hour fold into it.
+    const fightPage = kept.some((alert) => alert.attributes.outcome === 'circuit-open');
+    const kase =
+      settlement.case && fightPage
+        ? { ...settlement.case, fightPagedAt: this.options.now() }
+        : settlement.case;
     return this.alert({
       claim,
       outcome: previous.outcome ?? 'unknown',
       rendered: last,
       earlier,
       ...settlement,
+      case: kase,
+      unsentCase: settlement.case,
     });
   }
 
@@ -253,21 +262,24 @@ export class Delivery {
     return unsent;
   }
 
-  /** The unsent alerts as a claim keeps them: within KEPT_ALERTS_LIMIT_BYTES, the newest whole. */
+  /** The unsent alerts as a claim keeps them: oldest first, several within KEPT_ALERTS_LIMIT_BYTES, none dropped. */
   private keep(alerts: readonly RenderedNotification[]): string {
-    const kept = [...alerts];
+    let kept = [...alerts];
     const text = () => JSON.stringify(kept.length === 1 ? kept[0] : kept);
-    for (let index = 0; index < kept.length - 1 && byteLength(text()) > KEPT_ALERTS_LIMIT_BYTES; index += 1) {
+    const over = () => kept.length > 1 && byteLength(text()) > KEPT_ALERTS_LIMIT_BYTES;
+    for (let index = 0; index < kept.length - 1 && over(); index += 1) {
       const alert = kept[index];
       if (alert !== undefined) kept[index] = reducedAlert(alert);
     }
-    while (kept.length > 1 && byteLength(text()) > KEPT_ALERTS_LIMIT_BYTES) {
-      const [dropped] = kept.splice(0, 1);
-      this.options.logger.error('kept-alert-dropped', {
+    const newest = kept.at(-1);
+    if (over() && newest !== undefined) {
+      kept = [mergedAlert(kept.slice(0, -1)), newest];
+      this.options.logger.error('kept-alerts-merged', {
         eventId: this.options.eventId,
-        subject: dropped?.subject,
+        alerts: alerts.length,
       });
     }
+    if (over() && newest !== undefined) kept = [kept[0] ?? newest, reducedAlert(newest)];
     return text();
   }
 
@@ -338,21 +350,58 @@ export function owesAlert(record: ClaimRecord | undefined): boolean {
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
-/** An older kept alert made small enough to keep beside a newer one: its e-mail text, cut, for every protocol. */
-function reducedAlert(alert: RenderedNotification): RenderedNotification {
-  let text = alert.subject;
+/** The parts of an alert's protocol document that stay small: the e-mail text and the chat notification. */
+function documentOf(alert: RenderedNotification): { email: string; chat: string | undefined } {
   try {
-    const document: unknown = JSON.parse(alert.message);
-    const email = (document as { default?: unknown } | null)?.default;
-    if (typeof email === 'string') text = email;
+    const document = JSON.parse(alert.message) as { default?: unknown; https?: unknown } | null;
+    return {
+      email: typeof document?.default === 'string' ? document.default : alert.subject,
+      chat: typeof document?.https === 'string' ? document.https : undefined,
+    };
   } catch {
     // A message that is not the protocol document: the subject alone still says what happened.
+    return { email: alert.subject, chat: undefined };
   }
-  const cutText =
-    text.length > REDUCED_TEXT_CHARS
-      ? `${text.slice(0, REDUCED_TEXT_CHARS)}\n[cut: this alert waited beside newer ones while the topic failed]`
-      : text;
-  return { ...alert, message: JSON.stringify({ default: cutText }) };
+}
+
+const CUT_NOTE = '\n[cut: this alert waited beside newer ones while the topic failed]';
+
+/**
+ * A kept alert made small enough to wait beside others: its e-mail text, cut, for e-mail and every protocol without
+ * a rendering of its own (SQS and Lambda subscribers then get text), and its chat notification when that is small.
+ */
+function reducedAlert(alert: RenderedNotification): RenderedNotification {
+  const { email, chat } = documentOf(alert);
+  const text = email.length > REDUCED_TEXT_CHARS ? `${email.slice(0, REDUCED_TEXT_CHARS)}${CUT_NOTE}` : email;
+  const keepChat = chat !== undefined && chat.length <= REDUCED_TEXT_CHARS;
+  return {
+    ...alert,
+    message: JSON.stringify({ default: text, email: text, ...(keepChat ? { https: chat } : {}) }),
+  };
+}
+
+/** Several kept alerts as one: every subject, then as much of each one's e-mail text as fits. */
+function mergedAlert(alerts: readonly RenderedNotification[]): RenderedNotification {
+  const share = Math.floor(REDUCED_TEXT_CHARS / Math.max(1, alerts.length));
+  const parts = alerts.map((alert) => {
+    const { email } = documentOf(alert);
+    return `${alert.subject}\n${email.length > share ? `${email.slice(0, share)}…` : email}`;
+  });
+  const text =
+    `${alerts.length} alerts of this case waited while the topic failed; each is cut here.\n\n` +
+    parts.join('\n\n---\n\n');
+  const first = alerts[0];
+  const severity = alerts.some((alert) => alert.attributes.severity === 'critical') ? 'critical' : 'high';
+  return {
+    subject: `${alerts.length} delayed GuardDuty drift responder alerts`,
+    message: JSON.stringify({ default: text, email: text }),
+    attributes: {
+      severity,
+      outcome: first?.attributes.outcome ?? 'unknown',
+      accountId: first?.attributes.accountId ?? 'unknown',
+      region: first?.attributes.region ?? 'unknown',
+    },
+  };
 }
 
 /**

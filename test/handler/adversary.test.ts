@@ -431,6 +431,8 @@ describe('Review findings: a page kept while the topic fails is never dropped by
     for (const page of pages) expectWellFormedAlert(page, { outcome: 'circuit-open', severity: 'critical' });
     expect(table.claimOf(CASE_KEY)?.status?.S).toBe('COMPLETED');
     expect(table.claimOf(CASE_KEY)?.pendingNotification).toBeUndefined();
+    // The fight page went out now: restores within the hour fold into it.
+    expect(Number(table.claimOf(CASE_KEY)?.fightPagedAt?.N)).toBeGreaterThan(now);
   });
 
   it("keeps an earlier attempt's page when only the new attempt's own page gets through, and fails for the retry", async () => {
@@ -524,6 +526,39 @@ describe('Review findings: a page kept while the topic fails is never dropped by
     expect(table.claimOf(CASE_KEY)?.status?.S).toBe('COMPLETED');
   });
 
+  it('merges many kept pages into one rather than drop any, the newest kept beside it', async () => {
+    // Prepare: twelve large pages of earlier attempts wait; the topic still fails.
+    aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
+    aws.sns.on(PublishCommand).rejects(awsFault('sns', 'server error (500)'));
+    const page = (index: number) => {
+      const text = `page ${index}: ${'y'.repeat(100_000)}`;
+      return {
+        subject: `GuardDuty drift ${index}`,
+        message: JSON.stringify({ default: text, email: text }),
+        attributes: { severity: 'high', outcome: 'remediate', accountId: ACCOUNT, region: REGION },
+      };
+    };
+    table.seedClaim(CASE_KEY, {
+      status: { S: 'RETRYABLE' },
+      outcome: { S: 'remediate' },
+      owner: { S: 'sweep#an-earlier-sweep' },
+      pendingNotification: { S: JSON.stringify(Array.from({ length: 12 }, (_, index) => page(index))) },
+    });
+
+    // Act
+    await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(/could not be published/);
+
+    // Assess: two pages within the budget; the first names all twelve earlier ones.
+    const stored = table.claimOf(CASE_KEY)?.pendingNotification?.S ?? '';
+    expect(Buffer.byteLength(stored)).toBeLessThanOrEqual(160 * 1024);
+    const pages = kept();
+    expect(pages).toHaveLength(2);
+    expect(pages[0]?.subject).toBe('12 delayed GuardDuty drift responder alerts');
+    for (let index = 0; index < 12; index += 1)
+      expect(pages[0]?.message).toContain(`GuardDuty drift ${index}`);
+    expect(outcomeOf(pages[1])).toBe('remediate');
+  });
+
   it('keeps older pages reduced, not dropped, when they and the new one would not fit in one claim', async () => {
     // Prepare: the case keeps two large pages of earlier attempts; the detector is off; the topic still fails.
     aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
@@ -554,10 +589,11 @@ describe('Review findings: a page kept while the topic fails is never dropped by
       expect.stringMatching(/./),
     ]);
     expect(Buffer.byteLength(table.claimOf(CASE_KEY)?.pendingNotification?.S ?? '')).toBeLessThanOrEqual(
-      300 * 1024,
+      160 * 1024,
     );
-    expect(JSON.parse(pages[0]?.message ?? '{}')).toEqual({
+    expect(JSON.parse(pages[0]?.message ?? '{}')).toMatchObject({
       default: expect.stringMatching(/^one: x+\n\[cut/),
+      email: expect.stringMatching(/^one: x+\n\[cut/),
     });
     expect(outcomeOf(pages[2])).toBe('remediate');
   });
