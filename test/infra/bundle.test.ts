@@ -54,10 +54,12 @@ describe('Function bundle (real esbuild run)', () => {
     expect(code.includes('PutMetricDataCommand')).toBe(true);
   });
 
-  it('is minified and stays under 1 MiB + 8 KiB', () => {
+  it('is minified and stays under 1 MiB + 16 KiB', () => {
     // The budget was 1 MiB until the organization's member findings (Security Hub, about 6 KB minified) took main's
-    // 1,045,702 bytes past it: 8 KiB more, so the next feature still has to argue for its bytes.
-    expect(statSync(bundle).size).toBeLessThan(1024 * 1024 + 8 * 1024);
+    // 1,045,702 bytes past it: 8 KiB more. The review fixes that keep every page a failing topic delays (the kept
+    // list, its reduction and merge), the members setting and the one Region pattern took it to 1,057,356 bytes:
+    // 16 KiB, so the next feature still has to argue for its bytes.
+    expect(statSync(bundle).size).toBeLessThan(1024 * 1024 + 16 * 1024);
     // Minified: the bundle is a few very long lines, not one statement per line.
     expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
   });
