@@ -57,6 +57,18 @@ const context = (leaseMs = 60_000): Context => ({
 const invoke = (event: unknown, leaseMs?: number) => handler(event, context(leaseMs));
 const historyOf = () => [...table.items.values()].filter((item) => item.pk?.S === HISTORY_KEY);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits until the attempt running beside the test has got as far as `reached` says (a call made): a fixed sleep is
+ * not enough when the first invocation of a file still loads its modules.
+ */
+async function until(reached: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !reached(); waited += 5) {
+    if (waited > 10_000) throw new Error(`the attempt beside the test never reached: ${what}`);
+    await sleep(5);
+  }
+}
+const writes = () => aws.guardDuty.commandCalls(UpdateDetectorCommand).length;
+const publishes = () => aws.sns.commandCalls(PublishCommand).length;
 /** A promise the test resolves itself: an AWS call that waits for it stands still until then. */
 function gate() {
   let open: () => void = () => undefined;
@@ -76,6 +88,7 @@ describe('Defect 1: a crash after the write loses no page', () => {
       .resolves(PROTECTED);
     // The crashed attempt: nothing awaits it any more (whatever it does later is ignored, as a dead process).
     invoke(syntheticFixture(DISABLE), 20).catch(() => undefined);
+    await until(() => writes() === 1, 'its UpdateDetector');
     await sleep(50); // the crashed attempt's lease (its remaining time, 20 ms) runs out
 
     // Act: Lambda's retry of the same event.
@@ -101,6 +114,7 @@ describe('Defect 1: a crash after the write loses no page', () => {
       .resolves(PROTECTED);
     // The crashed attempt: nothing awaits it any more (whatever it does later is ignored, as a dead process).
     invoke(syntheticFixture(DISABLE), 20).catch(() => undefined);
+    await until(() => writes() === 1, 'its UpdateDetector');
     await sleep(50);
 
     // Act
@@ -125,7 +139,7 @@ describe('Defect 6: an event and the sweep at once are one case', () => {
 
     // Act
     const event = invoke(syntheticFixture(DISABLE));
-    await sleep(20);
+    await until(() => writes() === 1, "the event's UpdateDetector");
     const sweep = await invoke(sweepEvent(REGION, 'sweep-meanwhile'));
     write.open();
     const eventResult = await event;
@@ -173,7 +187,7 @@ describe('Defect 7: the actor is named even when the sweep gets there first', ()
 
     // Act: the event arrives while the sweep is restoring; Lambda retries it after the sweep is done.
     const sweep = invoke(sweepEvent(REGION, 'sweep-in-progress'));
-    await sleep(20);
+    await until(() => writes() === 1, "the sweep's UpdateDetector");
     const whileHeld = invoke(syntheticFixture(DISABLE));
     await expect(whileHeld).rejects.toThrow(/being handled by sweep#sweep-in-progress; retrying/);
     write.open();
@@ -641,7 +655,7 @@ describe('Review findings: protection is never left off by a stuck page, a busy 
 
     // Act
     const first = invoke(syntheticFixture(DISABLE));
-    await sleep(20);
+    await until(() => publishes() === 1, "the first event's Publish");
     await expect(invoke(second)).rejects.toThrow(/retrying/);
     page.open();
     await first;
@@ -660,7 +674,7 @@ describe('Review findings: protection is never left off by a stuck page, a busy 
       .callsFakeOnce(() => new Promise(() => undefined))
       .resolves(PROTECTED);
     invoke(syntheticFixture(DISABLE), 60_000).catch(() => undefined);
-    await sleep(20);
+    await until(() => writes() === 1, 'its UpdateDetector');
 
     // Act + Assess
     await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(
@@ -682,7 +696,7 @@ describe('Review findings: protection is never left off by a stuck page, a busy 
       .callsFakeOnce(() => new Promise(() => undefined))
       .resolves({});
     invoke(syntheticFixture(DISABLE), 200).catch(() => undefined);
-    await sleep(20);
+    await until(() => writes() === 1, 'its UpdateDetector');
 
     // Act: Lambda's retry of the same event, once while the lease runs and once after it.
     await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(
