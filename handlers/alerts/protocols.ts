@@ -3,6 +3,7 @@
  * structured alert is the contract); do not add a second notifier: at-least-once bookkeeping is per topic.
  */
 import type { RenderedNotification } from '../ports.js';
+import { chatEntities } from './text.js';
 
 /** The AWS Chatbot custom notification (version 1.0, source custom), rendered as Slack/Teams markdown. */
 export function chatbotNotification(parts: {
@@ -33,7 +34,7 @@ export function chatbotNotification(parts: {
       ...(parts.threadId === undefined ? {} : { threadId: parts.threadId }),
       // The SNS subject, printable ASCII but not escaped: what a request field put in a headline (`<!here>`) must
       // not become a mention wherever Chatbot shows the summary.
-      summary: parts.summary.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+      summary: chatEntities(parts.summary),
       eventType: parts.eventType,
       additionalContext: { accountId: parts.accountId, region: parts.region, eventId: parts.id },
     },

@@ -14,6 +14,7 @@ import { type AlertRenderer, alertSubject, chatTokens, renderAlert, structuredAl
 import {
   accountWithName,
   actorLabel,
+  chatText,
   clean,
   cloudTrailEventUrl,
   codeSpan,
@@ -159,18 +160,6 @@ function emailText(facts: TamperAlertFacts): string[] {
     `Runbook:   ${runbookLink('tamper', facts.runbookUrl)}`,
     ...(link ? [`CloudTrail: ${link}`] : []),
   ];
-}
-
-/**
- * Chat text that quotes event strings outside a code span (the headline and consequence name the resource): no
- * backtick, and `<`, `>` and `&` as entities, so a name can neither open code nor make a link or a mention.
- */
-function chatText(text: string, max: number): string {
-  return clean(text, max)
-    .replace(/`/g, "'")
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
 }
 
 function chatPayload(facts: TamperAlertFacts, subject: string, _budget: Budget): object {

@@ -71,14 +71,22 @@ export function clean(text: string | undefined, max: number = LIMITS.text): stri
   return flat === '' ? 'unknown' : cut(flat, max);
 }
 
+/** `&`, `<` and `>` as the entities chat markdown reads: no text can make a link or a mention. */
+export function chatEntities(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Chat text that quotes event strings outside a code span: no backtick, and the entities of chatEntities, so a name
+ * can neither open code nor make a link or a mention.
+ */
+export function chatText(text: string | undefined, max: number = LIMITS.text): string {
+  return chatEntities(clean(text, max).replace(/`/g, "'"));
+}
+
 /** Markdown-safe inline code for chat: no backticks or entities can break out of it. */
 export function codeSpan(text: string | undefined, max: number = LIMITS.text): string {
-  const safe = clean(text, max)
-    .replace(/`/g, "'")
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-  return `\`${safe}\``;
+  return `\`${chatText(text, max)}\``;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

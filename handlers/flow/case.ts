@@ -6,7 +6,8 @@
  */
 import type { CaseSettlement, ClaimRecord } from '../ports.js';
 import type { DecisionReport, InvocationContext } from './context.js';
-import { type AlertOptions, AlertsStillOwed, type FailureOptions } from './delivery.js';
+import type { AlertOptions, FailureOptions } from './delivery.js';
+import { AlertsStillOwed } from './kept-alerts.js';
 import type { ClaimKey } from './keys.js';
 
 /** How a case closes: from when another trigger may claim it again, and when its fight was last paged. */

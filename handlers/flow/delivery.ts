@@ -1,4 +1,8 @@
-import { Buffer } from 'node:buffer';
+/**
+ * Claims and alerts under at-least-once delivery, for every target (account, organization, tamper, coverage): one
+ * file because it is one state machine (claim → alert or fold or failure → settle, and the retries that finish what
+ * an attempt left), whose transitions only make sense read together. How kept alerts are stored is kept-alerts.ts.
+ */
 import type { AlertFacts } from '../alerts/detector.js';
 import { describeError, ResponderError } from '../errors.js';
 import type {
@@ -13,6 +17,7 @@ import type {
   StateStorePort,
 } from '../ports.js';
 import type { FindingSync } from './finding.js';
+import { AlertsStillOwed, keptAlerts, keptText } from './kept-alerts.js';
 import type { ClaimKey } from './keys.js';
 import type { MemberFindingFacts } from './member-findings.js';
 
@@ -60,29 +65,6 @@ export interface FailureOptions extends Settlement, Earlier {
   readonly rendered: RenderedNotification;
   readonly previous: ClaimRecord | undefined;
 }
-
-/**
- * What a claim keeps of unsent alerts when there are several: DynamoDB's 400 KB item also holds the case's intent and
- * finding (an organization's intent names every drifted member), so the list stays well under it. Older alerts are
- * reduced first, then merged into one, then the newest is reduced: no alert is dropped. One alert alone
- * is kept as it is (at most 240 KiB, alerts/fit.ts), as it always was.
- */
-export const KEPT_ALERTS_LIMIT_BYTES = 160 * 1024;
-
-/**
- * This attempt's own work and alert are done, but alerts of the case an earlier attempt kept still cannot be
- * published: they are kept again, and the invocation fails so Lambda's retry sends them.
- */
-export class AlertsStillOwed extends ResponderError {
-  constructor(
-    readonly owed: number,
-    /** The MessageId of this attempt's own alert, when it had one. */
-    readonly messageId: string | undefined,
-  ) {
-    super(`${owed} earlier alert(s) of this case could not be published; kept for the retry`);
-  }
-}
-const REDUCED_TEXT_CHARS = 12_000;
 
 /** A failure page is repeated after this long if the case is still failing (e.g. a permission that stays missing). */
 const FAILURE_REPAGE_MS = 24 * 60 * 60 * 1000;
@@ -262,25 +244,16 @@ export class Delivery {
     return unsent;
   }
 
-  /** The unsent alerts as a claim keeps them: oldest first, several within KEPT_ALERTS_LIMIT_BYTES, none dropped. */
+  /** The unsent alerts as a claim keeps them (kept-alerts.ts): none dropped; a merge is logged. */
   private keep(alerts: readonly RenderedNotification[]): string {
-    let kept = [...alerts];
-    const text = () => JSON.stringify(kept.length === 1 ? kept[0] : kept);
-    const over = () => kept.length > 1 && byteLength(text()) > KEPT_ALERTS_LIMIT_BYTES;
-    for (let index = 0; index < kept.length - 1 && over(); index += 1) {
-      const alert = kept[index];
-      if (alert !== undefined) kept[index] = reducedAlert(alert);
-    }
-    const newest = kept.at(-1);
-    if (over() && newest !== undefined) {
-      kept = [mergedAlert(kept.slice(0, -1)), newest];
+    const { text, merged } = keptText(alerts);
+    if (merged) {
       this.options.logger.error('kept-alerts-merged', {
         eventId: this.options.eventId,
         alerts: alerts.length,
       });
     }
-    if (over() && newest !== undefined) kept = [kept[0] ?? newest, reducedAlert(newest)];
-    return text();
+    return text;
   }
 
   /**
@@ -346,87 +319,4 @@ export function owesAlert(record: ClaimRecord | undefined): boolean {
       record.intent !== undefined ||
       record.outcome === 'remediate')
   );
-}
-
-const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
-
-/** The parts of an alert's protocol document that stay small: the e-mail text and the chat notification. */
-function documentOf(alert: RenderedNotification): { email: string; chat: string | undefined } {
-  try {
-    const document = JSON.parse(alert.message) as { default?: unknown; https?: unknown } | null;
-    return {
-      email: typeof document?.default === 'string' ? document.default : alert.subject,
-      chat: typeof document?.https === 'string' ? document.https : undefined,
-    };
-  } catch {
-    // A message that is not the protocol document: the subject alone still says what happened.
-    return { email: alert.subject, chat: undefined };
-  }
-}
-
-const CUT_NOTE = '\n[cut: this alert waited beside newer ones while the topic failed]';
-
-/**
- * A kept alert made small enough to wait beside others: its e-mail text, cut, for e-mail and every protocol without
- * a rendering of its own (SQS and Lambda subscribers then get text), and its chat notification when that is small.
- */
-function reducedAlert(alert: RenderedNotification): RenderedNotification {
-  const { email, chat } = documentOf(alert);
-  const text = email.length > REDUCED_TEXT_CHARS ? `${email.slice(0, REDUCED_TEXT_CHARS)}${CUT_NOTE}` : email;
-  const keepChat = chat !== undefined && chat.length <= REDUCED_TEXT_CHARS;
-  return {
-    ...alert,
-    message: JSON.stringify({ default: text, email: text, ...(keepChat ? { https: chat } : {}) }),
-  };
-}
-
-/** Several kept alerts as one: every subject, then as much of each one's e-mail text as fits. */
-function mergedAlert(alerts: readonly RenderedNotification[]): RenderedNotification {
-  const share = Math.floor(REDUCED_TEXT_CHARS / Math.max(1, alerts.length));
-  const parts = alerts.map((alert) => {
-    const { email } = documentOf(alert);
-    return `${alert.subject}\n${email.length > share ? `${email.slice(0, share)}…` : email}`;
-  });
-  const text =
-    `${alerts.length} alerts of this case waited while the topic failed; each is cut here.\n\n` +
-    parts.join('\n\n---\n\n');
-  const first = alerts[0];
-  const severity = alerts.some((alert) => alert.attributes.severity === 'critical') ? 'critical' : 'high';
-  return {
-    subject: `${alerts.length} delayed GuardDuty drift responder alerts`,
-    message: JSON.stringify({ default: text, email: text }),
-    attributes: {
-      severity,
-      outcome: first?.attributes.outcome ?? 'unknown',
-      accountId: first?.attributes.accountId ?? 'unknown',
-      region: first?.attributes.region ?? 'unknown',
-    },
-  };
-}
-
-/**
- * The rendered alerts a failed attempt kept in its claim, oldest first (one alert, or a list); a corrupt one fails
- * loudly rather than pages nonsense.
- */
-export function keptAlerts(text: string | undefined): RenderedNotification[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text ?? '');
-  } catch (error) {
-    throw new ResponderError('the alert kept by a previous attempt is not JSON', { cause: error });
-  }
-  return (Array.isArray(value) ? value : [value]).map(storedAlert);
-}
-
-function storedAlert(value: unknown): RenderedNotification {
-  const candidate = value as Partial<RenderedNotification> | null;
-  if (
-    typeof candidate?.subject !== 'string' ||
-    typeof candidate.message !== 'string' ||
-    typeof candidate.attributes !== 'object' ||
-    candidate.attributes === null
-  ) {
-    throw new ResponderError('the alert kept by a previous attempt has no subject, message or attributes');
-  }
-  return candidate as RenderedNotification;
 }

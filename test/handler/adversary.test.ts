@@ -409,6 +409,23 @@ describe('Review findings: a page kept while the topic fails is never dropped by
   };
   const outcomeOf = (page: { message: string } | undefined) =>
     JSON.parse(JSON.parse(page?.message ?? '{}').sqs ?? '{}').outcome;
+  /** A large page an earlier attempt kept: `name: ` and the filler as its e-mail text. */
+  const largePage = (name: string, filler: string) => {
+    const text = `${name}: ${filler}`;
+    return {
+      subject: `GuardDuty drift ${name}`,
+      message: JSON.stringify({ default: text, email: text, sqs: '{}', lambda: '{}' }),
+      attributes: { severity: 'high', outcome: 'remediate', accountId: ACCOUNT, region: REGION },
+    };
+  };
+  /** A case another trigger left RETRYABLE with these pages kept. */
+  const seedKept = (pages: readonly object[]) =>
+    table.seedClaim(CASE_KEY, {
+      status: { S: 'RETRYABLE' },
+      outcome: { S: 'remediate' },
+      owner: { S: 'sweep#an-earlier-sweep' },
+      pendingNotification: { S: JSON.stringify(pages) },
+    });
 
   it('keeps the critical fight page of a failed Publish, so the next restore pages critical instead of folding', async () => {
     // Prepare: a fight (three re-enables in the last hour); the topic fails while two more disables come in.
@@ -544,20 +561,7 @@ describe('Review findings: a page kept while the topic fails is never dropped by
     // Prepare: twelve large pages of earlier attempts wait; the topic still fails.
     aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
     aws.sns.on(PublishCommand).rejects(awsFault('sns', 'server error (500)'));
-    const page = (index: number) => {
-      const text = `page ${index}: ${'y'.repeat(100_000)}`;
-      return {
-        subject: `GuardDuty drift ${index}`,
-        message: JSON.stringify({ default: text, email: text }),
-        attributes: { severity: 'high', outcome: 'remediate', accountId: ACCOUNT, region: REGION },
-      };
-    };
-    table.seedClaim(CASE_KEY, {
-      status: { S: 'RETRYABLE' },
-      outcome: { S: 'remediate' },
-      owner: { S: 'sweep#an-earlier-sweep' },
-      pendingNotification: { S: JSON.stringify(Array.from({ length: 12 }, (_, index) => page(index))) },
-    });
+    seedKept(Array.from({ length: 12 }, (_, index) => largePage(String(index), 'y'.repeat(100_000))));
 
     // Act
     await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(/could not be published/);
@@ -577,20 +581,8 @@ describe('Review findings: a page kept while the topic fails is never dropped by
     // Prepare: the case keeps two large pages of earlier attempts; the detector is off; the topic still fails.
     aws.guardDuty.on(GetDetectorCommand).resolvesOnce(DRIFTED).resolves(PROTECTED);
     aws.sns.on(PublishCommand).rejects(awsFault('sns', 'server error (500)'));
-    const large = (name: string) => {
-      const text = `${name}: ${'x'.repeat(150_000)}`;
-      return {
-        subject: `GuardDuty drift ${name}`,
-        message: JSON.stringify({ default: text, email: text, sqs: '{}', lambda: '{}' }),
-        attributes: { severity: 'high', outcome: 'remediate', accountId: ACCOUNT, region: REGION },
-      };
-    };
-    table.seedClaim(CASE_KEY, {
-      status: { S: 'RETRYABLE' },
-      outcome: { S: 'remediate' },
-      owner: { S: 'sweep#an-earlier-sweep' },
-      pendingNotification: { S: JSON.stringify([large('one'), large('two')]) },
-    });
+    const filler = 'x'.repeat(150_000);
+    seedKept([largePage('one', filler), largePage('two', filler)]);
 
     // Act
     await expect(invoke(syntheticFixture(DISABLE))).rejects.toThrow(/could not be published/);
